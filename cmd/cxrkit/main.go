@@ -1,0 +1,105 @@
+// Command cxrkit builds and checks chest X-ray draft auditors: it prepares
+// public datasets into one corpus, synthesizes audit cases, exports SFT
+// parquet, audits drafts through an OpenAI-compatible endpoint, evaluates
+// models and serves a web page.
+//
+// RESEARCH / EDUCATIONAL QA ONLY: not a medical device, not diagnosis, not
+// for clinical use.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError marks an error the user can fix by changing the command line.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+	fmt.Fprintf(stderr, "cxrkit: %s\n", msg)
+	var u usageError
+	if errors.As(err, &u) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:    "cxrkit",
+		Usage:   "build and check chest X-ray draft auditors (research and education only)",
+		Version: cxrkit.VersionString(),
+		Description: "cxrkit prepares public chest X-ray datasets, synthesizes audit cases, exports SFT parquet,\n" +
+			"audits drafts through an OpenAI-compatible endpoint, evaluates models and serves a web page.\n\n" +
+			cxrkit.Disclaimer,
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		// Errors are printed once, by run, as one line.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("unknown command %q (see cxrkit --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: commands(),
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = app.OnUsageError
+	}
+	return app
+}
+
+func commands() []*cli.Command {
+	return []*cli.Command{
+		labelsCommand(),
+	}
+}
+
+// noArgs rejects stray positional arguments; urfave/cli stops parsing flags
+// at the first one, so a flag after it would otherwise be silently ignored.
+func noArgs(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (flags go before arguments; see --help)", c.Command.Name, c.Args().First())
+	}
+	return nil
+}
