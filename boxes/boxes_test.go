@@ -27,6 +27,7 @@ func TestFromPixels(t *testing.T) {
 		{"nan", math.NaN(), 0, 10, 10, 100, 100, Box{}, ErrNotFinite},
 		{"zero width", 10, 0, 10, 10, 100, 100, Box{}, ErrZeroArea},
 		{"zero after clamp", -0.5, 0, -0.1, 10, 100, 100, Box{}, ErrZeroArea},
+		{"thinner than 4 decimals", 0, 0, 1, 0.01, 1024, 1024, Box{}, ErrTooThin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,6 +345,9 @@ func FuzzFromPixels(f *testing.F) {
 		}
 		if !b.Normalized() || b.Area() <= 0 {
 			t.Fatalf("accepted box %v is not normalized with positive area", b)
+		}
+		if r := b.Round(4); r.Area() <= 0 {
+			t.Fatalf("accepted box %v rounds to zero area", b)
 		}
 	})
 }

@@ -19,7 +19,12 @@ var (
 	ErrYInverted   = errors.New("y_max < y_min")
 	ErrOutside     = errors.New("box outside the image by more than 1%")
 	ErrZeroArea    = errors.New("zero-area box")
+	ErrTooThin     = errors.New("box thinner than 0.02% of the image")
 )
+
+// MinExtent is the smallest normalized width or height a box may have: the
+// corpus writes 4 decimals, and a thinner box could round to zero area.
+const MinExtent = 2e-4
 
 // FromPixels validates a pixel box given as corners (x1, y1) top-left and
 // (x2, y2) bottom-right in an image of width × height pixels, clamps it when
@@ -46,6 +51,9 @@ func FromPixels(x1, y1, x2, y2 float64, width, height int) (Box, error) {
 	b := Box{Y0: y1 / h, X0: x1 / w, Y1: y2 / h, X1: x2 / w}.Clamp()
 	if b.Area() == 0 {
 		return Box{}, ErrZeroArea
+	}
+	if b.X1-b.X0 < MinExtent || b.Y1-b.Y0 < MinExtent {
+		return Box{}, ErrTooThin
 	}
 	return b, nil
 }

@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 	fmt.Fprintf(stderr, "cxrkit: %s\n", msg)
 	var u usageError
-	if errors.As(err, &u) {
+	if errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions) || strings.HasPrefix(msg, "Required flag") {
 		return exitUsage
 	}
 	return exitFailure
@@ -70,6 +70,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
+		// Paths may contain commas: repeat a flag to give several values.
+		DisableSliceFlagSeparator: true,
 		// Errors are printed once, by run, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -92,6 +94,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		labelsCommand(),
+		prepareCommand(),
+		dicom2pngCommand(),
 	}
 }
 

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/png"
+	"os"
 	"strings"
 	"testing"
 )
@@ -92,5 +95,48 @@ func TestLabelsTableHasDisclaimer(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q", want)
 		}
+	}
+}
+
+func TestDicom2PNGUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"dicom2png"},
+		{"dicom2png", "--bits", "12", "--out", "x.png", "a.dcm"},
+		{"dicom2png", "--out", "x.png", "a.dcm", "b.dcm"},
+		{"dicom2png", "a.dcm"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d (%s), want usage error", args, code, stderr)
+		}
+	}
+	dir := t.TempDir()
+	bad := dir + "/bad.dcm"
+	os.WriteFile(bad, []byte("not a dicom"), 0o644)
+	code, _, stderr := runCLI(t, "dicom2png", "--out", dir+"/x.png", bad)
+	if code != exitFailure || !strings.Contains(stderr, "bad.dcm") {
+		t.Errorf("bad input: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(dir + "/x.png"); !os.IsNotExist(err) {
+		t.Error("failed conversion left an output file")
+	}
+}
+
+func TestDicom2PNGConverts(t *testing.T) {
+	out := t.TempDir() + "/x.png"
+	code, _, stderr := runCLI(t, "dicom2png", "--bits", "16", "--out", out, "../../imaging/testdata/mono1_12bit.dcm")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := img.(*image.Gray16); !ok || g.Bounds().Dx() != 64 || g.Gray16At(0, 0).Y != 65535 {
+		t.Fatalf("got %T %v", img, img.Bounds())
 	}
 }

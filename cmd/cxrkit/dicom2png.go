@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/imaging"
+	"github.com/urfave/cli/v2"
+)
+
+func dicom2pngCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "dicom2png",
+		Usage:     "convert uncompressed DICOM radiographs to PNG (rescale, VOI window, MONOCHROME1)",
+		ArgsUsage: "FILE.dcm [FILE.dcm ...]",
+		Description: "Flags go before the files. With one input, --out names the PNG; with several, --out-dir\n" +
+			"receives NAME.png for each. Compressed transfer syntaxes (JPEG, JPEG 2000, ...) fail with\n" +
+			"the syntax named; decompress them first (gdcmconv --raw, dcmdjpeg).",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "bits", Value: 8, Usage: "PNG depth: 8 or 16"},
+			&cli.StringFlag{Name: "out", Usage: "output PNG (one input)"},
+			&cli.StringFlag{Name: "out-dir", Usage: "output folder (any number of inputs)"},
+		},
+		Action: func(c *cli.Context) error {
+			files := c.Args().Slice()
+			bits := c.Int("bits")
+			switch {
+			case len(files) == 0:
+				return usagef("dicom2png: give at least one DICOM file")
+			case bits != 8 && bits != 16:
+				return usagef("dicom2png: --bits %d: want 8 or 16", bits)
+			case c.String("out") != "" && len(files) != 1:
+				return usagef("dicom2png: --out takes one input; use --out-dir for %d", len(files))
+			case c.String("out") == "" && c.String("out-dir") == "":
+				return usagef("dicom2png: give --out or --out-dir")
+			}
+			for _, in := range files {
+				if strings.HasPrefix(in, "-") {
+					return usagef("dicom2png: flag %s after a file name; flags go first", in)
+				}
+				out := c.String("out")
+				if out == "" {
+					base := strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
+					out = filepath.Join(c.String("out-dir"), base+".png")
+				}
+				if err := convertDICOM(in, out, bits); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.ErrWriter, "%s -> %s\n", in, out)
+			}
+			return nil
+		},
+	}
+}
+
+func convertDICOM(in, out string, bits int) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	err = cxrkit.WriteFileAtomic(out, func(w *bufio.Writer) error {
+		return imaging.DICOMToPNG(f, w, imaging.DICOMOptions{Bits: bits})
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/labelmap"
+	"github.com/urfave/cli/v2"
+)
+
+func prepareCommand() *cli.Command {
+	d := dataset.Defaults()
+	return &cli.Command{
+		Name:  "prepare",
+		Usage: "turn public dataset annotations into one clean, merged, deduplicated, split corpus",
+		Description: "Writes corpus.jsonl, report.json and rejects.jsonl into --out. Every input row is kept,\n" +
+			"dropped (unmapped label) or rejected with file:line and reason.",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "vindr", Usage: "VinDr-CXR annotation CSV (Kaggle train.csv or PhysioNet annotations_*.csv); repeatable"},
+			&cli.StringSliceFlag{Name: "vindr-meta", Usage: "VinDr image-size CSV (image_id,dim0,dim1 or image_id,width,height); repeatable"},
+			&cli.StringFlag{Name: "vindr-images", Usage: "VinDr image folder (PNG, JPEG or DICOM; sizes from headers when no meta CSV)"},
+			&cli.StringSliceFlag{Name: "vqa", Usage: "VinDr-CXR-VQA data_v1.json; repeatable"},
+			&cli.StringSliceFlag{Name: "chestxdet", Usage: "ChestX-Det JSON or its parquet mirror; repeatable"},
+			&cli.StringFlag{Name: "chestxdet-images", Usage: "ChestX-Det image folder"},
+			&cli.StringSliceFlag{Name: "nih-bbox", Usage: "NIH BBox_List_2017.csv; repeatable"},
+			&cli.StringSliceFlag{Name: "nih-entries", Usage: "NIH Data_Entry_2017.csv or sample_labels.csv; repeatable"},
+			&cli.StringFlag{Name: "nih-images", Usage: "NIH image folder"},
+			labelmapFlag,
+			&cli.StringFlag{Name: "merge", Value: string(d.Merge), Usage: "merge boxes of one label from several readers: wbf, mean or none"},
+			&cli.Float64Flag{Name: "merge-iou", Value: d.MergeIoU, Usage: "IoU threshold of --merge"},
+			&cli.IntFlag{Name: "min-readers", Value: d.MinReaders, Usage: "drop merged boxes drawn by fewer readers"},
+			&cli.Float64Flag{Name: "cross-iou", Value: d.CrossIoU, Usage: "drop a box overlapping a more specific label's box at this IoU (0 disables)"},
+			&cli.BoolFlag{Name: "dedup-images", Usage: "find the same radiograph under two names across sources (needs image folders)"},
+			&cli.IntFlag{Name: "dedup-distance", Value: d.DedupDistance, Usage: "max perceptual-hash distance (bits of 64) for --dedup-images"},
+			&cli.StringFlag{Name: "normal-ratio", Value: "1.0", Usage: "normal images kept per positive image, or all"},
+			&cli.Float64Flag{Name: "val-fraction", Value: d.ValFraction, Usage: "fraction of images in the validation split"},
+			&cli.Float64Flag{Name: "test-fraction", Value: d.TestFraction, Usage: "fraction of images in the test split"},
+			&cli.StringFlag{Name: "holdout-list", Usage: "file of image ids (one per line) forced into the test split"},
+			&cli.Int64Flag{Name: "seed", Value: d.Seed, Usage: "seed of balancing and splitting"},
+			&cli.BoolFlag{Name: "strict", Usage: "exit non-zero (and write no corpus) when any row is rejected"},
+			&cli.StringFlag{Name: "out", Required: true, Usage: "output folder"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			opts, err := prepareOptions(c)
+			if err != nil {
+				return err
+			}
+			rep, err := dataset.Prepare(c.Context, opts)
+			if rep != nil {
+				fmt.Fprint(c.App.ErrWriter, rep.Summary())
+				for _, k := range []string{"corpus", "report", "rejects"} {
+					if p, ok := rep.Outputs[k]; ok {
+						fmt.Fprintf(c.App.ErrWriter, "  %-8s %s\n", k, p)
+					}
+				}
+			}
+			return err
+		},
+	}
+}
+
+func prepareOptions(c *cli.Context) (dataset.Options, error) {
+	o := dataset.Defaults()
+	o.VinDr, o.VinDrMeta, o.VinDrImages = c.StringSlice("vindr"), c.StringSlice("vindr-meta"), c.String("vindr-images")
+	o.VQA = c.StringSlice("vqa")
+	o.ChestXDet, o.ChestXDetImage = c.StringSlice("chestxdet"), c.String("chestxdet-images")
+	o.NIHBoxes, o.NIHEntries, o.NIHImages = c.StringSlice("nih-bbox"), c.StringSlice("nih-entries"), c.String("nih-images")
+	m, err := boxes.ParseMethod(c.String("merge"))
+	if err != nil {
+		return o, usageError{err}
+	}
+	o.Merge, o.MergeIoU, o.MinReaders, o.CrossIoU = m, c.Float64("merge-iou"), c.Int("min-readers"), c.Float64("cross-iou")
+	o.DedupImages, o.DedupDistance = c.Bool("dedup-images"), c.Int("dedup-distance")
+	switch r := strings.TrimSpace(c.String("normal-ratio")); r {
+	case "all":
+		o.NormalRatio = dataset.NormalRatioAll
+	default:
+		v, err := strconv.ParseFloat(r, 64)
+		if err != nil || v < 0 {
+			return o, usagef("--normal-ratio %q: want a non-negative number or all", r)
+		}
+		o.NormalRatio = v
+	}
+	o.ValFraction, o.TestFraction, o.Seed = c.Float64("val-fraction"), c.Float64("test-fraction"), c.Int64("seed")
+	if h := c.String("holdout-list"); h != "" {
+		ids, err := dataset.ReadIDList(h)
+		if err != nil {
+			return o, err
+		}
+		o.HoldoutIDs, o.HoldoutSource = ids, h
+	}
+	o.Strict, o.Out = c.Bool("strict"), c.String("out")
+	if o.Vocab, err = labelmap.LoadFile(c.String("labelmap")); err != nil {
+		return o, err
+	}
+	o.Flags = flagValues(c)
+	o.Progress = progressFor(c.App.ErrWriter)
+	return o, nil
+}
+
+// flagValues records every flag of the command with its effective value.
+func flagValues(c *cli.Context) map[string]any {
+	out := map[string]any{}
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		switch f.(type) {
+		case *cli.BoolFlag:
+			if name != "help" {
+				out[name] = c.Bool(name)
+			}
+		case *cli.StringSliceFlag:
+			out[name] = append([]string{}, c.StringSlice(name)...)
+		default:
+			out[name] = c.Value(name)
+		}
+	}
+	return out
+}

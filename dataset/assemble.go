@@ -1,0 +1,123 @@
+package dataset
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// Left-out reasons: images read but not written to the corpus.
+const (
+	leftAmbiguous     = "ambiguous: positives marked but none survived min-readers"
+	leftRejected      = "positive rows rejected and no positive left"
+	leftNotExhaustive = "NIH: no mapped finding and no Data_Entry No Finding"
+	leftUnknown       = "no positive and some native labels unknown to the label map"
+	leftBalance       = "normal image not sampled by --normal-ratio"
+)
+
+// boxCounts are per-source box totals through the merge steps.
+type boxCounts struct {
+	Before          int `json:"boxes_before_merge"`
+	AfterMerge      int `json:"boxes_after_merge"`
+	DroppedReaders  int `json:"boxes_dropped_min_readers"`
+	DroppedCross    int `json:"boxes_dropped_cross_label"`
+	Final           int `json:"boxes_final"`
+	BoxlessFindings int `json:"findings_without_box"`
+}
+
+type labeledFused struct {
+	label labelmap.Label
+	fused boxes.Fused
+}
+
+// assemble applies the per-image rules of prepare to one image: merge each
+// label's readings, drop boxes drawn by too few readers, resolve overlaps
+// across labels by specificity, then decide the finding list. It returns
+// the findings, or a left-out reason when the image must not be written.
+func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, string) {
+	var fused []labeledFused
+	markedPositive := false
+	for _, l := range labelmap.Positives() {
+		r := a.readings[l.Index()]
+		if len(r) == 0 {
+			continue
+		}
+		markedPositive = true
+		bc.Before += len(r)
+		merged := boxes.Merge(p.opts.Merge, r, p.opts.MergeIoU)
+		bc.AfterMerge += len(merged)
+		for _, f := range merged {
+			if f.Readers < p.opts.MinReaders {
+				bc.DroppedReaders++
+				continue
+			}
+			fused = append(fused, labeledFused{l, f})
+		}
+	}
+	ranked := make([]boxes.Ranked, len(fused))
+	for i, f := range fused {
+		ranked[i] = boxes.Ranked{Box: f.fused.Box, Rank: p.specificityRank(f.label)}
+	}
+	keep := boxes.ResolveOverlaps(ranked, p.opts.CrossIoU)
+	var findings []cxrkit.Finding
+	var boxed [6]bool
+	for i, f := range fused {
+		if !keep[i] {
+			bc.DroppedCross++
+			continue
+		}
+		b := f.fused.Box.Round(4)
+		findings = append(findings, cxrkit.Finding{Label: f.label, Box: &b, Readers: f.fused.Readers})
+		boxed[f.label.Index()] = true
+	}
+	bc.Final += len(findings)
+	for _, l := range labelmap.Positives() {
+		if a.boxless[l.Index()] && !boxed[l.Index()] {
+			findings = append(findings, cxrkit.Finding{Label: l})
+			bc.BoxlessFindings++
+		}
+	}
+	sortFindings(findings)
+	if len(findings) > 0 {
+		return findings, ""
+	}
+	switch {
+	case markedPositive:
+		return nil, leftAmbiguous
+	case a.rejectedPositive > 0:
+		return nil, leftRejected
+	case a.unknownLabels > 0:
+		return nil, leftUnknown
+	case a.source == SourceNIH && !a.normal:
+		return nil, leftNotExhaustive
+	}
+	return cxrkit.NoFindingList(), ""
+}
+
+func (p *preparer) specificityRank(l labelmap.Label) int {
+	return slices.Index(p.vocab.Specificity(), l)
+}
+
+// sortFindings orders findings canonically: by label, then boxes before
+// box-less, then by box coordinates.
+func sortFindings(fs []cxrkit.Finding) {
+	slices.SortStableFunc(fs, func(a, b cxrkit.Finding) int {
+		if c := cmp.Compare(a.Label.Index(), b.Label.Index()); c != 0 {
+			return c
+		}
+		if (a.Box == nil) != (b.Box == nil) {
+			if a.Box == nil {
+				return 1
+			}
+			return -1
+		}
+		if a.Box == nil {
+			return 0
+		}
+		aa, bb := a.Box.Array(), b.Box.Array()
+		return slices.Compare(aa[:], bb[:])
+	})
+}

@@ -1,0 +1,93 @@
+package dataset
+
+import (
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// Source names as written in corpus records.
+const (
+	SourceVinDr     = "vindr"
+	SourceNIH       = "nih"
+	SourceChestXDet = "chestxdet"
+)
+
+// Input kinds accounted for in the report (VQA rows join VinDr images but
+// are counted on their own).
+const (
+	inputVinDr     = "vindr"
+	inputVQA       = "vqa"
+	inputNIH       = "nih"
+	inputChestXDet = "chestxdet"
+)
+
+// imageAcc accumulates what the rows of one image say.
+type imageAcc struct {
+	source, id string
+	patient    string
+	view       string
+	origW      int
+	origH      int
+	width      int
+	height     int
+	// readings per canonical label index, in row order.
+	readings [6][]boxes.Reading
+	// boxless marks labels asserted without a box (NIH image-level labels,
+	// VQA rows without a location).
+	boxless [6]bool
+	// normal is set when a reader or an image-level label said "no finding".
+	normal bool
+	// rejectedPositive counts positive rows rejected for this image: if no
+	// positive survives, the image is ambiguous, never normal.
+	rejectedPositive int
+	// unknownLabels counts rows whose native label the map does not know:
+	// such an image is never called normal on their account.
+	unknownLabels int
+	// hasEntry is set for NIH images with a Data_Entry row.
+	hasEntry bool
+}
+
+func (a *imageAcc) addReading(l labelmap.Label, b boxes.Box, reader string) {
+	a.readings[l.Index()] = append(a.readings[l.Index()], boxes.Reading{Box: b, Reader: reader})
+}
+
+// hasBox reports whether an equal box (within half the corpus rounding
+// unit) is already recorded for l.
+func (a *imageAcc) hasBox(l labelmap.Label, b boxes.Box) bool {
+	const eps = 5e-5
+	for _, r := range a.readings[l.Index()] {
+		o := r.Box
+		if abs(o.Y0-b.Y0) <= eps && abs(o.X0-b.X0) <= eps && abs(o.Y1-b.Y1) <= eps && abs(o.X1-b.X1) <= eps {
+			return true
+		}
+	}
+	return false
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+type imageKey struct{ source, id string }
+
+// images holds accumulators in first-seen order.
+type images struct {
+	byKey map[imageKey]*imageAcc
+}
+
+func newImages() *images { return &images{byKey: map[imageKey]*imageAcc{}} }
+
+func (im *images) get(source, id string) *imageAcc {
+	k := imageKey{source, id}
+	a := im.byKey[k]
+	if a == nil {
+		a = &imageAcc{source: source, id: id}
+		im.byKey[k] = a
+	}
+	return a
+}
+
+func (im *images) lookup(source, id string) *imageAcc { return im.byKey[imageKey{source, id}] }

@@ -1,0 +1,200 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+func testPreparer(t *testing.T) (*preparer, *bytes.Buffer) {
+	vocab, err := labelmap.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rejects bytes.Buffer
+	p := &preparer{ctx: context.Background(), opts: Defaults(), vocab: vocab, images: newImages(),
+		inputs: map[string]*SourceStats{}, vindrMeta: map[string]Size{"a": {100, 100}, "b": {2000, 1000}}}
+	p.rejects = newRejectSink(&rejects)
+	return p, &rejects
+}
+
+// checkAccounting asserts that every row read is kept, dropped or
+// rejected, that each reject is one line of valid JSON naming the file,
+// and that assembling every image never panics or writes a bad box.
+func checkAccounting(t *testing.T, p *preparer, rejects *bytes.Buffer, path string) {
+	t.Helper()
+	n := 0
+	for _, s := range p.inputs {
+		if !s.Balanced() {
+			t.Fatalf("identity broken: %+v", s)
+		}
+		n += s.RowsRejected
+	}
+	lines := strings.Split(strings.TrimSpace(rejects.String()), "\n")
+	if rejects.Len() == 0 {
+		lines = nil
+	}
+	if len(lines) != n {
+		t.Fatalf("%d reject lines for %d rejected rows", len(lines), n)
+	}
+	for _, l := range lines {
+		var r Reject
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.File != path || r.Line < 1 || r.Reason == "" {
+			t.Fatalf("bad reject %q: %v", l, err)
+		}
+	}
+	for _, a := range p.images.byKey {
+		var bc boxCounts
+		fs, _ := p.assemble(a, &bc)
+		for _, f := range fs {
+			if f.Box != nil && (!f.Box.Normalized() || f.Box.Area() == 0) {
+				t.Fatalf("bad box %v", f.Box)
+			}
+			if !f.Label.Valid() || (f.Label == labelmap.NoFinding && len(fs) != 1) {
+				t.Fatalf("bad findings %+v", fs)
+			}
+		}
+	}
+}
+
+func fuzzFile(t *testing.T, name string, data []byte) string {
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func seedFile(f *testing.F, name string) {
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+}
+
+func FuzzVinDrCSV(f *testing.F) {
+	seedFile(f, "vindr_train.csv")
+	seedFile(f, "vindr_physionet.csv")
+	f.Add([]byte("image_id,class_name,rad_id,x_min,y_min,x_max,y_max\na,Cardiomegaly,R1,1,2,3\nb,\"Lung Opacity\",R1,\"1\",2,3,4\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, rej := testPreparer(t)
+		path := fuzzFile(t, "v.csv", data)
+		if err := p.readVinDr(path); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		checkAccounting(t, p, rej, path)
+	})
+}
+
+func FuzzNIHBoxes(f *testing.F) {
+	seedFile(f, "nih_bbox.csv")
+	f.Add([]byte("Image Index,Finding Label,Bbox [x,y,w,h],,,\nx.png,Mass,1,2,3\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, rej := testPreparer(t)
+		path := fuzzFile(t, "b.csv", data)
+		if err := p.readNIHBoxes(path); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		checkAccounting(t, p, rej, path)
+	})
+}
+
+func FuzzNIHEntries(f *testing.F) {
+	seedFile(f, "nih_entries.csv")
+	seedFile(f, "nih_sample_labels.csv")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, rej := testPreparer(t)
+		path := fuzzFile(t, "e.csv", data)
+		if err := p.readNIHEntries(path); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		checkAccounting(t, p, rej, path)
+	})
+}
+
+func FuzzChestXDetJSON(f *testing.F) {
+	seedFile(f, "chestxdet.json")
+	f.Add([]byte(`[{"file_name":"x.png","syms":["Mass"],"boxes":[[1,2,3]]},{"file_name":"","syms":[],"boxes":[]}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, rej := testPreparer(t)
+		path := fuzzFile(t, "c.json", data)
+		if err := p.readChestXDet(path); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		checkAccounting(t, p, rej, path)
+	})
+}
+
+func FuzzVQA(f *testing.F) {
+	seedFile(f, "vqa.json")
+	f.Add([]byte(`[{"image_id":"a","gt_finding":"Cardiomegaly","gt_location":"[1,2,3,4]","image_width":10,"image_height":10}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, rej := testPreparer(t)
+		p.images.get(SourceVinDr, "a")
+		p.images.get(SourceVinDr, "aaaa0000000000000000000000000001")
+		path := fuzzFile(t, "q.json", data)
+		if err := p.readVQA(path); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		checkAccounting(t, p, rej, path)
+	})
+}
+
+func FuzzMeta(f *testing.F) {
+	seedFile(f, "vindr_meta.csv")
+	seedFile(f, "vindr_physionet_meta.csv")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := fuzzFile(t, "m.csv", data)
+		got := map[string]Size{}
+		if err := ReadMeta(path, got); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for id, s := range got {
+			if id == "" || s.Width <= 0 || s.Height <= 0 {
+				t.Fatalf("accepted %q %+v", id, s)
+			}
+		}
+	})
+}
+
+func TestRejectReasonsAreStable(t *testing.T) {
+	p, rej := testPreparer(t)
+	path := fuzzFile(t, "v.csv", []byte("image_id,class_name,rad_id,x_min,y_min,x_max,y_max\n"+
+		"a,Cardiomegaly,R1,1,2,3\n"+
+		"a,Cardiomegaly,R1,10,20,5,40\n"+
+		"b,Cardiomegaly,R1,10,20,30,\"\n"))
+	if err := p.readVinDr(path); err != nil {
+		t.Fatal(err)
+	}
+	checkAccounting(t, p, rej, path)
+	s := p.inputs["vindr"]
+	if s.RejectedReasons[errFieldCount.Error()] != 1 || s.RejectedReasons[boxes.ErrXInverted.Error()] != 1 || s.RejectedReasons[errMalformedRow.Error()] != 1 {
+		t.Fatalf("reasons %v", s.RejectedReasons)
+	}
+}

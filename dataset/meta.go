@@ -1,0 +1,50 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Size is an image size in pixels.
+type Size struct{ Width, Height int }
+
+// ReadMeta reads an image-size CSV: `image_id,dim0,dim1` (dim0 = rows =
+// height, dim1 = columns = width) or `image_id|id,width,height`. A
+// malformed row is an error naming the file and line: a wrong size would
+// silently misplace every box of that image.
+func ReadMeta(path string, into map[string]Size) error {
+	t, err := openCSV(path)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	idCol := t.col("image_id", "id", "image index", "image")
+	wCol, hCol := t.col("dim1"), t.col("dim0")
+	if wCol < 0 || hCol < 0 {
+		wCol, hCol = t.col("width", "image_width"), t.col("height", "image_height")
+	}
+	if idCol < 0 || wCol < 0 || hCol < 0 {
+		return fmt.Errorf("%s:1: want columns image_id,dim0,dim1 or image_id,width,height; got %v", path, t.header)
+	}
+	for {
+		rec, line, rowErr, err := t.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if rowErr != nil {
+			return fmt.Errorf("%s:%d: %w", path, line, rowErr)
+		}
+		id := stripImageExt(field(rec, idCol))
+		w, werr := strconv.Atoi(field(rec, wCol))
+		h, herr := strconv.Atoi(field(rec, hCol))
+		if id == "" || werr != nil || herr != nil || w <= 0 || h <= 0 {
+			return fmt.Errorf("%s:%d: want an image id and positive integer width and height, got %q", path, line, rec)
+		}
+		into[id] = Size{w, h}
+	}
+}

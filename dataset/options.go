@@ -1,0 +1,101 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// Options are the inputs and rules of one prepare run. The zero value is
+// not runnable (it has no inputs and no output); Defaults fills the rules.
+type Options struct {
+	VinDr          []string // VinDr-CXR annotation CSVs (Kaggle or PhysioNet)
+	VinDrMeta      []string // image-size CSVs
+	VinDrImages    string   // image folder (PNG, JPEG, DICOM)
+	VQA            []string // VinDr-CXR-VQA data_v1.json files
+	ChestXDet      []string // ChestX-Det JSON files or parquet mirror files
+	ChestXDetImage string
+	NIHBoxes       []string // BBox_List_2017.csv
+	NIHEntries     []string // Data_Entry_2017.csv or sample_labels.csv
+	NIHImages      string
+
+	Vocab *labelmap.Vocabulary
+
+	Merge      boxes.Method
+	MergeIoU   float64
+	MinReaders int
+	CrossIoU   float64
+
+	DedupImages   bool
+	DedupDistance int // max Hamming distance of perceptual hashes
+
+	// NormalRatio is the number of normal images kept per positive image;
+	// negative keeps every normal image (--normal-ratio all).
+	NormalRatio   float64
+	ValFraction   float64
+	TestFraction  float64
+	Seed          int64
+	HoldoutIDs    []string
+	HoldoutSource string // file the holdout ids came from, for the report
+
+	Strict bool
+	Out    string
+
+	// Flags records the command line for the report.
+	Flags map[string]any
+	// Progress, when set, is called as images are processed.
+	Progress func(stage string, done, total int)
+}
+
+// Defaults returns the SPEC defaults.
+func Defaults() Options {
+	return Options{Merge: boxes.WBF, MergeIoU: 0.5, MinReaders: 1, CrossIoU: 0.6,
+		DedupDistance: 4, NormalRatio: 1, ValFraction: 0.1}
+}
+
+// NormalRatioAll is the NormalRatio meaning "keep every normal image".
+const NormalRatioAll = -1
+
+func (o *Options) validate() error {
+	var errs []error
+	if len(o.VinDr)+len(o.ChestXDet)+len(o.NIHBoxes)+len(o.NIHEntries) == 0 {
+		errs = append(errs, errors.New("no input: give --vindr, --chestxdet, --nih-bbox or --nih-entries"))
+	}
+	if len(o.VQA) > 0 && len(o.VinDr) == 0 {
+		errs = append(errs, errors.New("--vqa joins VinDr images: give --vindr too"))
+	}
+	if o.Out == "" {
+		errs = append(errs, errors.New("--out is required"))
+	}
+	if _, err := boxes.ParseMethod(string(o.Merge)); err != nil {
+		errs = append(errs, err)
+	}
+	for name, v := range map[string]float64{"--merge-iou": o.MergeIoU, "--cross-iou": o.CrossIoU, "--val-fraction": o.ValFraction, "--test-fraction": o.TestFraction} {
+		if math.IsNaN(v) || v < 0 || v > 1 {
+			errs = append(errs, fmt.Errorf("%s %v: want a number in [0,1]", name, v))
+		}
+	}
+	if o.ValFraction+o.TestFraction >= 1 {
+		errs = append(errs, fmt.Errorf("--val-fraction + --test-fraction = %v leaves no training images", o.ValFraction+o.TestFraction))
+	}
+	if o.MinReaders < 1 {
+		errs = append(errs, fmt.Errorf("--min-readers %d: want at least 1", o.MinReaders))
+	}
+	if o.NormalRatio < 0 && o.NormalRatio != NormalRatioAll || math.IsNaN(o.NormalRatio) {
+		errs = append(errs, fmt.Errorf("--normal-ratio %v: want a non-negative number or all", o.NormalRatio))
+	}
+	if o.DedupImages && o.VinDrImages == "" && o.NIHImages == "" && o.ChestXDetImage == "" {
+		errs = append(errs, errors.New("--dedup-images needs image folders (--vindr-images, --nih-images, --chestxdet-images)"))
+	}
+	if o.DedupDistance < 0 || o.DedupDistance > 16 {
+		errs = append(errs, fmt.Errorf("dedup distance %d: want 0..16", o.DedupDistance))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", cxrkit.ErrInvalidOptions, err)
+	}
+	return nil
+}

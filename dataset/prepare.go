@@ -1,0 +1,418 @@
+package dataset
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// Output file names inside --out.
+const (
+	CorpusFile  = "corpus.jsonl"
+	ReportFile  = "report.json"
+	RejectsFile = "rejects.jsonl"
+)
+
+// ErrStrict is returned (wrapped) when --strict meets a rejected row.
+var ErrStrict = errors.New("rows were rejected and --strict is set")
+
+type preparer struct {
+	ctx     context.Context
+	opts    Options
+	vocab   *labelmap.Vocabulary
+	rejects *rejectSink
+	images  *images
+	inputs  map[string]*SourceStats
+
+	vindrMeta    map[string]Size
+	vindrDir     *imageDir
+	nihDir       *imageDir
+	chestXDetDir *imageDir
+}
+
+func (p *preparer) stats(input, file string) *SourceStats {
+	s := p.inputs[input]
+	if s == nil {
+		s = newSourceStats()
+		p.inputs[input] = s
+	}
+	s.Files = append(s.Files, file)
+	return s
+}
+
+// Prepare runs the whole prepare stage and writes corpus.jsonl,
+// report.json and rejects.jsonl into opts.Out, each atomically.
+func Prepare(ctx context.Context, opts Options) (*Report, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if opts.Vocab == nil {
+		v, err := labelmap.Default()
+		if err != nil {
+			return nil, err
+		}
+		opts.Vocab = v
+	}
+	p := &preparer{ctx: ctx, opts: opts, vocab: opts.Vocab, images: newImages(),
+		inputs: map[string]*SourceStats{}, vindrMeta: map[string]Size{}}
+	rejectsFile, err := cxrkit.CreateAtomic(filepath.Join(opts.Out, RejectsFile))
+	if err != nil {
+		return nil, err
+	}
+	defer rejectsFile.Abort()
+	p.rejects = newRejectSink(rejectsFile)
+
+	if err := p.readAll(); err != nil {
+		return nil, err
+	}
+	records, rep, err := p.build()
+	if err != nil {
+		return nil, err
+	}
+	rep.Outputs = map[string]string{
+		"corpus":  filepath.Join(opts.Out, CorpusFile),
+		"report":  filepath.Join(opts.Out, ReportFile),
+		"rejects": filepath.Join(opts.Out, RejectsFile),
+	}
+	if err := rejectsFile.Commit(); err != nil {
+		return nil, err
+	}
+	if opts.Strict && rep.RowsRejected > 0 {
+		// A strict failure must not leave a corpus that looks like this
+		// run's result.
+		os.Remove(rep.Outputs["corpus"])
+		delete(rep.Outputs, "corpus")
+		if err := writeJSONFile(rep.Outputs["report"], rep); err != nil {
+			return rep, err
+		}
+		return rep, fmt.Errorf("%w: %d rejected (see %s)", ErrStrict, rep.RowsRejected, rep.Outputs["rejects"])
+	}
+	if err := writeCorpus(rep.Outputs["corpus"], records); err != nil {
+		return rep, err
+	}
+	return rep, writeJSONFile(rep.Outputs["report"], rep)
+}
+
+func (p *preparer) readAll() error {
+	var err error
+	for _, m := range p.opts.VinDrMeta {
+		if err := ReadMeta(m, p.vindrMeta); err != nil {
+			return err
+		}
+	}
+	for _, d := range []struct {
+		dir  string
+		into **imageDir
+	}{{p.opts.VinDrImages, &p.vindrDir}, {p.opts.NIHImages, &p.nihDir}, {p.opts.ChestXDetImage, &p.chestXDetDir}} {
+		if d.dir == "" {
+			continue
+		}
+		if *d.into, err = indexImageDir(d.dir); err != nil {
+			return fmt.Errorf("image folder %s: %w", d.dir, err)
+		}
+	}
+	steps := []struct {
+		files []string
+		read  func(string) error
+	}{
+		{p.opts.VinDr, p.readVinDr},
+		{p.opts.VQA, p.readVQA},
+		{p.opts.ChestXDet, p.readChestXDetAny},
+		{p.opts.NIHBoxes, p.readNIHBoxes},
+		{p.opts.NIHEntries, p.readNIHEntries},
+	}
+	for _, s := range steps {
+		for _, f := range s.files {
+			if err := s.read(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *preparer) readChestXDetAny(path string) error {
+	if strings.EqualFold(filepath.Ext(path), ".parquet") {
+		return p.readChestXDetParquet(path)
+	}
+	return p.readChestXDet(path)
+}
+
+// build turns the accumulated images into sorted, balanced, split records.
+func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
+	rep := &Report{Tool: "cxrkit prepare", Version: cxrkit.VersionString(), Disclaimer: cxrkit.Disclaimer,
+		Flags: p.opts.Flags, Inputs: p.inputs, Sources: map[string]*SourceImages{}, Duplicates: []Duplicate{},
+		Splits: map[string]*SplitCount{}, Labels: map[string]int{}, Identities: map[string]bool{}}
+	for name, s := range p.inputs {
+		rep.RowsRejected += s.RowsRejected
+		rep.Identities[name] = s.Balanced()
+	}
+	accs := make([]*imageAcc, 0, len(p.images.byKey))
+	for _, a := range p.images.byKey {
+		accs = append(accs, a)
+	}
+	slices.SortFunc(accs, func(a, b *imageAcc) int {
+		return cmp.Or(cmp.Compare(a.source, b.source), cmp.Compare(a.id, b.id))
+	})
+	var records []*cxrkit.Record
+	for i, a := range accs {
+		if i%4096 == 0 {
+			if err := p.ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		si := rep.source(a.source)
+		si.ImagesRead++
+		findings, left := p.assemble(a, &si.boxCounts)
+		if left != "" {
+			si.LeftOut[left]++
+			if left == leftAmbiguous {
+				si.Ambiguous++
+			}
+			continue
+		}
+		rec := &cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Findings: findings}
+		p.placeImage(rec, a, si)
+		records = append(records, rec)
+	}
+	dups, err := p.dedup(records, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	records, dups = p.balance(records, dups, rep)
+	p.split(records, dups, rep)
+	for _, r := range records {
+		rep.source(r.Source).ImagesWritten++
+		sc := rep.Splits[r.Split]
+		if sc == nil {
+			sc = &SplitCount{Labels: map[string]int{}}
+			rep.Splits[r.Split] = sc
+		}
+		sc.Images++
+		for _, l := range labelSet(r.Findings) {
+			sc.Labels[string(l)]++
+			rep.Labels[string(l)]++
+		}
+	}
+	rep.Images = len(records)
+	return records, rep, nil
+}
+
+func (r *Report) source(name string) *SourceImages {
+	s := r.Sources[name]
+	if s == nil {
+		s = &SourceImages{LeftOut: map[string]int{}}
+		r.Sources[name] = s
+	}
+	return s
+}
+
+// placeImage sets the record's size and image path.
+func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages) {
+	var dir *imageDir
+	var def Size
+	switch a.source {
+	case SourceVinDr:
+		dir = p.vindrDir
+		def, _ = p.vindrSize(a.id)
+	case SourceNIH:
+		dir, def = p.nihDir, Size{nihPNGSize, nihPNGSize}
+	case SourceChestXDet:
+		dir, def = p.chestXDetDir, Size{chestXDetSize, chestXDetSize}
+	}
+	if a.width > 0 && a.height > 0 {
+		def = Size{a.width, a.height}
+	}
+	rec.Width, rec.Height = def.Width, def.Height
+	if dir == nil {
+		return
+	}
+	path, ok := dir.path(a.id)
+	if !ok {
+		si.MissingImageFiles++
+		return
+	}
+	rec.ImagePath = path
+	if s, _, err := dir.size(a.id); err == nil {
+		if def.Width > 0 && s != def {
+			si.SizeMismatch++
+		}
+		if a.source != SourceVinDr || def.Width == 0 {
+			rec.Width, rec.Height = s.Width, s.Height
+		}
+	}
+}
+
+func labelSet(fs []cxrkit.Finding) []labelmap.Label {
+	if pos := cxrkit.PositiveLabels(fs); len(pos) > 0 {
+		return pos
+	}
+	return []labelmap.Label{labelmap.NoFinding}
+}
+
+func stratum(fs []cxrkit.Finding) string {
+	ls := labelSet(fs)
+	s := make([]string, len(ls))
+	for i, l := range ls {
+		s[i] = string(l)
+	}
+	return strings.Join(s, "+")
+}
+
+func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error) {
+	if !p.opts.DedupImages {
+		return nil, nil
+	}
+	paths := make([]string, len(records))
+	sources := make([]string, len(records))
+	for i, r := range records {
+		paths[i], sources[i] = r.ImagePath, r.Source
+	}
+	var progress func(int, int)
+	if p.opts.Progress != nil {
+		progress = func(d, t int) { p.opts.Progress("hashing images", d, t) }
+	}
+	fps, failed := fingerprintAll(p.ctx, paths, sources, progress)
+	if err := p.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(failed) > 0 {
+		rep.Undecodable = map[string]string{}
+		for i, err := range failed {
+			rep.Undecodable[records[i].Key()] = err.Error()
+		}
+	}
+	slices.SortFunc(fps, func(a, b fingerprinted) int { return cmp.Compare(a.index, b.index) })
+	pairs := findDuplicates(fps, p.opts.DedupDistance)
+	byIndex := map[int]fingerprinted{}
+	for _, f := range fps {
+		byIndex[f.index] = f
+	}
+	slices.SortFunc(pairs, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	for _, pr := range pairs {
+		fa, fb := byIndex[pr[0]], byIndex[pr[1]]
+		rep.Duplicates = append(rep.Duplicates, Duplicate{A: records[pr[0]].Key(), B: records[pr[1]].Key(),
+			Distance: fa.fp.Hash.Distance(fb.fp.Hash), Correlation: roundTo(fa.fp.Correlation(fb.fp), 4)})
+	}
+	return pairs, nil
+}
+
+// balance keeps every positive image and a deterministic sample of normal
+// ones; holdout images are always kept. Duplicate pairs are re-indexed.
+func (p *preparer) balance(records []*cxrkit.Record, dups [][2]int, rep *Report) ([]*cxrkit.Record, [][2]int) {
+	holdout := p.holdoutSet()
+	var normalKeys []string
+	var normalIdx []int
+	positives := 0
+	for i, r := range records {
+		if len(cxrkit.PositiveLabels(r.Findings)) > 0 {
+			positives++
+		} else if !holdout[r.ImageID] {
+			normalKeys = append(normalKeys, r.Key())
+			normalIdx = append(normalIdx, i)
+		}
+	}
+	keepNormal := sampleNormals(normalKeys, positives, p.opts.NormalRatio, p.opts.Seed)
+	drop := make([]bool, len(records))
+	for k, i := range normalIdx {
+		if !keepNormal[k] {
+			drop[i] = true
+			rep.source(records[i].Source).LeftOut[leftBalance]++
+		}
+	}
+	newIndex := make([]int, len(records))
+	var out []*cxrkit.Record
+	for i, r := range records {
+		newIndex[i] = -1
+		if !drop[i] {
+			newIndex[i] = len(out)
+			out = append(out, r)
+		}
+	}
+	var kept [][2]int
+	for _, d := range dups {
+		if a, b := newIndex[d[0]], newIndex[d[1]]; a >= 0 && b >= 0 {
+			kept = append(kept, [2]int{a, b})
+		}
+	}
+	return out, kept
+}
+
+func (p *preparer) holdoutSet() map[string]bool {
+	set := map[string]bool{}
+	for _, id := range p.opts.HoldoutIDs {
+		if id = stripImageExt(id); id != "" {
+			set[id] = true
+		}
+	}
+	return set
+}
+
+func (p *preparer) split(records []*cxrkit.Record, dups [][2]int, rep *Report) {
+	holdout := p.holdoutSet()
+	items := make([]splitItem, len(records))
+	matched := map[string]bool{}
+	for i, r := range records {
+		items[i] = splitItem{key: r.Key(), stratum: stratum(r.Findings), holdout: holdout[r.ImageID]}
+		if r.PatientID != "" {
+			items[i].group = r.Source + ":" + r.PatientID
+		}
+		if items[i].holdout {
+			matched[r.ImageID] = true
+		}
+	}
+	splits := assignSplits(items, dups, p.opts.ValFraction, p.opts.TestFraction, p.opts.Seed)
+	inTest := 0
+	for i, r := range records {
+		r.Split = splits[i]
+		if r.Split == SplitTest {
+			inTest++
+		}
+	}
+	if len(holdout) > 0 {
+		rep.Holdout = &HoldoutCount{Listed: len(holdout), Matched: len(matched),
+			NotInCorpus: len(holdout) - len(matched), TestImages: inTest, FromFile: p.opts.HoldoutSource}
+	}
+}
+
+func writeCorpus(path string, records []*cxrkit.Record) error {
+	return cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error {
+		enc := cxrkit.NewJSONLEncoder(w)
+		for _, r := range records {
+			if err := enc.Encode(r); err != nil {
+				return fmt.Errorf("%s: %s: %w", path, r.Key(), err)
+			}
+		}
+		return nil
+	})
+}
+
+func writeJSONFile(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error {
+		_, err := w.Write(append(bytes.TrimSpace(data), '\n'))
+		return err
+	})
+}
+
+func roundTo(v float64, d int) float64 {
+	p := 1.0
+	for range d {
+		p *= 10
+	}
+	return roundHalfAway(v*p) / p
+}

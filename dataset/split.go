@@ -1,0 +1,195 @@
+package dataset
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Split names, as written in corpus records and shard names.
+const (
+	SplitTrain      = "train"
+	SplitValidation = "validation"
+	SplitTest       = "test"
+)
+
+// rank is a deterministic pseudo-random key for ordering: the same on any
+// machine for the same seed and parts.
+func rank(seed int64, parts ...string) uint64 {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d", seed)
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return binary.BigEndian.Uint64(h.Sum(nil))
+}
+
+// splitItem is one image as the splitter sees it.
+type splitItem struct {
+	key     string // source:image_id
+	stratum string // the image's label set
+	group   string // patient key; empty when unknown
+	holdout bool
+}
+
+// unionFind groups images that must share a split.
+type unionFind []int
+
+func newUnionFind(n int) unionFind {
+	u := make(unionFind, n)
+	for i := range u {
+		u[i] = i
+	}
+	return u
+}
+
+func (u unionFind) find(i int) int {
+	for u[i] != i {
+		u[i] = u[u[i]]
+		i = u[i]
+	}
+	return i
+}
+
+func (u unionFind) union(a, b int) {
+	ra, rb := u.find(a), u.find(b)
+	if ra != rb {
+		u[max(ra, rb)] = min(ra, rb)
+	}
+}
+
+// assignSplits splits items deterministically: images of one patient and
+// detected duplicates form a group that stays in one split; groups holding
+// a holdout image go to test; the other groups are ordered by stratum (the
+// group's label set) and, within it, by a seeded hash, and each is given
+// to the split furthest below its target share of the images seen so far —
+// stratified systematic sampling, so every label set is spread across
+// splits in proportion and the overall fractions are met.
+func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int64) []string {
+	u := newUnionFind(len(items))
+	byGroup := map[string]int{}
+	for i, it := range items {
+		if it.group == "" {
+			continue
+		}
+		if j, ok := byGroup[it.group]; ok {
+			u.union(i, j)
+		} else {
+			byGroup[it.group] = i
+		}
+	}
+	for _, d := range dups {
+		u.union(d[0], d[1])
+	}
+	type group struct {
+		members []int
+		key     string
+		stratum string
+		holdout bool
+		order   uint64
+	}
+	groups := map[int]*group{}
+	for i, it := range items {
+		r := u.find(i)
+		g := groups[r]
+		if g == nil {
+			g = &group{key: it.key}
+			groups[r] = g
+		}
+		g.members = append(g.members, i)
+		g.key = min(g.key, it.key)
+		g.holdout = g.holdout || it.holdout
+	}
+	list := make([]*group, 0, len(groups))
+	for _, g := range groups {
+		labels := map[string]bool{}
+		for _, m := range g.members {
+			for _, l := range strings.Split(items[m].stratum, "+") {
+				labels[l] = true
+			}
+		}
+		if len(labels) > 1 {
+			delete(labels, "no_finding")
+		}
+		g.stratum = strings.Join(sortedKeys(labels), "+")
+		g.order = rank(seed, "split", g.key)
+		list = append(list, g)
+	}
+	slices.SortFunc(list, func(a, b *group) int {
+		if c := cmp.Compare(a.stratum, b.stratum); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.order, b.order); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+	out := make([]string, len(items))
+	names := [3]string{SplitTrain, SplitValidation, SplitTest}
+	fracs := [3]float64{1 - val - test, val, test}
+	var assigned [3]float64
+	seen := 0.0
+	for _, g := range list {
+		n := float64(len(g.members))
+		s := 2
+		if !g.holdout {
+			seen += n
+			best := -1e300
+			for k := range names {
+				if fracs[k] <= 0 {
+					continue
+				}
+				if d := fracs[k]*seen - assigned[k]; d > best+1e-12 {
+					best, s = d, k
+				}
+			}
+			assigned[s] += n
+		}
+		for _, m := range g.members {
+			out[m] = names[s]
+		}
+	}
+	return out
+}
+
+// sampleNormals picks round(ratio × positives) of the normal images
+// deterministically; ratio < 0 keeps them all. It returns the keep flags.
+func sampleNormals(keys []string, positives int, ratio float64, seed int64) []bool {
+	keep := make([]bool, len(keys))
+	if ratio < 0 {
+		for i := range keep {
+			keep[i] = true
+		}
+		return keep
+	}
+	k := int(roundHalfAway(ratio * float64(positives)))
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	ranks := make([]uint64, len(keys))
+	for i, key := range keys {
+		ranks[i] = rank(seed, "balance", key)
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(ranks[a], ranks[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(keys[a], keys[b])
+	})
+	for _, i := range order[:min(k, len(order))] {
+		keep[i] = true
+	}
+	return keep
+}
+
+func roundHalfAway(v float64) float64 {
+	if v < 0 {
+		return -roundHalfAway(-v)
+	}
+	return float64(int64(v + 0.5))
+}

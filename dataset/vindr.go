@@ -1,0 +1,132 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// readVinDr streams a VinDr-CXR annotation CSV: the Kaggle train.csv
+// (image_id,class_name,class_id,rad_id,x_min,y_min,x_max,y_max) or the
+// PhysioNet annotations_{train,test}.csv (no class_id, rad_id optional).
+func (p *preparer) readVinDr(path string) error {
+	t, err := openCSV(path)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	st := p.stats(inputVinDr, path)
+	idCol, classCol, radCol := t.col("image_id"), t.col("class_name"), t.col("rad_id")
+	coordCols := [4]int{t.col("x_min"), t.col("y_min"), t.col("x_max"), t.col("y_max")}
+	if idCol < 0 || classCol < 0 || coordCols[0] < 0 || coordCols[1] < 0 || coordCols[2] < 0 || coordCols[3] < 0 {
+		return fmt.Errorf("%s:1: not a VinDr annotation CSV: want image_id, class_name, x_min, y_min, x_max, y_max columns; got %v", path, t.header)
+	}
+	need := max(idCol, classCol, coordCols[0], coordCols[1], coordCols[2], coordCols[3]) + 1
+	vindr := p.vocab.Source(SourceVinDr)
+	for {
+		rec, line, rowErr, err := t.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+		st.RowsRead++
+		if rowErr != nil {
+			if err := p.rejects.add(st, path, line, rowErr, rowCopy(rec)); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(rec) < need {
+			if err := p.rejects.add(st, path, line, fmt.Errorf("%w: %d, want %d", errFieldCount, len(rec), len(t.header)), rowCopy(rec)); err != nil {
+				return err
+			}
+			continue
+		}
+		id, native := field(rec, idCol), field(rec, classCol)
+		if id == "" {
+			if err := p.rejects.add(st, path, line, errMissingID, rowCopy(rec)); err != nil {
+				return err
+			}
+			continue
+		}
+		img := p.images.get(SourceVinDr, id)
+		label, status := vindr.Lookup(native)
+		st.countNative(native, status.String(), string(label))
+		if status != labelmap.Mapped {
+			if status == labelmap.Unknown {
+				img.unknownLabels++
+			}
+			st.RowsDropped++
+			continue
+		}
+		if label == labelmap.NoFinding {
+			img.normal = true
+			st.RowsKept++
+			continue
+		}
+		b, err := p.vindrBox(id, rec, coordCols)
+		if err != nil {
+			img.rejectedPositive++
+			if err := p.rejects.add(st, path, line, err, rowCopy(rec)); err != nil {
+				return err
+			}
+			continue
+		}
+		img.addReading(label, b, field(rec, radCol))
+		st.RowsKept++
+	}
+}
+
+func (p *preparer) vindrBox(id string, rec []string, cols [4]int) (boxes.Box, error) {
+	var c [4]float64
+	for i, col := range cols {
+		v, err := parseCoord(field(rec, col))
+		if err != nil {
+			return boxes.Box{}, err
+		}
+		c[i] = v
+	}
+	size, err := p.vindrSize(id)
+	if err != nil {
+		return boxes.Box{}, err
+	}
+	return boxes.FromPixels(c[0], c[1], c[2], c[3], size.Width, size.Height)
+}
+
+// vindrSize is the size VinDr boxes are drawn in: the meta CSV first (it
+// describes the original DICOM), else the image file's header.
+func (p *preparer) vindrSize(id string) (Size, error) {
+	if s, ok := p.vindrMeta[id]; ok {
+		return s, nil
+	}
+	s, found, err := p.vindrDir.size(id)
+	if found && err == nil {
+		return s, nil
+	}
+	if err != nil {
+		return Size{}, fmt.Errorf("%w: %v", boxes.ErrNoImageSize, err)
+	}
+	return Size{}, boxes.ErrNoImageSize
+}
+
+func parseCoord(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errMissingCoord
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q", errNonNumeric, s)
+	}
+	return v, nil
+}

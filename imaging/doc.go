@@ -1,0 +1,6 @@
+// Package imaging owns the image side shared by every stage: reading sizes
+// from PNG, JPEG and DICOM headers without decoding pixels, decoding all
+// three to grey images (DICOM with rescale, VOI window and MONOCHROME1
+// inversion), fitting an image to a size, PNG encoding, and a perceptual
+// hash that finds the same radiograph under two names.
+package imaging
