@@ -96,6 +96,7 @@ func commands() []*cli.Command {
 		labelsCommand(),
 		prepareCommand(),
 		dicom2pngCommand(),
+		synthCommand(),
 	}
 }
 

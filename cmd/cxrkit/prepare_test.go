@@ -44,3 +44,21 @@ func TestPrepareCommand(t *testing.T) {
 		t.Errorf("missing --out: exit %d", code)
 	}
 }
+
+func TestSynthCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "cases.jsonl")
+	code, _, stderr := runCLI(t, "synth", "--corpus", "../../synth/testdata/corpus.jsonl", "--out", out, "--cases", "missing,faithful", "--split", "train")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	if n := strings.Count(string(data), "\n"); n != 5 {
+		t.Errorf("%d cases, want 5 (3 train records: 3 faithful + 2 missing)", n)
+	}
+	if !strings.Contains(stderr, "cxrkit synth: 5 cases") || !strings.Contains(stderr, "not a medical device") {
+		t.Errorf("summary: %s", stderr)
+	}
+	if code, _, _ := runCLI(t, "synth", "--corpus", "../../synth/testdata/corpus.jsonl", "--out", out, "--cases", "bogus"); code != exitUsage {
+		t.Errorf("unknown case type: exit %d, want %d", code, exitUsage)
+	}
+}

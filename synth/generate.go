@@ -1,0 +1,160 @@
+package synth
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// Options configure case generation.
+type Options struct {
+	Seed      int64
+	CaseTypes []string // nil: all
+	Splits    []string // nil: all
+	Vocab     *labelmap.Vocabulary
+	Bank      *PhraseBank
+}
+
+// Summary counts what Generate wrote and skipped.
+type Summary struct {
+	Records        int                       `json:"records"`
+	RecordsInSplit int                       `json:"records_in_split"`
+	Cases          map[string]int            `json:"cases"`
+	Skipped        map[string]map[string]int `json:"skipped"`
+	Total          int                       `json:"total_cases"`
+	DistinctDrafts int                       `json:"distinct_drafts"`
+	Disclaimer     string                    `json:"disclaimer"`
+}
+
+// Generator turns corpus records into audit cases.
+type Generator struct {
+	seed   int64
+	types  []string
+	splits []string
+	bank   *PhraseBank
+	urgent []labelmap.Label
+}
+
+// NewGenerator validates options and loads defaults.
+func NewGenerator(o Options) (*Generator, error) {
+	types := o.CaseTypes
+	if len(types) == 0 {
+		types = CaseTypes()
+	}
+	types, err := ParseCaseTypes(types)
+	if err != nil {
+		return nil, err
+	}
+	if o.Vocab == nil {
+		if o.Vocab, err = labelmap.Default(); err != nil {
+			return nil, err
+		}
+	}
+	if o.Bank == nil {
+		if o.Bank, err = LoadPhraseBank(""); err != nil {
+			return nil, err
+		}
+	}
+	return &Generator{seed: o.Seed, types: types, splits: o.Splits, bank: o.Bank, urgent: o.Vocab.Urgent()}, nil
+}
+
+// Cases returns the cases of one record in case-type order, and the reason
+// each skipped type could not be built.
+func (g *Generator) Cases(rec *cxrkit.Record) ([]cxrkit.Case, map[string]string) {
+	var out []cxrkit.Case
+	skipped := map[string]string{}
+	for _, t := range g.types {
+		c, why := g.makeCase(rec, t)
+		if c == nil {
+			skipped[t] = why
+			continue
+		}
+		out = append(out, *c)
+	}
+	return out, skipped
+}
+
+// Generate streams corpus records from r and writes their cases to w as
+// JSONL, in corpus order then case-type order.
+func (g *Generator) Generate(ctx context.Context, r io.Reader, name string, w io.Writer) (Summary, error) {
+	s := Summary{Cases: map[string]int{}, Skipped: map[string]map[string]int{}, Disclaimer: cxrkit.Disclaimer}
+	enc := cxrkit.NewJSONLEncoder(w)
+	drafts := map[string]struct{}{}
+	err := cxrkit.ReadJSONL(r, name, func(line int, rec *cxrkit.Record) error {
+		s.Records++
+		if s.Records%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if len(g.splits) > 0 && !slices.Contains(g.splits, rec.Split) {
+			return nil
+		}
+		if rec.ImageID == "" || rec.Source == "" {
+			return fmt.Errorf("corpus record without image_id or source")
+		}
+		s.RecordsInSplit++
+		cases, skipped := g.Cases(rec)
+		for i := range cases {
+			if err := enc.Encode(&cases[i]); err != nil {
+				return err
+			}
+			s.Cases[cases[i].CaseType]++
+			drafts[cases[i].DraftText] = struct{}{}
+		}
+		for t, why := range skipped {
+			if s.Skipped[t] == nil {
+				s.Skipped[t] = map[string]int{}
+			}
+			s.Skipped[t][why]++
+		}
+		return nil
+	})
+	for _, n := range s.Cases {
+		s.Total += n
+	}
+	s.DistinctDrafts = len(drafts)
+	return s, err
+}
+
+// GenerateFile reads a corpus file and writes the cases file atomically.
+func (g *Generator) GenerateFile(ctx context.Context, corpusPath, outPath string) (Summary, error) {
+	in, err := os.Open(corpusPath)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer in.Close()
+	var s Summary
+	err = cxrkit.WriteFileAtomic(outPath, func(w *bufio.Writer) error {
+		var gerr error
+		s, gerr = g.Generate(ctx, in, corpusPath, w)
+		return gerr
+	})
+	return s, err
+}
+
+// String is a short human summary.
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cxrkit synth: %d cases from %d records (%d distinct drafts)\n", s.Total, s.RecordsInSplit, s.DistinctDrafts)
+	for _, t := range CaseTypes() {
+		n, sk := s.Cases[t], s.Skipped[t]
+		if n == 0 && len(sk) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-17s %7d", t, n)
+		for why, k := range sk {
+			fmt.Fprintf(&b, "   skipped %d: %s", k, why)
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "  %s\n", s.Disclaimer)
+	return b.String()
+}
