@@ -5,7 +5,7 @@ import (
 	"io/fs"
 )
 
-//go:embed labelmap.yaml phrases.yaml prompts/*.txt
+//go:embed labelmap.yaml phrases.yaml draft_rules.yaml prompts/*.txt
 var files embed.FS
 
 // Open returns one embedded default file, e.g. "labelmap.yaml" or

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/cxrkit/cxrkit/labelmap"
 )
 
 // IUReport is one IU-Xray / Open-i report: real report text, never a box
@@ -61,6 +63,38 @@ func splitTerms(s string) []string {
 	for _, t := range strings.Split(s, ";") {
 		if t = strings.TrimSpace(t); t != "" {
 			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Indexed reports whether annotators indexed the report ("No Indexing"
+// marks reports they skipped).
+func (r IUReport) Indexed() bool {
+	for _, t := range r.MeSH {
+		if strings.EqualFold(strings.TrimSpace(t), "No Indexing") {
+			return false
+		}
+	}
+	return len(r.MeSH) > 0
+}
+
+// Labels maps the report's MeSH headings (the term before the first "/")
+// through the iu_mesh source map: the canonical positive labels the
+// annotators gave the report, in canonical order.
+func (r IUReport) Labels(vocab *labelmap.Vocabulary) []labelmap.Label {
+	m := vocab.Source("iu_mesh")
+	var seen [6]bool
+	for _, t := range r.MeSH {
+		heading, _, _ := strings.Cut(t, "/")
+		if l, st := m.Lookup(heading); st == labelmap.Mapped && l.Positive() {
+			seen[l.Index()] = true
+		}
+	}
+	var out []labelmap.Label
+	for _, l := range labelmap.Positives() {
+		if seen[l.Index()] {
+			out = append(out, l)
 		}
 	}
 	return out

@@ -48,7 +48,7 @@ func TestDefaultMapsSpecTable(t *testing.T) {
 			t.Errorf("%s %q = %q %v, want %q %v", tt.source, tt.native, got, st, tt.want, tt.status)
 		}
 	}
-	if got := v.SourceNames(); !slices.Equal(got, []string{"chestxdet", "nih", "vindr"}) {
+	if got := v.SourceNames(); !slices.Equal(got, []string{"chestxdet", "iu_mesh", "nih", "vindr"}) {
 		t.Errorf("sources = %v", got)
 	}
 	if !v.IsUrgent(Pneumothorax) || !v.IsUrgent(NoduleMass) || v.IsUrgent(Cardiomegaly) {

@@ -1,0 +1,90 @@
+package eval
+
+import (
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// ParserItem is one text with its reference labels and a parser's output.
+type ParserItem struct {
+	ID   string
+	Gold []labelmap.Label
+	Pred []cxrkit.DraftFinding
+}
+
+// ParserReport scores a draft parser on present labels: a label is
+// predicted when the parser says present (or uncertain, unless
+// UncertainAsAbsent), and gold when the reference lists it.
+type ParserReport struct {
+	Items    int                       `json:"items"`
+	PerLabel map[labelmap.Label]Counts `json:"per_label"`
+	Micro    Counts                    `json:"micro"`
+	MacroF1  *float64                  `json:"macro_f1"`
+	// Errors lists the items the parser got wrong, for inspection.
+	Errors     []ParserError `json:"errors,omitempty"`
+	Disclaimer string        `json:"disclaimer"`
+}
+
+// ParserError is one wrong label of one item.
+type ParserError struct {
+	ID    string         `json:"id"`
+	Label labelmap.Label `json:"label"`
+	Kind  string         `json:"kind"` // fp or fn
+	Span  string         `json:"span,omitempty"`
+}
+
+// ScoreParser computes per-label and micro precision, recall and F1.
+func ScoreParser(items []ParserItem, uncertainAsAbsent bool) ParserReport {
+	rep := ParserReport{Items: len(items), PerLabel: map[labelmap.Label]Counts{}, Disclaimer: cxrkit.Disclaimer}
+	per := map[labelmap.Label]*Counts{}
+	for _, l := range labelmap.Positives() {
+		per[l] = &Counts{}
+	}
+	for _, it := range items {
+		var gold, pred [6]bool
+		spans := map[labelmap.Label]string{}
+		for _, l := range it.Gold {
+			if l.Positive() {
+				gold[l.Index()] = true
+			}
+		}
+		for _, d := range it.Pred {
+			if !d.Label.Positive() {
+				continue
+			}
+			if d.Status == cxrkit.Present || (d.Status == cxrkit.Uncertain && !uncertainAsAbsent) {
+				pred[d.Label.Index()] = true
+			}
+			spans[d.Label] = d.Span
+		}
+		for _, l := range labelmap.Positives() {
+			g, p := gold[l.Index()], pred[l.Index()]
+			c := per[l]
+			switch {
+			case g && p:
+				c.TP++
+			case p:
+				c.FP++
+				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fp", spans[l]})
+			case g:
+				c.FN++
+				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fn", spans[l]})
+			}
+		}
+	}
+	var f1s []float64
+	for _, l := range labelmap.Positives() {
+		c := per[l]
+		c.finish()
+		rep.PerLabel[l] = *c
+		rep.Micro.TP += c.TP
+		rep.Micro.FP += c.FP
+		rep.Micro.FN += c.FN
+		if c.F1 != nil && c.TP+c.FN > 0 {
+			f1s = append(f1s, *c.F1)
+		}
+	}
+	rep.Micro.finish()
+	rep.MacroF1 = mean(f1s)
+	return rep
+}
