@@ -53,8 +53,14 @@ func DecodeFile(path string) (image.Image, Format, error) {
 	return img, format, nil
 }
 
-// EncodePNG encodes img as PNG; fast trades size for speed.
+// EncodePNG encodes img as PNG; fast trades size for speed (for grey
+// images, a fixed row filter and fast deflate).
 func EncodePNG(w io.Writer, img image.Image, fast bool) error {
+	if fast {
+		if pix, width, height, stride, bpp, ok := fastGray(img); ok {
+			return encodeGrayPNG(w, pix, width, height, stride, bpp)
+		}
+	}
 	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if fast {
 		enc.CompressionLevel = png.BestSpeed

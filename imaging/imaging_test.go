@@ -5,6 +5,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +135,40 @@ func TestDecodeRefusesHugeDeclaredSize(t *testing.T) {
 	png[29], png[30], png[31], png[32] = byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc)
 	if _, _, err := Decode(bytes.NewReader(png)); err == nil || !strings.Contains(err.Error(), "pixels a side") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestFastPNGRoundTrip(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 301, 97))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i*7 + i/301)
+	}
+	g16 := image.NewGray16(image.Rect(0, 0, 50, 40))
+	for i := range g16.Pix {
+		g16.Pix[i] = uint8(i * 13)
+	}
+	sub := g.SubImage(image.Rect(10, 5, 200, 90))
+	for _, img := range []image.Image{g, g16, sub} {
+		data, err := PNGBytes(img, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%T: %v", img, err)
+		}
+		b := img.Bounds()
+		if back.Bounds().Dx() != b.Dx() || back.Bounds().Dy() != b.Dy() {
+			t.Fatalf("%T: size %v", img, back.Bounds())
+		}
+		for y := 0; y < b.Dy(); y++ {
+			for x := 0; x < b.Dx(); x++ {
+				r1, _, _, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				r2, _, _, _ := back.At(x, y).RGBA()
+				if r1 != r2 {
+					t.Fatalf("%T: pixel (%d,%d) %d != %d", img, x, y, r1, r2)
+				}
+			}
+		}
 	}
 }

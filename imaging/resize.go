@@ -26,13 +26,7 @@ func FitLongSide(img image.Image, n int) image.Image {
 func Resize(img image.Image, w, h int) image.Image {
 	switch src := img.(type) {
 	case *image.Gray:
-		plane := grayPlane(src)
-		out := resizePlane(plane, src.Bounds().Dx(), src.Bounds().Dy(), w, h)
-		dst := image.NewGray(image.Rect(0, 0, w, h))
-		for i, v := range out {
-			dst.Pix[i] = uint8(min(max(math.Round(float64(v)), 0), 255))
-		}
-		return dst
+		return resizeGray8(src, w, h)
 	case *image.Gray16:
 		plane := gray16Plane(src)
 		out := resizePlane(plane, src.Bounds().Dx(), src.Bounds().Dy(), w, h)
@@ -125,6 +119,51 @@ func resizePlane(src []float32, sw, sh, dw, dh int) []float32 {
 			for x := range out {
 				out[x] += in[x] * wt
 			}
+		}
+	}
+	return dst
+}
+
+// resizeGray8 is resizePlane for 8-bit grey, reading pixels directly and
+// summing the horizontal taps in 16.16 fixed point.
+func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
+	b := src.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	cx := weights(sw, dw)
+	fx := make([][]int32, len(cx))
+	for i, c := range cx {
+		fx[i] = make([]int32, len(c.w))
+		for k, wt := range c.w {
+			fx[i][k] = int32(wt*65536 + 0.5)
+		}
+	}
+	tmp := make([]float32, dw*sh)
+	for y := 0; y < sh; y++ {
+		row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
+		out := tmp[y*dw : (y+1)*dw]
+		for x, c := range cx {
+			var acc int32
+			taps := row[c.start : c.start+len(c.w)]
+			for k, wt := range fx[x] {
+				acc += int32(taps[k]) * wt
+			}
+			out[x] = float32(acc) / 65536
+		}
+	}
+	cy := weights(sh, dh)
+	dst := image.NewGray(image.Rect(0, 0, dw, dh))
+	line := make([]float32, dw)
+	for y, c := range cy {
+		clear(line)
+		for k, wt := range c.w {
+			in := tmp[(c.start+k)*dw : (c.start+k+1)*dw]
+			for x := range line {
+				line[x] += in[x] * wt
+			}
+		}
+		out := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
+		for x, v := range line {
+			out[x] = uint8(min(max(v+0.5, 0), 255))
 		}
 	}
 	return dst

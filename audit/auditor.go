@@ -1,0 +1,153 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cxrkit/cxrkit"
+)
+
+// Grounder says what an image shows: a model behind an endpoint, or the
+// corpus's own findings (gold grounding).
+type Grounder interface {
+	Ground(ctx context.Context, img cxrkit.ImageRef) (cxrkit.Grounding, error)
+}
+
+// DraftReader says what a draft claims: the rules parser or a model.
+type DraftReader interface {
+	ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error)
+}
+
+// Parse values that are not model-parse statuses.
+const (
+	ParseGold  = "gold"
+	ParseRules = "rules"
+)
+
+// ReadDraft makes the rules parser a DraftReader; it never fails.
+func (p *RulesParser) ReadDraft(_ context.Context, text string) (cxrkit.DraftReading, error) {
+	return cxrkit.DraftReading{Findings: p.Parse(text), Parse: ParseRules}, nil
+}
+
+// GoldGrounder answers with the corpus findings of the image: it measures
+// the draft parser and comparator with no model and no GPU.
+type GoldGrounder struct {
+	findings map[string][]cxrkit.Finding
+}
+
+// NewGoldGrounder indexes corpus records by source:image_id.
+func NewGoldGrounder(records []cxrkit.Record) *GoldGrounder {
+	g := &GoldGrounder{findings: make(map[string][]cxrkit.Finding, len(records))}
+	for _, r := range records {
+		g.findings[r.Key()] = r.Findings
+	}
+	return g
+}
+
+// ErrNotInCorpus is returned for an image gold grounding does not know.
+var ErrNotInCorpus = errors.New("image not in the corpus")
+
+// Ground returns the corpus findings.
+func (g *GoldGrounder) Ground(_ context.Context, img cxrkit.ImageRef) (cxrkit.Grounding, error) {
+	fs, ok := g.findings[img.Key()]
+	if !ok && img.Source == "" {
+		// A case without a source matches by image id when that is unique.
+		for k, v := range g.findings {
+			if len(k) > len(img.ImageID) && k[len(k)-len(img.ImageID)-1:] == ":"+img.ImageID {
+				if ok {
+					return cxrkit.Grounding{}, fmt.Errorf("%w: image_id %q is in several sources; give source", ErrNotInCorpus, img.ImageID)
+				}
+				fs, ok = v, true
+			}
+		}
+	}
+	if !ok {
+		return cxrkit.Grounding{}, fmt.Errorf("%w: %s", ErrNotInCorpus, img.Key())
+	}
+	return cxrkit.Grounding{Findings: fs, Parse: ParseGold}, nil
+}
+
+// Fallback reads drafts with a model and falls back to the rules parser
+// when the model fails or answers nothing readable, saying so.
+type Fallback struct {
+	Model DraftReader
+	Rules *RulesParser
+}
+
+// ReadDraft tries the model, then the rules.
+func (f Fallback) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
+	r, err := f.Model.ReadDraft(ctx, text)
+	if err == nil && r.Parse != "failed" {
+		return r, nil
+	}
+	why := "its answer could not be parsed"
+	if err != nil {
+		why = err.Error()
+	}
+	rules, _ := f.Rules.ReadDraft(ctx, text)
+	rules.Raw = r.Raw
+	rules.Notes = append(r.Notes, "draft model failed ("+why+"); used the rules parser")
+	return rules, nil
+}
+
+// Auditor judges drafts against images.
+type Auditor struct {
+	Grounder Grounder
+	Drafts   DraftReader
+	Compare  CompareOptions
+	// Prompts maps prompt name to sha256, recorded in every result.
+	Prompts map[string]string
+}
+
+// Input is one case to audit.
+type Input struct {
+	CaseID    string
+	DraftText string
+	Image     cxrkit.ImageRef
+}
+
+// Audit runs one case and always returns a result: a transport failure
+// or an unreadable image sets Error, and an image that could not be
+// grounded leaves the audit lists empty rather than judging the draft
+// against nothing.
+func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
+	res = cxrkit.Result{CaseID: in.CaseID, ImageID: in.Image.ImageID, Source: in.Image.Source,
+		ImageFindings: []cxrkit.Finding{}, DraftFindings: []cxrkit.DraftFinding{},
+		BoxFormat: cxrkit.BoxFormat, Disclaimer: cxrkit.Disclaimer, Prompts: a.Prompts,
+		Parse: cxrkit.Parse{Grounding: "failed", Draft: "failed"}}
+	defer func() {
+		if p := recover(); p != nil {
+			msg := fmt.Sprintf("internal error: %v", p)
+			res.Error = &msg
+		}
+	}()
+	draft, err := a.Drafts.ReadDraft(ctx, in.DraftText)
+	if err != nil {
+		msg := err.Error()
+		res.Error = &msg
+	}
+	res.Parse.Draft, res.RawDraft = draft.Parse, draft.Raw
+	res.Notes = append(res.Notes, draft.Notes...)
+	if draft.Findings != nil {
+		res.DraftFindings = draft.Findings
+	}
+	g, err := a.Grounder.Ground(ctx, in.Image)
+	res.Attempts, res.RawGrounding, res.Model = g.Attempts, g.Raw, g.Model
+	res.Notes = append(res.Notes, g.Notes...)
+	if err != nil {
+		msg := err.Error()
+		res.Error = &msg
+		return res
+	}
+	res.Parse.Grounding = g.Parse
+	if g.Parse == "failed" {
+		res.Notes = append(res.Notes, "grounding answer could not be parsed; audit not computed")
+		return res
+	}
+	res.ImageFindings = g.Findings
+	if res.Parse.Draft != "failed" {
+		res.Audit = Compare(g.Findings, res.DraftFindings, a.Compare)
+	}
+	return res
+}

@@ -1,0 +1,45 @@
+package audit
+
+import (
+	"errors"
+	"path/filepath"
+
+	"github.com/cxrkit/cxrkit"
+)
+
+// LoadInputs reads a cases JSONL into audit inputs. A case's image is its
+// image_path, else the corpus record's; relative paths are taken relative
+// to imageRoot. Each line needs case_id, image_id and draft_text.
+func LoadInputs(casesPath string, corpus []cxrkit.Record, imageRoot string) ([]Input, error) {
+	paths := map[string]string{}
+	byID := map[string][]string{}
+	for _, r := range corpus {
+		paths[r.Key()] = r.ImagePath
+		byID[r.ImageID] = append(byID[r.ImageID], r.Key())
+	}
+	var out []Input
+	err := cxrkit.ReadJSONLFile(casesPath, func(line int, c *cxrkit.Case) error {
+		switch {
+		case c.CaseID == "":
+			return errors.New("case without case_id")
+		case c.ImageID == "":
+			return errors.New("case without image_id")
+		case c.DraftText == "":
+			return errors.New("case without draft_text")
+		}
+		ref := cxrkit.ImageRef{Source: c.Source, ImageID: c.ImageID, Path: c.ImagePath}
+		if ref.Path == "" {
+			key := ref.Key()
+			if ref.Source == "" && len(byID[c.ImageID]) == 1 {
+				key = byID[c.ImageID][0]
+			}
+			ref.Path = paths[key]
+		}
+		if ref.Path != "" && imageRoot != "" && !filepath.IsAbs(ref.Path) {
+			ref.Path = filepath.Join(imageRoot, ref.Path)
+		}
+		out = append(out, Input{CaseID: c.CaseID, DraftText: c.DraftText, Image: ref})
+		return nil
+	})
+	return out, err
+}

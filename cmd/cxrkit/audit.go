@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
+	"github.com/cxrkit/cxrkit/infer"
+	"github.com/urfave/cli/v2"
+)
+
+func auditCommand() *cli.Command {
+	flags := append(auditFlags(),
+		&cli.StringFlag{Name: "image", Usage: "single mode: the image (PNG, JPEG or DICOM)"},
+		&cli.StringFlag{Name: "draft", Usage: "single mode: the draft impression text"},
+		&cli.StringFlag{Name: "cases", Usage: "batch mode: cases JSONL (case_id, image_id, draft_text, image_path or --corpus)"},
+		&cli.StringFlag{Name: "out", Usage: "batch mode: results JSONL (resumable: finished cases are not redone)"},
+		&cli.StringFlag{Name: "corpus", Usage: "corpus.jsonl: image paths for cases, and findings for --grounding gold"},
+		&cli.StringFlag{Name: "grounding", Value: "model", Usage: "model (ask the endpoint) or gold (use the corpus findings: no GPU)"},
+		&cli.StringFlag{Name: "image-root", Usage: "folder that relative image paths are relative to (default: current folder)"},
+		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "requests in flight at once, across all endpoints"},
+		&cli.StringFlag{Name: "cache", Usage: "response cache folder (default: cxrkit in the user cache folder)"},
+		&cli.BoolFlag{Name: "no-cache", Usage: "do not cache responses"},
+		&cli.StringFlag{Name: "emit-batch", Usage: "write an OpenAI batch file of the grounding requests (for vllm run-batch) instead of calling the endpoint"},
+		&cli.StringFlag{Name: "ingest-batch", Usage: "read grounding answers from a vllm run-batch output file instead of calling the endpoint"},
+	)
+	return &cli.Command{
+		Name:  "audit",
+		Usage: "audit drafts against images: ground the image, parse the draft, flag MISSING / UNSUPPORTED / URGENT",
+		Description: "Single mode: --image F --draft TEXT prints one result. Batch mode: --cases F --out F.\n" +
+			"--grounding gold --corpus F audits with the corpus findings instead of a model.\n" + cxrkit.Disclaimer,
+		Flags:  flags,
+		Action: runAudit,
+	}
+}
+
+func runAudit(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	single := c.String("image") != "" || c.String("draft") != ""
+	batch := c.String("cases") != ""
+	switch {
+	case single && batch:
+		return usagef("audit: give either --image/--draft (single) or --cases (batch), not both")
+	case single && (c.String("image") == "" || c.String("draft") == ""):
+		return usagef("audit: single mode needs both --image and --draft")
+	case !single && !batch:
+		return usagef("audit: give --image F --draft TEXT, or --cases F --out F")
+	case batch && c.String("out") == "" && c.String("emit-batch") == "":
+		return usagef("audit: batch mode needs --out (or --emit-batch)")
+	case c.String("emit-batch") != "" && c.String("ingest-batch") != "":
+		return usagef("audit: --emit-batch and --ingest-batch are two separate runs")
+	}
+	var records []cxrkit.Record
+	if p := c.String("corpus"); p != "" {
+		var err error
+		if records, err = cxrkit.LoadJSONL[cxrkit.Record](p); err != nil {
+			return err
+		}
+	}
+	var gold *audit.GoldGrounder
+	switch c.String("grounding") {
+	case "model":
+	case "gold":
+		if records == nil {
+			return usagef("--grounding gold needs --corpus")
+		}
+		gold = audit.NewGoldGrounder(records)
+	default:
+		return usagef("--grounding %q: want model or gold", c.String("grounding"))
+	}
+	var recorder *infer.Recorder
+	var grounding chatterFor
+	switch {
+	case c.String("emit-batch") != "":
+		grounding = func(model string, extra map[string]any) (infer.Chatter, error) {
+			recorder = infer.NewRecorder(model, extra)
+			return recorder, nil
+		}
+	case c.String("ingest-batch") != "":
+		grounding = func(model string, extra map[string]any) (infer.Chatter, error) {
+			return infer.ReadBatchOutput(c.String("ingest-batch"), model, extra)
+		}
+	}
+	var cache infer.Cache
+	if !c.Bool("no-cache") && gold == nil && grounding == nil {
+		dir := c.String("cache")
+		if dir == "" {
+			var err error
+			if dir, err = infer.DefaultCacheDir(); err != nil {
+				return err
+			}
+		}
+		bc, err := infer.OpenCache(dir)
+		if err != nil {
+			return err
+		}
+		defer bc.Close()
+		cache = bc
+	}
+	setup, err := newAuditSetup(c, gold, grounding, cache)
+	if err != nil {
+		return err
+	}
+	defer setup.close()
+	if single {
+		res := setup.auditor.Audit(c.Context, audit.Input{CaseID: "single", DraftText: c.String("draft"),
+			Image: cxrkit.ImageRef{Source: "upload", ImageID: filepath.Base(c.String("image")), Path: c.String("image")}})
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+		if res.Error != nil {
+			return fmt.Errorf("audit failed: %s", *res.Error)
+		}
+		return nil
+	}
+	inputs, err := audit.LoadInputs(c.String("cases"), records, c.String("image-root"))
+	if err != nil {
+		return err
+	}
+	if recorder != nil {
+		s, err := setup.auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Concurrency: c.Int("concurrency")})
+		if err != nil {
+			return err
+		}
+		if err := recorder.WriteFile(c.String("emit-batch")); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.ErrWriter, "cxrkit audit: %d cases -> %d distinct grounding requests in %s\n  run: vllm run-batch -i %s -o OUTPUT.jsonl --model %s\n  then: cxrkit audit --ingest-batch OUTPUT.jsonl (same flags) --cases ... --out ...\n",
+			s.Cases, recorder.Len(), c.String("emit-batch"), c.String("emit-batch"), c.String("model"))
+		return nil
+	}
+	s, err := setup.auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Out: c.String("out"),
+		Concurrency: c.Int("concurrency"), Progress: progressPairFor(c)})
+	fmt.Fprint(c.App.ErrWriter, s.String())
+	fmt.Fprintf(c.App.ErrWriter, "  results  %s\n", c.String("out"))
+	return err
+}
+
+func progressPairFor(c *cli.Context) func(done, total int) {
+	p := progressFor(c.App.ErrWriter)
+	if p == nil {
+		return nil
+	}
+	return func(done, total int) { p("auditing", done, total) }
+}

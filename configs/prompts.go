@@ -1,0 +1,47 @@
+package configs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+)
+
+// Prompt names.
+const (
+	PromptGrounding  = "grounding"
+	PromptDraftParse = "draft_parse"
+)
+
+// DraftPlaceholder is replaced by the draft text in the draft prompt.
+const DraftPlaceholder = "{{draft}}"
+
+// Prompt is a loaded prompt template and its sha256.
+type Prompt struct {
+	Name   string
+	Text   string
+	SHA256 string
+	Source string
+}
+
+// LoadPrompt loads prompts/<name>.txt, or overridePath when given: the
+// same text that export trains on and audit asks with.
+func LoadPrompt(name, overridePath string) (Prompt, error) {
+	var data []byte
+	var err error
+	src := overridePath
+	if overridePath == "" {
+		src = "configs/prompts/" + name + ".txt"
+		data, err = ReadFile("prompts/" + name + ".txt")
+	} else {
+		data, err = os.ReadFile(overridePath)
+	}
+	if err != nil {
+		return Prompt{}, fmt.Errorf("prompt %s: %w", name, err)
+	}
+	if len(data) == 0 {
+		return Prompt{}, fmt.Errorf("prompt %s: %s is empty", name, src)
+	}
+	sum := sha256.Sum256(data)
+	return Prompt{Name: name, Text: string(data), SHA256: hex.EncodeToString(sum[:]), Source: src}, nil
+}

@@ -1,0 +1,230 @@
+package infer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/configs"
+	"github.com/cxrkit/cxrkit/labelmap"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Chatter answers chat requests: the HTTP Client, a Recorder that only
+// collects requests for a batch file, or BatchAnswers read from one.
+type Chatter interface {
+	Chat(ctx context.Context, r Request) (Response, error)
+	Model() string
+}
+
+// Corrective is the instruction added to the second and third grounding
+// attempts after an answer could not be parsed.
+const Corrective = "Your previous answer could not be read. Answer again with only the JSON array described above, no other text."
+
+// GrounderOptions configure a Grounder.
+type GrounderOptions struct {
+	Chat       Chatter
+	Prompt     configs.Prompt
+	Vocab      *labelmap.Vocabulary
+	MaxSide    int // default 896
+	MaxTokens  int // default 512
+	Seed       int
+	Structured bool
+	Scale      BoxScale
+	// Attempts is the parse-retry ladder length, 1..3 (default 3).
+	Attempts int
+}
+
+// Grounder asks a grounding model about an image.
+type Grounder struct {
+	o     GrounderOptions
+	cache *encodeCache
+}
+
+// NewGrounder validates options.
+func NewGrounder(o GrounderOptions) (*Grounder, error) {
+	if o.Chat == nil || o.Vocab == nil || o.Prompt.Text == "" {
+		return nil, errors.New("grounder: chat client, vocabulary and prompt are required")
+	}
+	if o.MaxSide <= 0 {
+		o.MaxSide = 896
+	}
+	if o.MaxTokens <= 0 {
+		o.MaxTokens = 512
+	}
+	if o.Attempts <= 0 || o.Attempts > 3 {
+		o.Attempts = 3
+	}
+	if o.Scale == "" {
+		o.Scale = ScaleAuto
+	}
+	return &Grounder{o: o, cache: newEncodeCache(64)}, nil
+}
+
+// request builds attempt n (1-based) of the ladder: 1 as asked, 2 with a
+// corrective instruction, 3 also sampling (temperature 0.4, top_p 0.9).
+func (g *Grounder) request(enc Encoded, attempt int) Request {
+	parts := []openai.ChatMessagePart{
+		{Type: openai.ChatMessagePartTypeImageURL, ImageURL: &openai.ChatMessageImageURL{URL: enc.URL}},
+		{Type: openai.ChatMessagePartTypeText, Text: g.o.Prompt.Text},
+	}
+	if attempt >= 2 {
+		parts = append(parts, openai.ChatMessagePart{Type: openai.ChatMessagePartTypeText, Text: Corrective})
+	}
+	seed := g.o.Seed
+	r := Request{
+		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, MultiContent: parts}},
+		MaxTokens: g.o.MaxTokens, Seed: &seed,
+	}
+	if attempt >= 3 {
+		r.Temperature, r.TopP = 0.4, 0.9
+	}
+	if g.o.Structured {
+		r.ResponseFormat = groundingSchema()
+	}
+	return r
+}
+
+func (g *Grounder) encode(ref cxrkit.ImageRef) (Encoded, error) {
+	key := imageCacheKey(ref)
+	if key != "" {
+		if enc, ok := g.cache.get(key); ok {
+			return enc, nil
+		}
+	}
+	enc, err := EncodeImage(ref, g.o.MaxSide)
+	if err == nil && key != "" {
+		g.cache.put(key, enc)
+	}
+	return enc, err
+}
+
+// Prepare encodes an image ahead of its request, so a batch can scale
+// the next images while earlier requests wait on the network.
+func (g *Grounder) Prepare(_ context.Context, ref cxrkit.ImageRef) error {
+	_, err := g.encode(ref)
+	return err
+}
+
+// Ground sends the image and parses the answer, climbing the retry ladder
+// while the answer cannot be parsed. Transport failures and unreadable
+// images are errors; an answer that never parses is a failed Grounding.
+func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grounding, error) {
+	enc, err := g.encode(ref)
+	if err != nil {
+		return cxrkit.Grounding{}, err
+	}
+	out := cxrkit.Grounding{Model: g.o.Chat.Model(), Parse: ParseFailed}
+	for attempt := 1; attempt <= g.o.Attempts; attempt++ {
+		resp, err := g.o.Chat.Chat(ctx, g.request(enc, attempt))
+		if err != nil {
+			return out, fmt.Errorf("grounding %s: %w", ref.Key(), err)
+		}
+		out.Attempts, out.Raw = attempt, resp.Text
+		if resp.Model != "" {
+			out.Model = resp.Model
+		}
+		p := ParseGrounding(resp.Text, g.o.Vocab, g.o.Scale, enc.Sent)
+		out.Notes = append(out.Notes, prefixed(attempt, p.Notes)...)
+		if resp.FinishReason == string(openai.FinishReasonLength) {
+			out.Notes = append(out.Notes, fmt.Sprintf("attempt %d: answer cut at max_tokens", attempt))
+		}
+		if p.Status != ParseFailed {
+			out.Findings, out.Parse = p.Findings, p.Status
+			return out, nil
+		}
+	}
+	return out, nil
+}
+
+func prefixed(attempt int, notes []string) []string {
+	out := make([]string, len(notes))
+	for i, n := range notes {
+		out[i] = fmt.Sprintf("attempt %d: %s", attempt, n)
+	}
+	return out
+}
+
+// groundingSchema is the response_format for --structured: an object with
+// a findings array, since OpenAI-style JSON-schema modes want an object at
+// the top; the tolerant parser unwraps it.
+func groundingSchema() *openai.ChatCompletionResponseFormat {
+	labels := []string{}
+	for _, l := range labelmap.All() {
+		labels = append(labels, string(l))
+	}
+	schema := map[string]any{
+		"type": "object", "additionalProperties": false, "required": []string{"findings"},
+		"properties": map[string]any{"findings": map[string]any{
+			"type": "array", "maxItems": maxElements,
+			"items": map[string]any{
+				"type": "object", "additionalProperties": false, "required": []string{"label", "box_2d"},
+				"properties": map[string]any{
+					"label": map[string]any{"type": "string", "enum": labels},
+					"box_2d": map[string]any{"anyOf": []any{
+						map[string]any{"type": "array", "items": map[string]any{"type": "number", "minimum": 0, "maximum": 1}, "minItems": 4, "maxItems": 4},
+						map[string]any{"type": "null"},
+					}},
+				},
+			},
+		}},
+	}
+	return &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
+		JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: "cxr_findings", Schema: rawSchema(schema), Strict: true}}
+}
+
+type rawSchema map[string]any
+
+func (r rawSchema) MarshalJSON() ([]byte, error) { return json.Marshal(map[string]any(r)) }
+
+// DraftModelOptions configure an LLM draft parser.
+type DraftModelOptions struct {
+	Chat      Chatter
+	Prompt    configs.Prompt
+	Vocab     *labelmap.Vocabulary
+	MaxTokens int // default 512
+	Seed      int
+}
+
+// DraftModel parses drafts with a language model (Nemotron-style: its
+// <think> blocks are stripped).
+type DraftModel struct{ o DraftModelOptions }
+
+// NewDraftModel validates options.
+func NewDraftModel(o DraftModelOptions) (*DraftModel, error) {
+	if o.Chat == nil || o.Vocab == nil || o.Prompt.Text == "" {
+		return nil, errors.New("draft model: chat client, vocabulary and prompt are required")
+	}
+	if !strings.Contains(o.Prompt.Text, configs.DraftPlaceholder) {
+		return nil, fmt.Errorf("draft prompt %s has no %s placeholder", o.Prompt.Source, configs.DraftPlaceholder)
+	}
+	if o.MaxTokens <= 0 {
+		o.MaxTokens = 512
+	}
+	return &DraftModel{o: o}, nil
+}
+
+func (d *DraftModel) request(text string) Request {
+	seed := d.o.Seed
+	prompt := strings.ReplaceAll(d.o.Prompt.Text, configs.DraftPlaceholder, text)
+	return Request{Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}},
+		MaxTokens: d.o.MaxTokens, Seed: &seed}
+}
+
+// ReadDraft asks the model and parses its answer. A transport error is
+// returned as an error; an unparseable answer is a failed reading.
+func (d *DraftModel) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
+	resp, err := d.o.Chat.Chat(ctx, d.request(text))
+	if err != nil {
+		return cxrkit.DraftReading{Parse: ParseFailed}, fmt.Errorf("draft model: %w", err)
+	}
+	p := ParseDraft(resp.Text, text, d.o.Vocab)
+	r := cxrkit.DraftReading{Findings: p.Findings, Parse: p.Status, Raw: resp.Text, Notes: p.Notes}
+	if resp.FinishReason == string(openai.FinishReasonLength) {
+		r.Notes = append(r.Notes, "answer cut at max_tokens")
+	}
+	return r, nil
+}
