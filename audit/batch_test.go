@@ -404,4 +404,3 @@ func readResultsLenient(path string) []string {
 	}
 	return ids
 }
-

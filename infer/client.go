@@ -154,7 +154,6 @@ func (c *Client) release(e *endpoint) {
 	c.mu.Unlock()
 }
 
-
 // Chat sends a request, answering from the cache when it can, and retries
 // 429, 5xx, dropped connections and timeouts with exponential backoff and
 // jitter, honouring Retry-After.
