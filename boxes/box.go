@@ -82,3 +82,6 @@ func (b *Box) UnmarshalJSON(data []byte) error {
 func (b Box) String() string {
 	return fmt.Sprintf("[%.4f, %.4f, %.4f, %.4f]", b.Y0, b.X0, b.Y1, b.X1)
 }
+
+// Ptr returns a pointer to a copy of b.
+func (b Box) Ptr() *Box { return &b }

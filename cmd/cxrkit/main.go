@@ -98,6 +98,7 @@ func commands() []*cli.Command {
 		dicom2pngCommand(),
 		synthCommand(),
 		auditCommand(),
+		evalCommand(),
 	}
 }
 

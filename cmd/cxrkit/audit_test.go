@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/infer/fakevllm"
+)
+
+const nihImage = "../../testdata/nih/images/00000001_000.png"
+
+func grounding(fakevllm.Request) string {
+	return `[{"label": "cardiomegaly", "box_2d": [0.45, 0.3, 0.8, 0.75]}, {"label": "pleural_effusion", "box_2d": [0.6, 0.05, 0.85, 0.35]}]`
+}
+
+func TestAuditSingleCommand(t *testing.T) {
+	if _, err := os.Stat(nihImage); err != nil {
+		t.Skip(err)
+	}
+	s := fakevllm.New(fakevllm.Options{Responder: grounding})
+	defer s.Close()
+	code, out, stderr := runCLI(t, "audit", "--endpoint", s.APIURL(), "--model", "fake/medgemma-cxr", "--no-cache",
+		"--image", nihImage, "--draft", "Mild cardiomegaly. No pleural effusion or pneumothorax.")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r cxrkit.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if r.Parse.Grounding != "ok" || len(r.Audit.MissingFindings) != 1 || r.Audit.MissingFindings[0] != "pleural_effusion" || !strings.Contains(r.Disclaimer, "not a medical device") {
+		t.Fatalf("result %+v", r)
+	}
+	// The 1024-pixel image was scaled to 896 before sending.
+	if u := s.Requests()[0].Messages[0].ImageURL(); !strings.HasPrefix(u, "data:image/png;base64,") {
+		t.Fatalf("image url %.40s", u)
+	}
+}
+
+func TestAuditGoldBatchCommand(t *testing.T) {
+	dir := t.TempDir()
+	cases := filepath.Join(dir, "cases.jsonl")
+	if code, _, stderr := runCLI(t, "synth", "--corpus", "../../synth/testdata/corpus.jsonl", "--out", cases); code != exitOK {
+		t.Fatal(stderr)
+	}
+	out := filepath.Join(dir, "results.jsonl")
+	code, _, stderr := runCLI(t, "audit", "--grounding", "gold", "--corpus", "../../synth/testdata/corpus.jsonl", "--cases", cases, "--out", out)
+	if code != exitOK || !strings.Contains(stderr, "gold 24") || !strings.Contains(stderr, "errors 0") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// Rerun: everything already done.
+	code, _, stderr = runCLI(t, "audit", "--grounding", "gold", "--corpus", "../../synth/testdata/corpus.jsonl", "--cases", cases, "--out", out)
+	if code != exitOK || !strings.Contains(stderr, "(24 already done), 0 audited") {
+		t.Fatalf("rerun: %s", stderr)
+	}
+}
+
+func TestAuditBatchFileCommands(t *testing.T) {
+	if _, err := os.Stat(nihImage); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	cases := filepath.Join(dir, "cases.jsonl")
+	var lines []string
+	for i, d := range []string{"Cardiomegaly.", "No acute cardiopulmonary abnormality.", "Small left pleural effusion."} {
+		c, _ := json.Marshal(cxrkit.Case{CaseID: "c" + string(rune('0'+i)), ImageID: "00000001_000", Source: "nih", DraftText: d, ImagePath: nihImage})
+		lines = append(lines, string(c))
+	}
+	os.WriteFile(cases, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	batch, batchOut, results := filepath.Join(dir, "b.jsonl"), filepath.Join(dir, "bo.jsonl"), filepath.Join(dir, "r.jsonl")
+	common := []string{"--model", "fake/medgemma-cxr", "--cases", cases}
+	code, _, stderr := runCLI(t, append([]string{"audit", "--emit-batch", batch}, common...)...)
+	if code != exitOK || !strings.Contains(stderr, "1 distinct grounding requests") {
+		t.Fatalf("emit: exit %d %s", code, stderr)
+	}
+	if err := fakevllm.RunBatch(batch, batchOut, "fake/medgemma-cxr", grounding); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, append([]string{"audit", "--ingest-batch", batchOut, "--out", results}, common...)...)
+	if code != exitOK || !strings.Contains(stderr, "ok 3") {
+		t.Fatalf("ingest: exit %d %s", code, stderr)
+	}
+	got, _ := cxrkit.LoadJSONL[cxrkit.Result](results)
+	if len(got) != 3 {
+		t.Fatalf("%d results", len(got))
+	}
+}
+
+func TestAuditUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"audit"},
+		{"audit", "--image", "x.png"},
+		{"audit", "--cases", "c.jsonl"},
+		{"audit", "--image", "x.png", "--draft", "d", "--cases", "c.jsonl"},
+		{"audit", "--image", "x.png", "--draft", "d", "--model", "m"},
+		{"audit", "--cases", "c.jsonl", "--out", "r.jsonl", "--grounding", "gold"},
+		{"audit", "--image", "x.png", "--draft", "d", "--endpoint", "gpu:8000", "--model", "m", "--no-cache"},
+		{"audit", "--image", "x.png", "--draft", "d", "--endpoint", "http://x/v1", "--model", "m", "--uncertain-as", "maybe", "--no-cache"},
+		{"audit", "--image", "x.png", "--draft", "d", "--endpoint", "http://x/v1", "--model", "m", "--draft-parser", "llm", "--no-cache"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d (%s), want %d", args, code, stderr, exitUsage)
+		}
+	}
+}

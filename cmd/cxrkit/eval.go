@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
+	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/eval"
+	"github.com/cxrkit/cxrkit/labelmap"
+	"github.com/urfave/cli/v2"
+)
+
+func evalCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "eval",
+		Usage: "evaluate grounding models and the audit layer, with bootstrap confidence intervals",
+		Description: "Image mode: --gold corpus.jsonl --pred results.jsonl (add --pred-b for a paired head-to-head).\n" +
+			"Audit mode: --cases cases.jsonl --pred audit_results.jsonl.\n" +
+			"Parser mode: --iu-reports indiana_reports.csv scores the rules draft parser on real reports.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "gold", Usage: "image mode: gold corpus.jsonl"},
+			&cli.StringFlag{Name: "pred", Usage: "results JSONL (audit results or grounding predictions)"},
+			&cli.StringFlag{Name: "pred-b", Usage: "compare mode: a second results file, compared with a paired bootstrap"},
+			&cli.StringFlag{Name: "cases", Usage: "audit mode: synth cases with expected audits"},
+			&cli.StringFlag{Name: "iu-reports", Usage: "parser mode: IU-Xray indiana_reports.csv with MeSH labels"},
+			&cli.StringFlag{Name: "draft-rules", Usage: "parser mode: rules lexicon overriding configs/draft_rules.yaml"},
+			&cli.StringFlag{Name: "uncertain-as", Value: "absent", Usage: "parser mode: score hedged statements as absent or present"},
+			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
+			&cli.StringFlag{Name: "iou", Value: "0.3,0.5", Usage: "IoU thresholds of localization, comma-separated"},
+			&cli.IntFlag{Name: "bootstrap", Value: 1000, Usage: "bootstrap resamples for 95% intervals (0: none)"},
+			&cli.Int64Flag{Name: "seed", Usage: "bootstrap seed"},
+			&cli.StringFlag{Name: "urgent", Usage: "urgent labels for recall (default from the label map)"},
+			&cli.StringFlag{Name: "out", Usage: "report.json (default: stdout)"},
+			&cli.StringFlag{Name: "markdown", Usage: "also write a model-card style Markdown report"},
+			&cli.StringFlag{Name: "html", Usage: "also write a self-contained HTML report with charts"},
+			&cli.StringFlag{Name: "title", Value: "cxrkit evaluation", Usage: "report title"},
+			labelmapFlag,
+		},
+		Action: runEval,
+	}
+}
+
+func runEval(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	vocab, err := labelmap.LoadFile(c.String("labelmap"))
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.String("iu-reports") != "":
+		return evalParser(c, vocab)
+	case c.String("cases") != "":
+		return evalAudit(c)
+	case c.String("gold") != "":
+		return evalImages(c, vocab)
+	}
+	return usagef("eval: give --gold and --pred (image mode), --cases and --pred (audit mode), or --iu-reports (parser mode)")
+}
+
+type markdownWriter interface{ WriteMarkdown(io.Writer, string) error }
+type htmlWriter interface{ WriteHTML(io.Writer, string) error }
+
+// writeReports writes the JSON report (to --out or stdout) and the
+// optional Markdown and HTML renderings, each atomically.
+func writeReports(c *cli.Context, rep any, md func(io.Writer) error, html func(io.Writer) error) error {
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	if out := c.String("out"); out != "" {
+		if err := cxrkit.WriteFileAtomic(out, func(w *bufio.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.ErrWriter, "  report   %s\n", out)
+	} else if _, err := c.App.Writer.Write(data); err != nil {
+		return err
+	}
+	for _, x := range []struct {
+		flag  string
+		write func(io.Writer) error
+	}{{"markdown", md}, {"html", html}} {
+		path := c.String(x.flag)
+		if path == "" || x.write == nil {
+			continue
+		}
+		if err := cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error { return x.write(w) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.ErrWriter, "  %-8s %s\n", x.flag, path)
+	}
+	return nil
+}
+
+func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions, error) {
+	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"), Split: c.String("split"), Urgent: vocab.Urgent()}
+	for _, s := range splitList(c.String("iou")) {
+		t, err := strconv.ParseFloat(s, 64)
+		if err != nil || t <= 0 || t > 1 {
+			return o, usagef("--iou %q: want thresholds in (0,1]", s)
+		}
+		o.Thresholds = append(o.Thresholds, t)
+	}
+	if u := c.String("urgent"); u != "" {
+		o.Urgent = nil
+		for _, name := range splitList(u) {
+			l, ok := vocab.Normalize(name)
+			if !ok || !l.Positive() {
+				return o, usagef("--urgent: unknown label %q", name)
+			}
+			o.Urgent = append(o.Urgent, l)
+		}
+	}
+	if o.Bootstrap < 0 {
+		return o, usagef("--bootstrap %d: want 0 or more", o.Bootstrap)
+	}
+	return o, nil
+}
+
+func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
+	if c.String("pred") == "" {
+		return usagef("eval: image mode needs --pred")
+	}
+	o, err := imageOptions(c, vocab)
+	if err != nil {
+		return err
+	}
+	gold, err := cxrkit.LoadJSONL[cxrkit.Record](c.String("gold"))
+	if err != nil {
+		return err
+	}
+	load := func(path string) (*eval.Dataset, error) {
+		preds, err := cxrkit.LoadJSONL[cxrkit.Result](path)
+		if err != nil {
+			return nil, err
+		}
+		return eval.NewDataset(gold, preds, o)
+	}
+	a, err := load(c.String("pred"))
+	if err != nil {
+		return err
+	}
+	title := c.String("title")
+	if c.String("pred-b") == "" {
+		rep := eval.Evaluate(a, o)
+		fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: %d images, %d parse failures; macro F1 %s %s\n  %s\n",
+			rep.NImages, rep.ParseFailures, fmtPtr(rep.Presence.MacroF1), fmtCI(rep.Presence.MacroF1CI), cxrkit.Disclaimer)
+		return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
+			func(w io.Writer) error { return rep.WriteHTML(w, title) })
+	}
+	b, err := load(c.String("pred-b"))
+	if err != nil {
+		return err
+	}
+	rep, err := eval.Compare(a, b, o)
+	if err != nil {
+		return err
+	}
+	d := rep.Diff.Values["macro_f1"]
+	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: macro F1 A %s, B %s, B−A %s %s: %s\n  %s\n",
+		fmtPtr(rep.A.Presence.MacroF1), fmtPtr(rep.B.Presence.MacroF1), fmtPtr(d.Value), fmtCI(d.CI), d.Winner, cxrkit.Disclaimer)
+	na, nb := c.String("pred"), c.String("pred-b")
+	return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title, na, nb) },
+		func(w io.Writer) error { return rep.WriteHTML(w, title, na, nb) })
+}
+
+func evalAudit(c *cli.Context) error {
+	if c.String("pred") == "" {
+		return usagef("eval: audit mode needs --pred")
+	}
+	cases, err := cxrkit.LoadJSONL[cxrkit.Case](c.String("cases"))
+	if err != nil {
+		return err
+	}
+	results, err := cxrkit.LoadJSONL[cxrkit.Result](c.String("pred"))
+	if err != nil {
+		return err
+	}
+	rep := eval.EvaluateAudit(cases, results)
+	all := rep.ExactMatch.Values["all"]
+	var parts []string
+	for _, k := range rep.Flags.Keys {
+		parts = append(parts, fmt.Sprintf("%s F1 %s", k, fmtPtr(rep.Flags.Values[k].F1)))
+	}
+	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (audit): %d cases, exact match %s; %s\n  %s\n", rep.Cases, fmtPtr(all.Accuracy), strings.Join(parts, ", "), cxrkit.Disclaimer)
+	title := c.String("title")
+	return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
+		func(w io.Writer) error { return rep.WriteHTML(w, title) })
+}
+
+func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
+	unc := c.String("uncertain-as")
+	if unc != "present" && unc != "absent" {
+		return usagef("--uncertain-as %q: want present or absent", unc)
+	}
+	p, err := audit.NewRulesParser(c.String("draft-rules"))
+	if err != nil {
+		return err
+	}
+	var items []eval.ParserItem
+	skipped := 0
+	err = dataset.ReadIUReports(c.String("iu-reports"), func(r dataset.IUReport) error {
+		if !r.Indexed() || r.Text() == "" {
+			skipped++
+			return nil
+		}
+		items = append(items, eval.ParserItem{ID: r.UID, Gold: r.Labels(vocab), Pred: p.Parse(r.Text())})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rep := eval.ScoreParser(items, unc == "absent")
+	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser): %d reports scored, %d skipped (No Indexing or no text); hedged = %s\n", rep.Items, skipped, unc)
+	for _, l := range labelmap.Positives() {
+		k := rep.PerLabel[l]
+		fmt.Fprintf(c.App.ErrWriter, "  %-28s n %4d  tp %4d fp %3d fn %3d  P %s R %s F1 %s\n", l, k.N, k.TP, k.FP, k.FN, fmtPtr(k.Precision), fmtPtr(k.Recall), fmtPtr(k.F1))
+	}
+	fmt.Fprintf(c.App.ErrWriter, "  %-28s n %4d  tp %4d fp %3d fn %3d  P %s R %s F1 %s\n  %s\n", "micro", rep.Micro.N, rep.Micro.TP, rep.Micro.FP, rep.Micro.FN,
+		fmtPtr(rep.Micro.Precision), fmtPtr(rep.Micro.Recall), fmtPtr(rep.Micro.F1), cxrkit.Disclaimer)
+	return writeReports(c, rep, nil, nil)
+}
+
+func fmtPtr(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", *v)
+}
+
+func fmtCI(ci *[2]float64) string {
+	if ci == nil {
+		return ""
+	}
+	return fmt.Sprintf("[%.3f, %.3f]", ci[0], ci[1])
+}
