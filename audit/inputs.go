@@ -8,13 +8,20 @@ import (
 )
 
 // LoadInputs reads a cases JSONL into audit inputs. A case's image is its
-// image_path, else the corpus record's; relative paths are taken relative
-// to imageRoot. Each line needs case_id, image_id and draft_text.
-func LoadInputs(casesPath string, corpus []cxrkit.Record, imageRoot string) ([]Input, error) {
+// image_path, else the corpus record's. Relative paths are relative to the
+// folder of the file holding them, or to imageRoot when given. Each line
+// needs case_id, image_id and draft_text.
+func LoadInputs(casesPath string, corpus []cxrkit.Record, corpusDir, imageRoot string) ([]Input, error) {
+	resolve := func(dir, p string) string {
+		if imageRoot != "" {
+			dir = imageRoot
+		}
+		return cxrkit.ResolvePath(dir, p)
+	}
 	paths := map[string]string{}
 	byID := map[string][]string{}
 	for _, r := range corpus {
-		paths[r.Key()] = r.ImagePath
+		paths[r.Key()] = resolve(corpusDir, r.ImagePath)
 		byID[r.ImageID] = append(byID[r.ImageID], r.Key())
 	}
 	var out []Input
@@ -27,16 +34,13 @@ func LoadInputs(casesPath string, corpus []cxrkit.Record, imageRoot string) ([]I
 		case c.DraftText == "":
 			return errors.New("case without draft_text")
 		}
-		ref := cxrkit.ImageRef{Source: c.Source, ImageID: c.ImageID, Path: c.ImagePath}
+		ref := cxrkit.ImageRef{Source: c.Source, ImageID: c.ImageID, Path: resolve(filepath.Dir(casesPath), c.ImagePath)}
 		if ref.Path == "" {
 			key := ref.Key()
 			if ref.Source == "" && len(byID[c.ImageID]) == 1 {
 				key = byID[c.ImageID][0]
 			}
 			ref.Path = paths[key]
-		}
-		if ref.Path != "" && imageRoot != "" && !filepath.IsAbs(ref.Path) {
-			ref.Path = filepath.Join(imageRoot, ref.Path)
 		}
 		out = append(out, Input{CaseID: c.CaseID, DraftText: c.DraftText, Image: ref})
 		return nil

@@ -243,7 +243,7 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 		si.MissingImageFiles++
 		return
 	}
-	rec.ImagePath = path
+	rec.ImagePath = cxrkit.RelativePath(p.opts.Out, path)
 	if s, _, err := dir.size(a.id); err == nil {
 		if def.Width > 0 && s != def {
 			si.SizeMismatch++
@@ -277,7 +277,7 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 	paths := make([]string, len(records))
 	sources := make([]string, len(records))
 	for i, r := range records {
-		paths[i], sources[i] = r.ImagePath, r.Source
+		paths[i], sources[i] = cxrkit.ResolvePath(p.opts.Out, r.ImagePath), r.Source
 	}
 	var progress func(int, int)
 	if p.opts.Progress != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -40,6 +41,8 @@ type Generator struct {
 	splits []string
 	bank   *PhraseBank
 	urgent []labelmap.Label
+	// rebase rewrites a corpus image path for the cases file.
+	rebase func(string) string
 }
 
 // NewGenerator validates options and loads defaults.
@@ -103,6 +106,9 @@ func (g *Generator) Generate(ctx context.Context, r io.Reader, name string, w io
 		s.RecordsInSplit++
 		cases, skipped := g.Cases(rec)
 		for i := range cases {
+			if g.rebase != nil && cases[i].ImagePath != "" {
+				cases[i].ImagePath = g.rebase(cases[i].ImagePath)
+			}
 			if err := enc.Encode(&cases[i]); err != nil {
 				return err
 			}
@@ -125,7 +131,11 @@ func (g *Generator) Generate(ctx context.Context, r io.Reader, name string, w io
 }
 
 // GenerateFile reads a corpus file and writes the cases file atomically.
+// Image paths are rewritten to stay valid from the cases file's folder.
 func (g *Generator) GenerateFile(ctx context.Context, corpusPath, outPath string) (Summary, error) {
+	g.rebase = func(p string) string {
+		return cxrkit.RelativePath(filepath.Dir(outPath), cxrkit.ResolvePath(filepath.Dir(corpusPath), p))
+	}
 	in, err := os.Open(corpusPath)
 	if err != nil {
 		return Summary{}, err

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
@@ -19,7 +21,7 @@ func auditCommand() *cli.Command {
 		&cli.StringFlag{Name: "out", Usage: "batch mode: results JSONL (resumable: finished cases are not redone)"},
 		&cli.StringFlag{Name: "corpus", Usage: "corpus.jsonl: image paths for cases, and findings for --grounding gold"},
 		&cli.StringFlag{Name: "grounding", Value: "model", Usage: "model (ask the endpoint) or gold (use the corpus findings: no GPU)"},
-		&cli.StringFlag{Name: "image-root", Usage: "folder that relative image paths are relative to (default: current folder)"},
+		&cli.StringFlag{Name: "image-root", Usage: "folder that relative image paths are relative to (default: the folder of the file that holds them)"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "requests in flight at once, across all endpoints"},
 		&cli.StringFlag{Name: "cache", Usage: "response cache folder (default: cxrkit in the user cache folder)"},
 		&cli.BoolFlag{Name: "no-cache", Usage: "do not cache responses"},
@@ -120,14 +122,24 @@ func runAudit(c *cli.Context) error {
 		}
 		return nil
 	}
-	inputs, err := audit.LoadInputs(c.String("cases"), records, c.String("image-root"))
+	inputs, err := audit.LoadInputs(c.String("cases"), records, filepath.Dir(c.String("corpus")), c.String("image-root"))
 	if err != nil {
 		return err
 	}
 	if recorder != nil {
-		s, err := setup.auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Concurrency: c.Int("concurrency")})
+		var failed []string
+		s, err := setup.auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Concurrency: c.Int("concurrency"),
+			Sink: func(r cxrkit.Result) {
+				if r.Error != nil && !strings.Contains(*r.Error, infer.ErrRecorded.Error()) {
+					failed = append(failed, r.CaseID+": "+*r.Error)
+				}
+			}})
 		if err != nil {
 			return err
+		}
+		if len(failed) > 0 {
+			sort.Strings(failed)
+			return fmt.Errorf("%d of %d cases could not become requests (no batch file written): %s", len(failed), s.Cases, strings.Join(failed[:min(len(failed), 5)], "; "))
 		}
 		if err := recorder.WriteFile(c.String("emit-batch")); err != nil {
 			return err

@@ -65,9 +65,10 @@ func TestAuditBatchFileCommands(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cases := filepath.Join(dir, "cases.jsonl")
+	abs, _ := filepath.Abs(nihImage)
 	var lines []string
 	for i, d := range []string{"Cardiomegaly.", "No acute cardiopulmonary abnormality.", "Small left pleural effusion."} {
-		c, _ := json.Marshal(cxrkit.Case{CaseID: "c" + string(rune('0'+i)), ImageID: "00000001_000", Source: "nih", DraftText: d, ImagePath: nihImage})
+		c, _ := json.Marshal(cxrkit.Case{CaseID: "c" + string(rune('0'+i)), ImageID: "00000001_000", Source: "nih", DraftText: d, ImagePath: abs})
 		lines = append(lines, string(c))
 	}
 	os.WriteFile(cases, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
@@ -79,6 +80,11 @@ func TestAuditBatchFileCommands(t *testing.T) {
 	}
 	if err := fakevllm.RunBatch(batch, batchOut, "fake/medgemma-cxr", grounding); err != nil {
 		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"case_id":"x","image_id":"gone","draft_text":"d","image_path":"gone.png"}`+"\n"), 0o644)
+	if code, _, stderr := runCLI(t, "audit", "--emit-batch", filepath.Join(dir, "b2.jsonl"), "--model", "m", "--cases", bad); code != exitFailure || !strings.Contains(stderr, "could not become requests") {
+		t.Fatalf("emit with a missing image: exit %d %s", code, stderr)
 	}
 	code, _, stderr = runCLI(t, append([]string{"audit", "--ingest-batch", batchOut, "--out", results}, common...)...)
 	if code != exitOK || !strings.Contains(stderr, "ok 3") {

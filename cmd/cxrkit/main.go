@@ -97,6 +97,7 @@ func commands() []*cli.Command {
 		prepareCommand(),
 		dicom2pngCommand(),
 		synthCommand(),
+		exportCommand(),
 		auditCommand(),
 		evalCommand(),
 	}

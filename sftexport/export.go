@@ -1,0 +1,396 @@
+package sftexport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/configs"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// Options configure an export.
+type Options struct {
+	Corpus    string   // corpus.jsonl (grounding task)
+	Cases     string   // synth cases (draft_parse task)
+	Out       string   // dataset folder
+	Tasks     []string // default: grounding, plus draft_parse when Cases is set
+	Resize    int      // fit the long side to this many pixels (0: keep)
+	ImageRoot string   // relative image paths are relative to this (default: the corpus folder)
+	ShardRows int      // rows per shard (default 1000)
+	// SkipMissing counts and reports missing or unreadable images instead
+	// of failing the run.
+	SkipMissing bool
+	Verify      bool
+	// PromptGrounding and PromptDraft override the embedded templates.
+	PromptGrounding, PromptDraft string
+	Workers                      int
+	Progress                     func(stage string, done, total int)
+}
+
+// Summary is what an export wrote.
+type Summary struct {
+	Out         string                    `json:"out"`
+	Rows        map[string]map[string]int `json:"rows"`   // task → split → rows
+	Labels      map[string]map[string]int `json:"labels"` // task → label → rows
+	Shards      map[string][]string       `json:"shards"`
+	ImageBytes  int64                     `json:"image_bytes"`
+	Converted   int                       `json:"images_converted_to_png"`
+	Resized     int                       `json:"images_resized"`
+	Skipped     []string                  `json:"images_skipped,omitempty"`
+	Prompts     map[string]string         `json:"prompt_sha256"`
+	Seconds     float64                   `json:"seconds"`
+	MBPerSecond float64                   `json:"image_mb_per_second"`
+	Verified    *VerifyReport             `json:"verify,omitempty"`
+	Sources     map[string]int            `json:"sources"`
+	Disclaimer  string                    `json:"disclaimer"`
+}
+
+// ErrImages reports missing or unreadable images.
+var ErrImages = errors.New("missing or unreadable images")
+
+func (o *Options) normalize() error {
+	if o.Out == "" {
+		return fmt.Errorf("%w: --out is required", cxrkit.ErrInvalidOptions)
+	}
+	if len(o.Tasks) == 0 {
+		if o.Corpus != "" {
+			o.Tasks = append(o.Tasks, TaskGrounding)
+		}
+		if o.Cases != "" {
+			o.Tasks = append(o.Tasks, TaskDraftParse)
+		}
+	}
+	for _, t := range o.Tasks {
+		switch t {
+		case TaskGrounding:
+			if o.Corpus == "" {
+				return fmt.Errorf("%w: task grounding needs --corpus", cxrkit.ErrInvalidOptions)
+			}
+		case TaskDraftParse:
+			if o.Cases == "" {
+				return fmt.Errorf("%w: task draft_parse needs --cases (from cxrkit synth)", cxrkit.ErrInvalidOptions)
+			}
+		default:
+			return fmt.Errorf("%w: unknown task %q (want grounding, draft_parse)", cxrkit.ErrInvalidOptions, t)
+		}
+	}
+	if len(o.Tasks) == 0 {
+		return fmt.Errorf("%w: nothing to export: give --corpus and/or --cases", cxrkit.ErrInvalidOptions)
+	}
+	if o.ShardRows <= 0 {
+		o.ShardRows = 1000
+	}
+	if o.Resize < 0 {
+		return fmt.Errorf("%w: --resize %d", cxrkit.ErrInvalidOptions, o.Resize)
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return nil
+}
+
+// imagePath resolves a corpus image path: relative to ImageRoot when
+// given, else to the corpus file's folder.
+func (o *Options) imagePath(p string) string {
+	root := o.ImageRoot
+	if root == "" {
+		root = filepath.Dir(o.Corpus)
+	}
+	return cxrkit.ResolvePath(root, p)
+}
+
+// Export writes the dataset folder: shards per task and split, then the
+// dataset card. Shards appear under their final names only when every
+// shard of the export is complete.
+func Export(ctx context.Context, o Options) (*Summary, error) {
+	if err := o.normalize(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	s := &Summary{Out: o.Out, Rows: map[string]map[string]int{}, Labels: map[string]map[string]int{},
+		Shards: map[string][]string{}, Prompts: map[string]string{}, Sources: map[string]int{}, Disclaimer: cxrkit.Disclaimer}
+	meta, err := hfMetadata()
+	if err != nil {
+		return nil, err
+	}
+	sets := map[string]map[string]*shardSet{}
+	setFor := func(task, split string) *shardSet {
+		if split == "" {
+			split = "train"
+		}
+		if sets[task] == nil {
+			sets[task] = map[string]*shardSet{}
+		}
+		if sets[task][split] == nil {
+			sets[task][split] = newShardSet(filepath.Join(o.Out, task), split, o.ShardRows, meta)
+		}
+		return sets[task][split]
+	}
+	abort := func() {
+		for _, m := range sets {
+			for _, ss := range m {
+				ss.abort()
+			}
+		}
+	}
+	for _, task := range o.Tasks {
+		var err error
+		switch task {
+		case TaskGrounding:
+			err = exportGrounding(ctx, &o, s, setFor)
+		case TaskDraftParse:
+			err = exportDrafts(ctx, &o, s, setFor)
+		}
+		if err != nil {
+			abort()
+			return s, err
+		}
+	}
+	for task, m := range sets {
+		var keep []string
+		for _, split := range sortedSplits(m) {
+			names, err := m[split].commit()
+			if err != nil {
+				abort()
+				return s, err
+			}
+			keep = append(keep, names...)
+			s.Shards[task] = append(s.Shards[task], names...)
+		}
+		if err := removeStaleShards(filepath.Join(o.Out, task), keep); err != nil {
+			return s, err
+		}
+	}
+	s.Seconds = time.Since(start).Seconds()
+	if s.Seconds > 0 {
+		s.MBPerSecond = float64(s.ImageBytes) / 1e6 / s.Seconds
+	}
+	if err := writeCard(o.Out, s); err != nil {
+		return s, err
+	}
+	if o.Verify {
+		v, err := Verify(ctx, o.Out, o.Progress)
+		s.Verified = v
+		if err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+func sortedSplits[V any](m map[string]V) []string {
+	order := []string{"train", "validation", "test"}
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		ia, ib := slices.Index(order, a), slices.Index(order, b)
+		if ia < 0 {
+			ia = len(order)
+		}
+		if ib < 0 {
+			ib = len(order)
+		}
+		if ia != ib {
+			return ia - ib
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}
+
+func count(m map[string]map[string]int, a, b string) {
+	if m[a] == nil {
+		m[a] = map[string]int{}
+	}
+	m[a][b]++
+}
+
+// exportGrounding checks every image first (so a broken corpus fails in
+// seconds, with the full list), then streams records through a pool of
+// image workers, writing rows in corpus order.
+func exportGrounding(ctx context.Context, o *Options, s *Summary, setFor func(string, string) *shardSet) error {
+	prompt, err := configs.LoadPrompt(configs.PromptGrounding, o.PromptGrounding)
+	if err != nil {
+		return err
+	}
+	s.Prompts[configs.PromptGrounding] = prompt.SHA256
+	records, err := cxrkit.LoadJSONL[cxrkit.Record](o.Corpus)
+	if err != nil {
+		return err
+	}
+	skip := map[int]bool{}
+	var problems []string
+	for i, r := range records {
+		p := o.imagePath(r.ImagePath)
+		var err error
+		if r.ImagePath == "" {
+			err = fmt.Errorf("%s has no image_path (prepare it with an image folder)", r.Key())
+		} else if err = checkImage(p); err != nil {
+			err = fmt.Errorf("%s: %w", r.Key(), err)
+		}
+		if err != nil {
+			problems = append(problems, err.Error())
+			skip[i] = true
+		}
+	}
+	if len(problems) > 0 && !o.SkipMissing {
+		return fmt.Errorf("%w (%d of %d; use --skip-missing to export the rest):\n%s", ErrImages, len(problems), len(records), strings.Join(problems, "\n"))
+	}
+	s.Skipped = append(s.Skipped, problems...)
+
+	type result struct {
+		i   int
+		row Row
+		img loadedImage
+		err error
+	}
+	jobs := make(chan int)
+	results := make(chan result, 2*o.Workers)
+	var wg sync.WaitGroup
+	for range o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r := &records[i]
+				img, err := loadImage(o.imagePath(r.ImagePath), o.Resize)
+				res := result{i: i, img: img, err: err}
+				if err == nil {
+					res.row = Row{
+						Images:   []imageCell{{Bytes: img.data, Path: str(img.name)}},
+						Messages: messages(prompt.Text, groundingTarget(r.Findings), true),
+						Task:     str(TaskGrounding), ImageID: str(r.ImageID), Source: str(r.Source),
+					}
+				}
+				results <- res
+			}
+		}()
+	}
+	// Feed at most a window of rows ahead of the writer, so memory holds a
+	// bounded number of images whatever the corpus size.
+	window := make(chan struct{}, 4*o.Workers)
+	go func() {
+		defer close(jobs)
+		for i := range records {
+			if skip[i] {
+				continue
+			}
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			jobs <- i
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	pending := map[int]result{}
+	next := 0
+	total := len(records) - len(skip)
+	written := 0
+	var firstErr error
+	for res := range results {
+		pending[res.i] = res
+		for {
+			for next < len(records) && skip[next] {
+				next++
+			}
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			<-window
+			if firstErr != nil {
+				continue
+			}
+			if r.err != nil {
+				if !o.SkipMissing {
+					firstErr = fmt.Errorf("%w: %v", ErrImages, r.err)
+					continue
+				}
+				s.Skipped = append(s.Skipped, r.err.Error())
+				continue
+			}
+			rec := &records[r.i]
+			if err := setFor(TaskGrounding, rec.Split).write(r.row, len(r.img.data)); err != nil {
+				firstErr = err
+				continue
+			}
+			split := rec.Split
+			if split == "" {
+				split = "train"
+			}
+			count(s.Rows, TaskGrounding, split)
+			labels := cxrkit.PositiveLabels(rec.Findings)
+			if len(labels) == 0 {
+				labels = []labelmap.Label{labelmap.NoFinding}
+			}
+			for _, l := range labels {
+				count(s.Labels, TaskGrounding, string(l))
+			}
+			s.Sources[rec.Source]++
+			s.ImageBytes += int64(len(r.img.data))
+			if r.img.converted {
+				s.Converted++
+			}
+			if r.img.resized {
+				s.Resized++
+			}
+			written++
+			if o.Progress != nil {
+				o.Progress("exporting grounding", written, total)
+			}
+		}
+	}
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return firstErr
+}
+
+func exportDrafts(ctx context.Context, o *Options, s *Summary, setFor func(string, string) *shardSet) error {
+	prompt, err := configs.LoadPrompt(configs.PromptDraftParse, o.PromptDraft)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(prompt.Text, configs.DraftPlaceholder) {
+		return fmt.Errorf("%w: draft prompt %s has no %s placeholder", cxrkit.ErrInvalidOptions, prompt.Source, configs.DraftPlaceholder)
+	}
+	s.Prompts[configs.PromptDraftParse] = prompt.SHA256
+	return cxrkit.ReadJSONLFile(o.Cases, func(line int, c *cxrkit.Case) error {
+		if line%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if c.DraftText == "" || c.CaseID == "" {
+			return errors.New("case without case_id or draft_text")
+		}
+		row := Row{Images: []imageCell{}, Messages: messages(draftPrompt(prompt, c.DraftText), draftTarget(c.DraftFindings), false),
+			Task: str(TaskDraftParse), ImageID: str(c.ImageID), Source: str(c.Source)}
+		if err := setFor(TaskDraftParse, c.Split).write(row, 0); err != nil {
+			return err
+		}
+		split := c.Split
+		if split == "" {
+			split = "train"
+		}
+		count(s.Rows, TaskDraftParse, split)
+		for _, d := range c.DraftFindings {
+			count(s.Labels, TaskDraftParse, string(d.Label)+"/"+string(d.Status))
+		}
+		return nil
+	})
+}
