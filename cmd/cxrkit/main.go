@@ -100,6 +100,7 @@ func commands() []*cli.Command {
 		exportCommand(),
 		auditCommand(),
 		evalCommand(),
+		serveCommand(),
 	}
 }
 

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
+	"github.com/cxrkit/cxrkit/serve"
+	"github.com/urfave/cli/v2"
+)
+
+func serveCommand() *cli.Command {
+	flags := append(auditFlags(),
+		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address (port 0 picks a free port)"},
+		&cli.StringFlag{Name: "grounding", Value: "model", Usage: "model (ask the endpoint) or gold (corpus findings matched by the upload's file name; no GPU)"},
+		&cli.StringFlag{Name: "corpus", Usage: "corpus.jsonl for --grounding gold"},
+		&cli.IntFlag{Name: "max-upload-mb", Value: 20, Usage: "largest accepted upload (413 above)"},
+		&cli.DurationFlag{Name: "request-timeout", Value: 2 * time.Minute, Usage: "time limit of one audit request"},
+		&cli.IntFlag{Name: "max-concurrent", Value: 4, Usage: "audits at once; more get 503 with Retry-After"},
+		&cli.StringFlag{Name: "token", EnvVars: []string{"CXRKIT_TOKEN"}, Usage: "require 'Authorization: Bearer TOKEN' on the API"},
+	)
+	return &cli.Command{
+		Name:   "serve",
+		Usage:  "serve the interactive auditor: a web page and a JSON API (POST /api/audit)",
+		Flags:  flags,
+		Action: runServe,
+	}
+}
+
+func runServe(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	var gold *audit.GoldGrounder
+	switch c.String("grounding") {
+	case "model":
+	case "gold":
+		if c.String("corpus") == "" {
+			return usagef("--grounding gold needs --corpus")
+		}
+		records, err := cxrkit.LoadJSONL[cxrkit.Record](c.String("corpus"))
+		if err != nil {
+			return err
+		}
+		gold = audit.NewGoldGrounder(records)
+	default:
+		return usagef("--grounding %q: want model or gold", c.String("grounding"))
+	}
+	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 {
+		return usagef("--max-upload-mb and --max-concurrent must be positive")
+	}
+	setup, err := newAuditSetup(c, gold, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer setup.close()
+	opts := serve.Options{Auditor: setup.auditor, GroundingMode: c.String("grounding"),
+		MaxUploadBytes: int64(c.Int("max-upload-mb")) << 20, Timeout: c.Duration("request-timeout"),
+		MaxConcurrent: c.Int("max-concurrent"), Token: c.String("token"),
+		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))}
+	if setup.client != nil {
+		opts.Health = setup.client.Health
+	}
+	handler, err := serve.New(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.String("addr"))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(c.App.ErrWriter, "cxrkit serve: listening on http://%s\n  %s\n", ln.Addr(), cxrkit.Disclaimer)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-c.Context.Done():
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
