@@ -91,4 +91,3 @@ func runServe(c *cli.Context) error {
 		return nil
 	}
 }
-
