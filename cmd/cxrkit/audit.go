@@ -10,6 +10,7 @@ import (
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/infer"
+	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
 )
 
@@ -63,32 +64,34 @@ func runAudit(c *cli.Context) error {
 			return err
 		}
 	}
-	var gold *audit.GoldGrounder
+	cfg, err := auditorConfig(c)
+	if err != nil {
+		return err
+	}
 	switch c.String("grounding") {
 	case "model":
 	case "gold":
 		if records == nil {
 			return usagef("--grounding gold needs --corpus")
 		}
-		gold = audit.NewGoldGrounder(records)
+		cfg.Gold = records
 	default:
 		return usagef("--grounding %q: want model or gold", c.String("grounding"))
 	}
 	var recorder *infer.Recorder
-	var grounding chatterFor
 	switch {
 	case c.String("emit-batch") != "":
-		grounding = func(model string, extra map[string]any) (infer.Chatter, error) {
-			recorder = infer.NewRecorder(model, extra)
-			return recorder, nil
-		}
+		recorder = infer.NewRecorder(cfg.Model, cfg.ExtraBody)
+		cfg.Chat, cfg.Attempts = recorder, 1
 	case c.String("ingest-batch") != "":
-		grounding = func(model string, extra map[string]any) (infer.Chatter, error) {
-			return infer.ReadBatchOutput(c.String("ingest-batch"), model, extra)
+		answers, err := infer.ReadBatchOutput(c.String("ingest-batch"), cfg.Model, cfg.ExtraBody)
+		if err != nil {
+			return err
 		}
+		// A batch file holds one attempt per request.
+		cfg.Chat, cfg.Attempts = answers, 1
 	}
-	var cache infer.Cache
-	if !c.Bool("no-cache") && gold == nil && grounding == nil {
+	if !c.Bool("no-cache") && cfg.Gold == nil && cfg.Chat == nil {
 		dir := c.String("cache")
 		if dir == "" {
 			var err error
@@ -101,15 +104,17 @@ func runAudit(c *cli.Context) error {
 			return err
 		}
 		defer bc.Close()
-		cache = bc
+		cfg.Cache = bc
 	}
-	setup, err := newAuditSetup(c, gold, grounding, cache)
+	if cfg.Chat != nil && cfg.Model == "" {
+		return usagef("--emit-batch and --ingest-batch need --model (the name vllm serves)")
+	}
+	setup, err := pipeline.NewAuditor(cfg)
 	if err != nil {
 		return err
 	}
-	defer setup.close()
 	if single {
-		res := setup.auditor.Audit(c.Context, audit.Input{CaseID: "single", DraftText: c.String("draft"),
+		res := setup.Auditor.Audit(c.Context, audit.Input{CaseID: "single", DraftText: c.String("draft"),
 			Image: cxrkit.ImageRef{Source: "upload", ImageID: filepath.Base(c.String("image")), Path: c.String("image")}})
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetEscapeHTML(false)
@@ -128,7 +133,7 @@ func runAudit(c *cli.Context) error {
 	}
 	if recorder != nil {
 		var failed []string
-		s, err := setup.auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Concurrency: c.Int("concurrency"),
+		s, err := setup.Auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Concurrency: c.Int("concurrency"),
 			Sink: func(r cxrkit.Result) {
 				if r.Error != nil && !strings.Contains(*r.Error, infer.ErrRecorded.Error()) {
 					failed = append(failed, r.CaseID+": "+*r.Error)
@@ -148,7 +153,7 @@ func runAudit(c *cli.Context) error {
 			s.Cases, recorder.Len(), c.String("emit-batch"), c.String("emit-batch"), c.String("model"))
 		return nil
 	}
-	s, err := setup.auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Out: c.String("out"),
+	s, err := setup.Auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Out: c.String("out"),
 		Concurrency: c.Int("concurrency"), Progress: progressPairFor(c)})
 	fmt.Fprint(c.App.ErrWriter, s.String())
 	fmt.Fprintf(c.App.ErrWriter, "  results  %s\n", c.String("out"))

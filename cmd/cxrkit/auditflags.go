@@ -5,10 +5,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/cxrkit/cxrkit/audit"
-	"github.com/cxrkit/cxrkit/configs"
-	"github.com/cxrkit/cxrkit/infer"
-	"github.com/cxrkit/cxrkit/labelmap"
+	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
 )
 
@@ -39,19 +36,21 @@ func auditFlags() []cli.Flag {
 	}
 }
 
-// auditSetup is what audit and serve build from the shared flags.
-type auditSetup struct {
-	auditor  *audit.Auditor
-	vocab    *labelmap.Vocabulary
-	grounder *infer.Grounder
-	client   *infer.Client
-	closers  []func()
-}
-
-func (s *auditSetup) close() {
-	for _, f := range s.closers {
-		f()
+// auditorConfig reads the shared flags into a pipeline.AuditorConfig.
+func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
+	extra, err := extraBody(c)
+	if err != nil {
+		return pipeline.AuditorConfig{}, err
 	}
+	return pipeline.AuditorConfig{
+		Endpoints: c.StringSlice("endpoint"), Model: c.String("model"), APIKey: apiKey(c),
+		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxSide: c.Int("image-max-side"),
+		MaxTokens: c.Int("max-tokens"), Seed: c.Int("seed"), Structured: c.Bool("structured"),
+		BoxScale: c.String("box-scale"), ExtraBody: extra, PromptGrounding: c.String("prompt-grounding"),
+		DraftParser: c.String("draft-parser"), DraftEndpoint: c.String("draft-endpoint"), DraftModel: c.String("draft-model"),
+		PromptDraft: c.String("prompt-draft"), DraftRules: c.String("draft-rules"), UncertainAs: c.String("uncertain-as"),
+		Urgent: splitList(c.String("urgent")), Labelmap: c.String("labelmap"),
+	}, nil
 }
 
 func apiKey(c *cli.Context) string {
@@ -74,113 +73,4 @@ func extraBody(c *cli.Context) (map[string]any, error) {
 		return nil, usagef("--extra-body: want a JSON object: %v", err)
 	}
 	return m, nil
-}
-
-// chatter builds the grounding model's client, or, for batch files, the
-// recorder or the batch answers in its place.
-type chatterFor func(model string, extra map[string]any) (infer.Chatter, error)
-
-func newAuditSetup(c *cli.Context, gold *audit.GoldGrounder, grounding chatterFor, cache infer.Cache) (*auditSetup, error) {
-	s := &auditSetup{}
-	var err error
-	if s.vocab, err = labelmap.LoadFile(c.String("labelmap")); err != nil {
-		return nil, err
-	}
-	if u := c.String("urgent"); u != "" {
-		var ls []labelmap.Label
-		for _, name := range splitList(u) {
-			l, ok := s.vocab.Normalize(name)
-			if !ok {
-				return nil, usagef("--urgent: unknown label %q", name)
-			}
-			ls = append(ls, l)
-		}
-		if s.vocab, err = s.vocab.WithUrgent(ls); err != nil {
-			return nil, usageError{err}
-		}
-	}
-	unc := c.String("uncertain-as")
-	if unc != "present" && unc != "absent" {
-		return nil, usagef("--uncertain-as %q: want present or absent", unc)
-	}
-	extra, err := extraBody(c)
-	if err != nil {
-		return nil, err
-	}
-	scale, err := infer.ParseBoxScale(c.String("box-scale"))
-	if err != nil {
-		return nil, err
-	}
-	rules, err := audit.NewRulesParser(c.String("draft-rules"))
-	if err != nil {
-		return nil, err
-	}
-	prompts := map[string]string{}
-	s.auditor = &audit.Auditor{Drafts: rules, Prompts: prompts,
-		Compare: audit.CompareOptions{Urgent: s.vocab.Urgent(), UncertainAsAbsent: unc == "absent"}}
-	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
-		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: apiKey(c), Timeout: c.Duration("timeout"),
-			Retries: c.Int("retries"), ExtraBody: extra, Cache: cache}
-	}
-	switch c.String("draft-parser") {
-	case "rules":
-	case "llm":
-		if c.String("draft-endpoint") == "" || c.String("draft-model") == "" {
-			return nil, usagef("--draft-parser llm needs --draft-endpoint and --draft-model")
-		}
-		dc, err := infer.NewClient(clientOpts([]string{c.String("draft-endpoint")}, c.String("draft-model")))
-		if err != nil {
-			return nil, err
-		}
-		prompt, err := configs.LoadPrompt(configs.PromptDraftParse, c.String("prompt-draft"))
-		if err != nil {
-			return nil, err
-		}
-		dm, err := infer.NewDraftModel(infer.DraftModelOptions{Chat: dc, Prompt: prompt, Vocab: s.vocab, MaxTokens: c.Int("max-tokens"), Seed: c.Int("seed")})
-		if err != nil {
-			return nil, usageError{err}
-		}
-		s.auditor.Drafts = audit.Fallback{Model: dm, Rules: rules}
-		prompts[configs.PromptDraftParse] = prompt.SHA256
-	default:
-		return nil, usagef("--draft-parser %q: want rules or llm", c.String("draft-parser"))
-	}
-	if gold != nil {
-		s.auditor.Grounder = gold
-		return s, nil
-	}
-	if c.String("model") == "" {
-		return nil, usagef("give --model (the grounding model's name) or --grounding gold --corpus F")
-	}
-	var chat infer.Chatter
-	if grounding != nil {
-		if chat, err = grounding(c.String("model"), extra); err != nil {
-			return nil, err
-		}
-	} else {
-		if len(c.StringSlice("endpoint")) == 0 {
-			return nil, usagef("give --endpoint URL (e.g. http://gpu:8000/v1) or --grounding gold --corpus F")
-		}
-		if s.client, err = infer.NewClient(clientOpts(c.StringSlice("endpoint"), c.String("model"))); err != nil {
-			return nil, err
-		}
-		chat = s.client
-	}
-	prompt, err := configs.LoadPrompt(configs.PromptGrounding, c.String("prompt-grounding"))
-	if err != nil {
-		return nil, err
-	}
-	attempts := 3
-	if grounding != nil {
-		attempts = 1 // batch files hold one attempt per request
-	}
-	s.grounder, err = infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: s.vocab,
-		MaxSide: c.Int("image-max-side"), MaxTokens: c.Int("max-tokens"), Seed: c.Int("seed"),
-		Structured: c.Bool("structured"), Scale: scale, Attempts: attempts})
-	if err != nil {
-		return nil, err
-	}
-	s.auditor.Grounder = s.grounder
-	prompts[configs.PromptGrounding] = prompt.SHA256
-	return s, nil
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cxrkit/cxrkit"
-	"github.com/cxrkit/cxrkit/audit"
+	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/cxrkit/cxrkit/serve"
 	"github.com/urfave/cli/v2"
 )
@@ -37,7 +37,10 @@ func runServe(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	var gold *audit.GoldGrounder
+	cfg, err := auditorConfig(c)
+	if err != nil {
+		return err
+	}
 	switch c.String("grounding") {
 	case "model":
 	case "gold":
@@ -48,24 +51,23 @@ func runServe(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		gold = audit.NewGoldGrounder(records)
+		cfg.Gold = records
 	default:
 		return usagef("--grounding %q: want model or gold", c.String("grounding"))
 	}
 	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 {
 		return usagef("--max-upload-mb and --max-concurrent must be positive")
 	}
-	setup, err := newAuditSetup(c, gold, nil, nil)
+	setup, err := pipeline.NewAuditor(cfg)
 	if err != nil {
 		return err
 	}
-	defer setup.close()
-	opts := serve.Options{Auditor: setup.auditor, GroundingMode: c.String("grounding"),
+	opts := serve.Options{Auditor: setup.Auditor, GroundingMode: c.String("grounding"),
 		MaxUploadBytes: int64(c.Int("max-upload-mb")) << 20, Timeout: c.Duration("request-timeout"),
 		MaxConcurrent: c.Int("max-concurrent"), Token: c.String("token"),
 		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))}
-	if setup.client != nil {
-		opts.Health = setup.client.Health
+	if setup.Client != nil {
+		opts.Health = setup.Client.Health
 	}
 	handler, err := serve.New(opts)
 	if err != nil {

@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
+	"github.com/cxrkit/cxrkit/configs"
+	"github.com/cxrkit/cxrkit/infer"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// AuditorConfig is everything an auditor is built from.
+type AuditorConfig struct {
+	// Gold, when set, grounds images with corpus findings instead of a model.
+	Gold []cxrkit.Record
+
+	Endpoints  []string
+	Model      string
+	APIKey     string
+	Timeout    time.Duration
+	Retries    int
+	MaxSide    int
+	MaxTokens  int
+	Seed       int
+	Structured bool
+	BoxScale   string
+	ExtraBody  map[string]any
+	Cache      infer.Cache
+	// Chat, when set, replaces the HTTP client for grounding (batch files).
+	Chat infer.Chatter
+	// Attempts is the grounding parse-retry ladder length (default 3).
+	Attempts int
+
+	PromptGrounding string // file overriding configs/prompts/grounding.txt
+	DraftParser     string // rules (default) or llm
+	DraftEndpoint   string
+	DraftModel      string
+	PromptDraft     string
+	DraftRules      string
+	UncertainAs     string // present (default) or absent
+	Urgent          []string
+	Labelmap        string
+}
+
+// Assembled is a built auditor and the parts callers need.
+type Assembled struct {
+	Auditor *audit.Auditor
+	Vocab   *labelmap.Vocabulary
+	// Client is the grounding model's HTTP client (nil for gold or batch).
+	Client *infer.Client
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", cxrkit.ErrInvalidOptions, fmt.Sprintf(format, args...))
+}
+
+// NewAuditor builds an auditor: gold or model grounding, rules or model
+// draft parsing (falling back to rules), the comparator's whitelist.
+func NewAuditor(c AuditorConfig) (*Assembled, error) {
+	vocab, err := labelmap.LoadFile(c.Labelmap)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Urgent) > 0 {
+		var ls []labelmap.Label
+		for _, name := range c.Urgent {
+			l, ok := vocab.Normalize(name)
+			if !ok {
+				return nil, invalid("urgent: unknown label %q", name)
+			}
+			ls = append(ls, l)
+		}
+		if vocab, err = vocab.WithUrgent(ls); err != nil {
+			return nil, invalid("%v", err)
+		}
+	}
+	switch c.UncertainAs {
+	case "", "present", "absent":
+	default:
+		return nil, invalid("uncertain-as %q: want present or absent", c.UncertainAs)
+	}
+	scale, err := infer.ParseBoxScale(c.BoxScale)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := audit.NewRulesParser(c.DraftRules)
+	if err != nil {
+		return nil, err
+	}
+	prompts := map[string]string{}
+	a := &Assembled{Vocab: vocab, Auditor: &audit.Auditor{Drafts: rules, Prompts: prompts,
+		Compare: audit.CompareOptions{Urgent: vocab.Urgent(), UncertainAsAbsent: c.UncertainAs == "absent"}}}
+	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
+		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: c.APIKey, Timeout: c.Timeout,
+			Retries: c.Retries, ExtraBody: c.ExtraBody, Cache: c.Cache}
+	}
+	switch c.DraftParser {
+	case "", "rules":
+	case "llm":
+		if c.DraftEndpoint == "" || c.DraftModel == "" {
+			return nil, invalid("draft parser llm needs a draft endpoint and a draft model")
+		}
+		dc, err := infer.NewClient(clientOpts([]string{c.DraftEndpoint}, c.DraftModel))
+		if err != nil {
+			return nil, err
+		}
+		prompt, err := configs.LoadPrompt(configs.PromptDraftParse, c.PromptDraft)
+		if err != nil {
+			return nil, err
+		}
+		dm, err := infer.NewDraftModel(infer.DraftModelOptions{Chat: dc, Prompt: prompt, Vocab: vocab, MaxTokens: c.MaxTokens, Seed: c.Seed})
+		if err != nil {
+			return nil, invalid("%v", err)
+		}
+		a.Auditor.Drafts = audit.Fallback{Model: dm, Rules: rules}
+		prompts[configs.PromptDraftParse] = prompt.SHA256
+	default:
+		return nil, invalid("draft parser %q: want rules or llm", c.DraftParser)
+	}
+	if c.Gold != nil {
+		a.Auditor.Grounder = audit.NewGoldGrounder(c.Gold)
+		return a, nil
+	}
+	if c.Model == "" {
+		return nil, invalid("give the grounding model's name (--model), or use gold grounding with a corpus")
+	}
+	chat := c.Chat
+	if chat == nil {
+		if len(c.Endpoints) == 0 {
+			return nil, invalid("give an endpoint (e.g. http://gpu:8000/v1), or use gold grounding with a corpus")
+		}
+		if a.Client, err = infer.NewClient(clientOpts(c.Endpoints, c.Model)); err != nil {
+			return nil, err
+		}
+		chat = a.Client
+	}
+	prompt, err := configs.LoadPrompt(configs.PromptGrounding, c.PromptGrounding)
+	if err != nil {
+		return nil, err
+	}
+	g, err := infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: vocab,
+		MaxSide: c.MaxSide, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, Scale: scale, Attempts: c.Attempts})
+	if err != nil {
+		return nil, err
+	}
+	a.Auditor.Grounder = g
+	prompts[configs.PromptGrounding] = prompt.SHA256
+	return a, nil
+}
