@@ -209,3 +209,26 @@ func TestSpliceBody(t *testing.T) {
 		}
 	}
 }
+
+func TestMemoAsksOnce(t *testing.T) {
+	s := fakevllm.New(fakevllm.Options{Responder: echo, Latency: 50 * time.Millisecond})
+	defer s.Close()
+	m := NewMemo(newTestClient(t, ClientOptions{}, s), 2)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r, err := m.Chat(context.Background(), textRequest("same")); err != nil || r.Text != "echo: same" {
+				t.Error(r, err)
+			}
+		}()
+	}
+	wg.Wait()
+	m.Chat(context.Background(), textRequest("a"))
+	m.Chat(context.Background(), textRequest("b"))
+	m.Chat(context.Background(), textRequest("same")) // evicted: asked again
+	if s.Calls() != 4 {
+		t.Fatalf("%d calls, want 4 (10 concurrent identical requests asked once)", s.Calls())
+	}
+}

@@ -134,7 +134,8 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		if a.Client, err = infer.NewClient(clientOpts(c.Endpoints, c.Model)); err != nil {
 			return nil, err
 		}
-		chat = a.Client
+		// Cases of one image ask the same question: ask it once.
+		chat = infer.NewMemo(a.Client, 4096)
 	}
 	prompt, err := configs.LoadPrompt(configs.PromptGrounding, c.PromptGrounding)
 	if err != nil {

@@ -101,6 +101,7 @@ func commands() []*cli.Command {
 		auditCommand(),
 		evalCommand(),
 		serveCommand(),
+		runCommand(),
 	}
 }
 

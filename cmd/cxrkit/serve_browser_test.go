@@ -163,8 +163,11 @@ func TestBrowserAudit(t *testing.T) {
 	t.Logf("screenshot: %s (%d bytes)", out, len(screenshot))
 
 	// The endpoint going away shows a visible error.
+	// A new image (answers for the first are remembered by the server).
 	fake.Close()
-	do(chromedp.Click(chromedp.CSS("#run")), chromedp.WaitVisible(chromedp.CSS("#error")))
+	other, _ := filepath.Abs("../../testdata/nih/images/00000002_000.png")
+	do(chromedp.SetUploadFiles(chromedp.CSS("#image"), []string{other}),
+		chromedp.Click(chromedp.CSS("#run")), chromedp.WaitVisible(chromedp.CSS("#error")))
 	if alert := eval(`document.querySelector('#error').textContent`); !strings.Contains(alert, "The audit failed (HTTP 502)") {
 		t.Errorf("error display %q", alert)
 	}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/pipeline"
+	"github.com/urfave/cli/v2"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run the pipeline of a config file: prepare → synth → export → audit → eval",
+		ArgsUsage: "CONFIG.yaml",
+		Description: "Paths in the config are relative to it. Stages whose outputs are newer than their inputs are\n" +
+			"skipped; --force redoes them. Flags go before the config file.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Usage: "redo stages even when their outputs are up to date"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("run: give one config file, e.g. cxrkit run configs/quickstart.yaml (flags go before it)")
+			}
+			cfg, err := pipeline.LoadConfig(c.Args().First())
+			if err != nil {
+				return err
+			}
+			w := c.App.ErrWriter
+			fmt.Fprintf(w, "cxrkit run %s → %s\n", cfg.Path(), cfg.OutDir())
+			s, err := pipeline.Run(c.Context, cfg, pipeline.RunOptions{Force: c.Bool("force"), Log: w, Progress: progressFor(w)})
+			if s != nil {
+				fmt.Fprintf(w, "\nOutputs:\n")
+				for _, st := range s.Stages {
+					for _, o := range st.Outputs {
+						fmt.Fprintf(w, "  %-8s %s\n", st.Stage, o)
+					}
+				}
+				fmt.Fprintf(w, "\nHeadline numbers:\n")
+				for _, st := range s.Stages {
+					fmt.Fprintf(w, "  %-8s [%s] %s\n", st.Stage, st.Status, st.Headline)
+				}
+				fmt.Fprintf(w, "\n%s\n", cxrkit.Disclaimer)
+			}
+			return err
+		},
+	}
+}

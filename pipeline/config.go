@@ -1,0 +1,172 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cxrkit/cxrkit"
+	"gopkg.in/yaml.v3"
+)
+
+// Stage names, in run order.
+const (
+	StagePrepare = "prepare"
+	StageSynth   = "synth"
+	StageExport  = "export"
+	StageAudit   = "audit"
+	StageEval    = "eval"
+)
+
+// Stages returns every stage in run order.
+func Stages() []string { return []string{StagePrepare, StageSynth, StageExport, StageAudit, StageEval} }
+
+// Config is a pipeline config file. Paths are relative to the file.
+type Config struct {
+	Out     string        `yaml:"out"`
+	Stages  []string      `yaml:"stages"`
+	Prepare PrepareConfig `yaml:"prepare"`
+	Synth   SynthConfig   `yaml:"synth"`
+	Export  ExportConfig  `yaml:"export"`
+	Audit   AuditConfig   `yaml:"audit"`
+	Eval    EvalConfig    `yaml:"eval"`
+
+	dir  string
+	path string
+}
+
+// PrepareConfig mirrors the prepare flags.
+type PrepareConfig struct {
+	VinDr          []string `yaml:"vindr"`
+	VinDrMeta      []string `yaml:"vindr_meta"`
+	VinDrImages    string   `yaml:"vindr_images"`
+	VQA            []string `yaml:"vqa"`
+	ChestXDet      []string `yaml:"chestxdet"`
+	ChestXDetImage string   `yaml:"chestxdet_images"`
+	NIHBoxes       []string `yaml:"nih_bbox"`
+	NIHEntries     []string `yaml:"nih_entries"`
+	NIHImages      string   `yaml:"nih_images"`
+	Labelmap       string   `yaml:"labelmap"`
+	Merge          string   `yaml:"merge"`
+	MergeIoU       *float64 `yaml:"merge_iou"`
+	MinReaders     int      `yaml:"min_readers"`
+	CrossIoU       *float64 `yaml:"cross_iou"`
+	DedupImages    bool     `yaml:"dedup_images"`
+	NormalRatio    string   `yaml:"normal_ratio"`
+	ValFraction    *float64 `yaml:"val_fraction"`
+	TestFraction   float64  `yaml:"test_fraction"`
+	HoldoutList    string   `yaml:"holdout_list"`
+	Seed           int64    `yaml:"seed"`
+	Strict         bool     `yaml:"strict"`
+}
+
+// SynthConfig mirrors the synth flags.
+type SynthConfig struct {
+	Seed    int64    `yaml:"seed"`
+	Cases   []string `yaml:"cases"`
+	Splits  []string `yaml:"splits"`
+	Phrases string   `yaml:"phrases"`
+}
+
+// ExportConfig mirrors the export flags.
+type ExportConfig struct {
+	Tasks       []string `yaml:"tasks"`
+	Resize      int      `yaml:"resize"`
+	ShardRows   int      `yaml:"shard_rows"`
+	Verify      bool     `yaml:"verify"`
+	SkipMissing bool     `yaml:"skip_missing"`
+}
+
+// AuditConfig mirrors the audit flags.
+type AuditConfig struct {
+	Grounding       string         `yaml:"grounding"` // gold or model
+	Endpoints       []string       `yaml:"endpoints"`
+	Model           string         `yaml:"model"`
+	APIKeyEnv       string         `yaml:"api_key_env"`
+	Timeout         string         `yaml:"timeout"`
+	Retries         *int           `yaml:"retries"`
+	Concurrency     int            `yaml:"concurrency"`
+	ImageMaxSide    int            `yaml:"image_max_side"`
+	MaxTokens       int            `yaml:"max_tokens"`
+	Seed            int            `yaml:"seed"`
+	Structured      bool           `yaml:"structured"`
+	BoxScale        string         `yaml:"box_scale"`
+	ExtraBody       map[string]any `yaml:"extra_body"`
+	PromptGrounding string         `yaml:"prompt_grounding"`
+	DraftParser     string         `yaml:"draft_parser"`
+	DraftEndpoint   string         `yaml:"draft_endpoint"`
+	DraftModel      string         `yaml:"draft_model"`
+	PromptDraft     string         `yaml:"prompt_draft"`
+	UncertainAs     string         `yaml:"uncertain_as"`
+	Urgent          []string       `yaml:"urgent"`
+	Splits          []string       `yaml:"splits"`
+}
+
+// EvalConfig chooses the reports.
+type EvalConfig struct {
+	Bootstrap *int      `yaml:"bootstrap"`
+	Seed      int64     `yaml:"seed"`
+	IoU       []float64 `yaml:"iou"`
+	Images    *bool     `yaml:"images"` // also evaluate grounding per image (default true)
+}
+
+// LoadConfig reads and validates a pipeline config; errors name the file
+// and line.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: config %s: %v", cxrkit.ErrInvalidOptions, path, err)
+	}
+	c.path, c.dir = path, filepath.Dir(path)
+	if c.Out == "" {
+		return nil, fmt.Errorf("%w: config %s: out: the output folder is required", cxrkit.ErrInvalidOptions, path)
+	}
+	if len(c.Stages) == 0 {
+		c.Stages = Stages()
+	}
+	for _, s := range c.Stages {
+		if !slices.Contains(Stages(), s) {
+			return nil, fmt.Errorf("%w: config %s: stages: unknown stage %q (want %v)", cxrkit.ErrInvalidOptions, path, s, Stages())
+		}
+	}
+	if c.Audit.Grounding == "" {
+		c.Audit.Grounding = "gold"
+	}
+	if c.Audit.Grounding != "gold" && c.Audit.Grounding != "model" {
+		return nil, fmt.Errorf("%w: config %s: audit.grounding %q: want gold or model", cxrkit.ErrInvalidOptions, path, c.Audit.Grounding)
+	}
+	if c.Audit.Timeout != "" {
+		if _, err := time.ParseDuration(c.Audit.Timeout); err != nil {
+			return nil, fmt.Errorf("%w: config %s: audit.timeout %q: want a Go duration such as 60s", cxrkit.ErrInvalidOptions, path, c.Audit.Timeout)
+		}
+	}
+	return &c, nil
+}
+
+// rel resolves a path from the config file's folder.
+func (c *Config) rel(p string) string { return cxrkit.ResolvePath(c.dir, p) }
+
+func (c *Config) rels(ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = c.rel(p)
+	}
+	return out
+}
+
+// Path returns the config file's path.
+func (c *Config) Path() string { return c.path }
+
+// OutDir is the output folder, resolved.
+func (c *Config) OutDir() string { return c.rel(c.Out) }
+
+func (c *Config) has(stage string) bool { return slices.Contains(c.Stages, stage) }

@@ -1,0 +1,152 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/infer/fakevllm"
+)
+
+// quickstartIn writes a copy of configs/quickstart.yaml whose paths point
+// at the repository and whose output goes to a temporary folder.
+func quickstartIn(t *testing.T, edit func(string) string) (string, string) {
+	t.Helper()
+	data, err := os.ReadFile("../configs/quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("..")
+	out := t.TempDir()
+	s := strings.ReplaceAll(string(data), "../testdata/", filepath.Join(root, "testdata")+"/")
+	s = strings.Replace(s, "out: ../out/quickstart", "out: "+out, 1)
+	if edit != nil {
+		s = edit(s)
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(path, []byte(s), 0o644)
+	return path, out
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ doc, want string }{
+		{"out: x\nprepare:\n  vindrr: [a]\n", "line 3: field vindrr not found"},
+		{"stages: [prepare]\n", "out: the output folder is required"},
+		{"out: x\nstages: [prepare, train]\n", `unknown stage "train"`},
+		{"out: x\naudit:\n  grounding: crystal\n", `audit.grounding "crystal"`},
+		{"out: x\naudit:\n  timeout: 60\n", `audit.timeout "60"`},
+	}
+	for _, tt := range tests {
+		p := filepath.Join(dir, "c.yaml")
+		os.WriteFile(p, []byte(tt.doc), 0o644)
+		_, err := LoadConfig(p)
+		if !errors.Is(err, cxrkit.ErrInvalidOptions) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%q: err %v, want %q", tt.doc, err, tt.want)
+		}
+	}
+}
+
+func TestQuickstartRunAndRerun(t *testing.T) {
+	path, out := quickstartIn(t, nil)
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	s, err := Run(context.Background(), c, RunOptions{Log: &log})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if len(s.Stages) != 5 {
+		t.Fatalf("stages %+v", s.Stages)
+	}
+	for _, st := range s.Stages {
+		if st.Status != "ran" {
+			t.Errorf("%s: %s", st.Stage, st.Status)
+		}
+		for _, o := range st.Outputs {
+			if _, err := os.Stat(o); err != nil {
+				t.Errorf("%s output %s: %v", st.Stage, o, err)
+			}
+		}
+	}
+	if !strings.Contains(s.Stages[4].Headline, "audit exact match 1.000") {
+		t.Errorf("eval headline %q", s.Stages[4].Headline)
+	}
+	for _, f := range []string{"prepare/corpus.jsonl", "synth/cases.jsonl", "export/grounding/train-00000-of-00001.parquet", "audit/results.jsonl", "eval/image_report.html"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
+	s, _ = Run(context.Background(), c, RunOptions{})
+	for _, st := range s.Stages {
+		if st.Status != "up to date" {
+			t.Errorf("rerun: %s %s", st.Stage, st.Status)
+		}
+	}
+	s, _ = Run(context.Background(), c, RunOptions{Force: true})
+	if s.Stages[0].Status != "ran" {
+		t.Errorf("force: %+v", s.Stages[0])
+	}
+}
+
+func TestFailingStageStopsTheRun(t *testing.T) {
+	path, _ := quickstartIn(t, func(s string) string {
+		return strings.Replace(s, "train.csv]", "no_such_file.csv]", 1)
+	})
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(context.Background(), c, RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), "stage prepare failed") || !strings.Contains(err.Error(), "no_such_file.csv") {
+		t.Fatalf("err %v", err)
+	}
+	if len(s.Stages) != 1 || s.Stages[0].Status != "failed" {
+		t.Fatalf("stages %+v", s.Stages)
+	}
+}
+
+func TestModelGroundingPipeline(t *testing.T) {
+	fake := fakevllm.New(fakevllm.Options{Responder: func(fakevllm.Request) string {
+		return `[{"label": "cardiomegaly", "box_2d": [450, 300, 800, 750]}]`
+	}})
+	defer fake.Close()
+	path, out := quickstartIn(t, func(s string) string {
+		s = strings.Replace(s, "stages: [prepare, synth, export, audit, eval]", "stages: [prepare, synth, audit, eval]", 1)
+		s = strings.Replace(s, "  grounding: gold", "  grounding: model\n  endpoints: ["+fake.APIURL()+"]\n  model: fake/medgemma-cxr\n  concurrency: 4\n  splits: [train, validation]", 1)
+		// Only the six NIH images have files: keep just those.
+		for _, drop := range []string{"  vindr:", "  vindr_meta:", "  vqa:", "  chestxdet:", "  nih_bbox:"} {
+			i := strings.Index(s, drop)
+			j := strings.Index(s[i:], "\n")
+			s = s[:i] + s[i+j+1:]
+		}
+		return s
+	})
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(context.Background(), c, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Stages[2].Headline, "grounding ok") || !strings.Contains(s.Stages[2].Headline, "0 errors") {
+		t.Fatalf("audit headline %q", s.Stages[2].Headline)
+	}
+	results, _ := cxrkit.LoadJSONL[cxrkit.Result](filepath.Join(out, "audit", "results.jsonl"))
+	if len(results) == 0 || results[0].Parse.Grounding != "ok" || fake.Calls() != 6 {
+		t.Fatalf("%d results, %d model calls; want one call per image (6), the other cases answered from memory", len(results), fake.Calls())
+	}
+	if !strings.Contains(s.Stages[3].Headline, "grounding macro F1") || strings.Contains(s.Stages[3].Headline, "perfect by construction") {
+		t.Fatalf("eval headline %q", s.Stages[3].Headline)
+	}
+}

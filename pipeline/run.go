@@ -1,0 +1,451 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/eval"
+	"github.com/cxrkit/cxrkit/labelmap"
+	"github.com/cxrkit/cxrkit/sftexport"
+	"github.com/cxrkit/cxrkit/synth"
+)
+
+// RunOptions control a pipeline run.
+type RunOptions struct {
+	// Force reruns stages whose outputs are up to date.
+	Force bool
+	// Log receives one line per stage as it starts and ends.
+	Log io.Writer
+	// Progress is passed to stages that report it.
+	Progress func(stage string, done, total int)
+}
+
+// StageResult is one stage's outcome.
+type StageResult struct {
+	Stage    string   `json:"stage"`
+	Status   string   `json:"status"` // ran, up to date, failed
+	Seconds  float64  `json:"seconds"`
+	Outputs  []string `json:"outputs"`
+	Headline string   `json:"headline"`
+}
+
+// Summary is a whole run.
+type Summary struct {
+	Config string        `json:"config"`
+	Out    string        `json:"out"`
+	Stages []StageResult `json:"stages"`
+}
+
+// paths are a run's fixed output locations.
+type paths struct{ out string }
+
+func (p paths) corpus() string  { return filepath.Join(p.out, "prepare", dataset.CorpusFile) }
+func (p paths) report() string  { return filepath.Join(p.out, "prepare", dataset.ReportFile) }
+func (p paths) rejects() string { return filepath.Join(p.out, "prepare", dataset.RejectsFile) }
+func (p paths) cases() string   { return filepath.Join(p.out, "synth", "cases.jsonl") }
+func (p paths) export() string  { return filepath.Join(p.out, "export") }
+func (p paths) card() string    { return filepath.Join(p.out, "export", "README.md") }
+func (p paths) results() string { return filepath.Join(p.out, "audit", "results.jsonl") }
+func (p paths) eval(name string) string {
+	return filepath.Join(p.out, "eval", name)
+}
+
+// Run runs the configured stages in order. A stage whose outputs all
+// exist and are newer than its inputs (including the config file) is
+// skipped unless Force; a failing stage stops the run.
+func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	p := paths{out: c.OutDir()}
+	s := &Summary{Config: c.path, Out: p.out}
+	type stage struct {
+		name    string
+		inputs  func() []string
+		outputs []string
+		run     func() (string, error)
+	}
+	prepareInputs := func() []string {
+		pc := c.Prepare
+		in := slices.Concat(c.rels(pc.VinDr), c.rels(pc.VinDrMeta), c.rels(pc.VQA), c.rels(pc.ChestXDet), c.rels(pc.NIHBoxes), c.rels(pc.NIHEntries))
+		for _, d := range []string{pc.VinDrImages, pc.ChestXDetImage, pc.NIHImages, pc.HoldoutList, pc.Labelmap} {
+			if d != "" {
+				in = append(in, c.rel(d))
+			}
+		}
+		return in
+	}
+	stages := []stage{
+		{StagePrepare, prepareInputs, []string{p.corpus(), p.report(), p.rejects()}, func() (string, error) { return runPrepare(ctx, c, p, o) }},
+		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}, func() (string, error) { return runSynth(ctx, c, p) }},
+		{StageExport, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.card()}, func() (string, error) { return runExport(ctx, c, p, o) }},
+		{StageAudit, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.results()}, func() (string, error) { return runAudit(ctx, c, p, o) }},
+		{StageEval, func() []string { return []string{p.corpus(), p.cases(), p.results()} },
+			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func() (string, error) { return runEval(c, p) }},
+	}
+	for _, st := range stages {
+		if !c.has(st.name) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return s, err
+		}
+		res := StageResult{Stage: st.name, Outputs: st.outputs}
+		inputs := append(st.inputs(), c.path)
+		if !o.Force && upToDate(inputs, st.outputs) {
+			res.Status, res.Headline = "up to date", "outputs newer than inputs (use --force to redo)"
+			fmt.Fprintf(o.Log, "== %-8s up to date\n", st.name)
+			s.Stages = append(s.Stages, res)
+			continue
+		}
+		fmt.Fprintf(o.Log, "== %-8s running\n", st.name)
+		start := time.Now()
+		headline, err := st.run()
+		res.Seconds = time.Since(start).Seconds()
+		if err != nil {
+			res.Status = "failed"
+			s.Stages = append(s.Stages, res)
+			return s, fmt.Errorf("stage %s failed: %w", st.name, err)
+		}
+		res.Status, res.Headline = "ran", headline
+		if st.name == StageEval && imagesEval(c) {
+			res.Outputs = append(res.Outputs, p.eval("image_report.json"), p.eval("image_report.md"), p.eval("image_report.html"))
+		}
+		if st.name == StageExport {
+			res.Outputs = append(res.Outputs, p.export())
+		}
+		fmt.Fprintf(o.Log, "   %-8s %s (%.1f s)\n", st.name, headline, res.Seconds)
+		s.Stages = append(s.Stages, res)
+	}
+	return s, nil
+}
+
+// upToDate reports whether every output exists and no input that exists
+// is newer than it.
+func upToDate(inputs, outputs []string) bool {
+	var newestIn time.Time
+	for _, in := range inputs {
+		if st, err := os.Stat(in); err == nil && st.ModTime().After(newestIn) {
+			newestIn = st.ModTime()
+		}
+	}
+	for _, out := range outputs {
+		// As make does: stale only when an input is strictly newer
+		// (file times are coarse; equal times are common).
+		st, err := os.Stat(out)
+		if err != nil || st.ModTime().Before(newestIn) {
+			return false
+		}
+	}
+	return true
+}
+
+func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
+	pc := c.Prepare
+	opts := dataset.Defaults()
+	opts.VinDr, opts.VinDrMeta, opts.VQA = c.rels(pc.VinDr), c.rels(pc.VinDrMeta), c.rels(pc.VQA)
+	opts.ChestXDet, opts.NIHBoxes, opts.NIHEntries = c.rels(pc.ChestXDet), c.rels(pc.NIHBoxes), c.rels(pc.NIHEntries)
+	for _, d := range []struct {
+		from string
+		to   *string
+	}{{pc.VinDrImages, &opts.VinDrImages}, {pc.ChestXDetImage, &opts.ChestXDetImage}, {pc.NIHImages, &opts.NIHImages}} {
+		if d.from != "" {
+			*d.to = c.rel(d.from)
+		}
+	}
+	if pc.Merge != "" {
+		m, err := boxes.ParseMethod(pc.Merge)
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", cxrkit.ErrInvalidOptions, err)
+		}
+		opts.Merge = m
+	}
+	if pc.MergeIoU != nil {
+		opts.MergeIoU = *pc.MergeIoU
+	}
+	if pc.MinReaders > 0 {
+		opts.MinReaders = pc.MinReaders
+	}
+	if pc.CrossIoU != nil {
+		opts.CrossIoU = *pc.CrossIoU
+	}
+	opts.DedupImages = pc.DedupImages
+	switch pc.NormalRatio {
+	case "":
+	case "all":
+		opts.NormalRatio = dataset.NormalRatioAll
+	default:
+		r, err := strconv.ParseFloat(pc.NormalRatio, 64)
+		if err != nil {
+			return "", fmt.Errorf("%w: prepare.normal_ratio %q: want a number or all", cxrkit.ErrInvalidOptions, pc.NormalRatio)
+		}
+		opts.NormalRatio = r
+	}
+	if pc.ValFraction != nil {
+		opts.ValFraction = *pc.ValFraction
+	}
+	opts.TestFraction, opts.Seed, opts.Strict = pc.TestFraction, pc.Seed, pc.Strict
+	if pc.HoldoutList != "" {
+		ids, err := dataset.ReadIDList(c.rel(pc.HoldoutList))
+		if err != nil {
+			return "", err
+		}
+		opts.HoldoutIDs, opts.HoldoutSource = ids, c.rel(pc.HoldoutList)
+	}
+	vocab, err := labelmapFor(c, pc.Labelmap)
+	if err != nil {
+		return "", err
+	}
+	opts.Vocab = vocab
+	opts.Out = filepath.Dir(p.corpus())
+	opts.Flags = map[string]any{"config": c.path, "prepare": pc}
+	opts.Progress = o.Progress
+	rep, err := dataset.Prepare(ctx, opts)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, sp := range []string{dataset.SplitTrain, dataset.SplitValidation, dataset.SplitTest} {
+		if sc := rep.Splits[sp]; sc != nil {
+			parts = append(parts, fmt.Sprintf("%s %d", sp, sc.Images))
+		}
+	}
+	return fmt.Sprintf("%d images (%s), %d rows rejected (listed in %s)", rep.Images, strings.Join(parts, ", "), rep.RowsRejected, filepath.Base(p.rejects())), nil
+}
+
+func labelmapFor(c *Config, path string) (*labelmap.Vocabulary, error) {
+	if path == "" {
+		return labelmap.Default()
+	}
+	return labelmap.LoadFile(c.rel(path))
+}
+
+func runSynth(ctx context.Context, c *Config, p paths) (string, error) {
+	bank, err := synth.LoadPhraseBank(relOrEmpty(c, c.Synth.Phrases))
+	if err != nil {
+		return "", err
+	}
+	vocab, err := labelmapFor(c, c.Prepare.Labelmap)
+	if err != nil {
+		return "", err
+	}
+	g, err := synth.NewGenerator(synth.Options{Seed: c.Synth.Seed, CaseTypes: c.Synth.Cases, Splits: c.Synth.Splits, Vocab: vocab, Bank: bank})
+	if err != nil {
+		return "", err
+	}
+	s, err := g.GenerateFile(ctx, p.corpus(), p.cases())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d cases from %d images (%d distinct drafts)", s.Total, s.RecordsInSplit, s.DistinctDrafts), nil
+}
+
+func relOrEmpty(c *Config, p string) string {
+	if p == "" {
+		return ""
+	}
+	return c.rel(p)
+}
+
+func runExport(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
+	ec := c.Export
+	opts := sftexport.Options{Corpus: p.corpus(), Out: p.export(), Tasks: ec.Tasks, Resize: ec.Resize,
+		ShardRows: ec.ShardRows, Verify: ec.Verify, SkipMissing: ec.SkipMissing, Progress: o.Progress}
+	if c.has(StageSynth) || fileExists(p.cases()) {
+		opts.Cases = p.cases()
+	}
+	s, err := sftexport.Export(ctx, opts)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, task := range []string{sftexport.TaskGrounding, sftexport.TaskDraftParse} {
+		n := 0
+		for _, k := range s.Rows[task] {
+			n += k
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d rows", task, n))
+		}
+	}
+	h := strings.Join(parts, ", ")
+	if len(s.Skipped) > 0 {
+		h += fmt.Sprintf("; %d images without a file skipped", len(s.Skipped))
+	}
+	if s.Verified != nil {
+		h += fmt.Sprintf("; verified with Arrow: %d shards, %d images decoded", s.Verified.Shards, s.Verified.ImagesDecoded)
+	}
+	return h, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
+	ac := c.Audit
+	records, err := cxrkit.LoadJSONL[cxrkit.Record](p.corpus())
+	if err != nil {
+		return "", err
+	}
+	cfg := AuditorConfig{Endpoints: ac.Endpoints, Model: ac.Model, MaxSide: ac.ImageMaxSide, MaxTokens: ac.MaxTokens,
+		Seed: ac.Seed, Structured: ac.Structured, BoxScale: ac.BoxScale, ExtraBody: ac.ExtraBody,
+		PromptGrounding: relOrEmpty(c, ac.PromptGrounding), DraftParser: ac.DraftParser, DraftEndpoint: ac.DraftEndpoint,
+		DraftModel: ac.DraftModel, PromptDraft: relOrEmpty(c, ac.PromptDraft), UncertainAs: ac.UncertainAs,
+		Urgent: ac.Urgent, Labelmap: relOrEmpty(c, c.Prepare.Labelmap), Retries: 4}
+	if ac.Retries != nil {
+		cfg.Retries = *ac.Retries
+	}
+	if ac.Timeout != "" {
+		cfg.Timeout, _ = time.ParseDuration(ac.Timeout)
+	}
+	if ac.APIKeyEnv != "" {
+		cfg.APIKey = os.Getenv(ac.APIKeyEnv)
+	}
+	if ac.Grounding == "gold" {
+		cfg.Gold = records
+	}
+	a, err := NewAuditor(cfg)
+	if err != nil {
+		return "", err
+	}
+	inputs, err := audit.LoadInputs(p.cases(), records, filepath.Dir(p.corpus()), "")
+	if err != nil {
+		return "", err
+	}
+	if len(ac.Splits) > 0 {
+		split := map[string]string{}
+		cxrkit.ReadJSONLFile(p.cases(), func(_ int, cs *cxrkit.Case) error { split[cs.CaseID] = cs.Split; return nil })
+		inputs = slices.DeleteFunc(inputs, func(in audit.Input) bool { return !slices.Contains(ac.Splits, split[in.CaseID]) })
+	}
+	// The inputs changed (or --force): results of an earlier run are stale.
+	if err := os.Remove(p.results()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	conc := ac.Concurrency
+	if conc <= 0 {
+		conc = 8
+	}
+	var progress func(int, int)
+	if o.Progress != nil {
+		progress = func(d, t int) { o.Progress("auditing", d, t) }
+	}
+	s, err := a.Auditor.RunBatch(ctx, inputs, audit.BatchOptions{Out: p.results(), Concurrency: conc, Progress: progress})
+	if err != nil {
+		return "", err
+	}
+	g := fmt.Sprintf("grounding ok %d / salvaged %d / failed %d", s.GroundingOK, s.Salvaged, s.Failed)
+	if s.Gold > 0 {
+		g = fmt.Sprintf("gold grounding %d", s.Gold)
+	}
+	parser := ac.DraftParser
+	if parser == "" {
+		parser = "rules"
+	}
+	return fmt.Sprintf("%d cases audited (%s, %s draft parser), %d errors", s.Audited, g, parser, s.Errors), nil
+}
+
+func imagesEval(c *Config) bool { return c.Eval.Images == nil || *c.Eval.Images }
+
+func runEval(c *Config, p paths) (string, error) {
+	cases, err := cxrkit.LoadJSONL[cxrkit.Case](p.cases())
+	if err != nil {
+		return "", err
+	}
+	results, err := cxrkit.LoadJSONL[cxrkit.Result](p.results())
+	if err != nil {
+		return "", err
+	}
+	// Score what the audit stage audited: its splits only.
+	inSplits := func(split string) bool { return len(c.Audit.Splits) == 0 || slices.Contains(c.Audit.Splits, split) }
+	cases = slices.DeleteFunc(cases, func(cs cxrkit.Case) bool { return !inSplits(cs.Split) })
+	ar := eval.EvaluateAudit(cases, results)
+	title := "cxrkit audit-layer evaluation (" + filepath.Base(c.path) + ")"
+	if err := writeReport(p.eval("audit_report"), ar, func(w io.Writer) error { return ar.WriteMarkdown(w, title) },
+		func(w io.Writer) error { return ar.WriteHTML(w, title) }); err != nil {
+		return "", err
+	}
+	all := ar.ExactMatch.Values["all"]
+	var flags []string
+	for _, k := range ar.Flags.Keys {
+		flags = append(flags, fmt.Sprintf("%s F1 %s", k, fmtF(ar.Flags.Values[k].F1)))
+	}
+	headline := fmt.Sprintf("audit exact match %s (%d/%d cases); %s", fmtF(all.Accuracy), all.Correct, all.N, strings.Join(flags, ", "))
+	if !imagesEval(c) {
+		return headline, nil
+	}
+	gold, err := cxrkit.LoadJSONL[cxrkit.Record](p.corpus())
+	if err != nil {
+		return "", err
+	}
+	// Images that have cases in the audited splits.
+	withCases := map[string]bool{}
+	for _, cs := range cases {
+		withCases[cs.Source+":"+cs.ImageID] = true
+	}
+	gold = slices.DeleteFunc(gold, func(r cxrkit.Record) bool { return !withCases[r.Key()] })
+	vocab, err := labelmapFor(c, c.Prepare.Labelmap)
+	if err != nil {
+		return "", err
+	}
+	boot := 1000
+	if c.Eval.Bootstrap != nil {
+		boot = *c.Eval.Bootstrap
+	}
+	iopts := eval.ImageOptions{Thresholds: c.Eval.IoU, Urgent: vocab.Urgent(), Bootstrap: boot, Seed: c.Eval.Seed}
+	d, err := eval.NewDataset(gold, results, iopts)
+	if err != nil {
+		return "", err
+	}
+	ir := eval.Evaluate(d, iopts)
+	ititle := "cxrkit grounding evaluation (" + filepath.Base(c.path) + ")"
+	if err := writeReport(p.eval("image_report"), ir, func(w io.Writer) error { return ir.WriteMarkdown(w, ititle) },
+		func(w io.Writer) error { return ir.WriteHTML(w, ititle) }); err != nil {
+		return "", err
+	}
+	note := ""
+	if c.Audit.Grounding == "gold" {
+		note = " (gold grounding: perfect by construction)"
+	}
+	return headline + fmt.Sprintf("; grounding macro F1 %s%s over %d images, %d without a prediction", fmtF(ir.Presence.MacroF1), note, ir.NImages, ir.MissingPredictions), nil
+}
+
+func fmtF(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", *v)
+}
+
+// writeReport writes base.json, base.md and base.html atomically.
+func writeReport(base string, v any, md, html func(io.Writer) error) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	writers := map[string]func(io.Writer) error{
+		".json": func(w io.Writer) error { _, err := w.Write(append(data, '\n')); return err },
+		".md":   md, ".html": html,
+	}
+	for ext, write := range writers {
+		if err := cxrkit.WriteFileAtomic(base+ext, func(w *bufio.Writer) error { return write(w) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
