@@ -98,6 +98,26 @@ func (t *csvTable) next() (rec []string, line int, rowErr error, err error) {
 	return nil, 0, nil, fmt.Errorf("%s: %w", t.path, err)
 }
 
+// each calls fn for every row of a strict file, where a malformed row is
+// an error naming the file and line (meta CSVs, report files).
+func (t *csvTable) each(fn func(rec []string, line int) error) error {
+	for {
+		rec, line, rowErr, err := t.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if rowErr != nil {
+			return fmt.Errorf("%s:%d: %w", t.path, line, rowErr)
+		}
+		if err := fn(rec, line); err != nil {
+			return fmt.Errorf("%s:%d: %w", t.path, line, err)
+		}
+	}
+}
+
 // rowCopy copies a reused record so it can be kept in a reject.
 func rowCopy(rec []string) []string { return append([]string(nil), rec...) }
 

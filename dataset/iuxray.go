@@ -1,9 +1,7 @@
 package dataset
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/cxrkit/cxrkit/labelmap"
@@ -39,23 +37,10 @@ func ReadIUReports(path string, fn func(IUReport) error) error {
 	if uid < 0 || mesh < 0 || findings < 0 || impression < 0 {
 		return fmt.Errorf("%s:1: not an IU-Xray reports file: want uid, MeSH, findings, impression columns; got %v", path, t.header)
 	}
-	for {
-		rec, line, rowErr, err := t.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if rowErr != nil {
-			return fmt.Errorf("%s:%d: %w", path, line, rowErr)
-		}
-		r := IUReport{UID: field(rec, uid), MeSH: splitTerms(field(rec, mesh)), Problems: splitTerms(field(rec, problems)),
-			Findings: field(rec, findings), Impression: field(rec, impression), Line: line}
-		if err := fn(r); err != nil {
-			return fmt.Errorf("%s:%d: %w", path, line, err)
-		}
-	}
+	return t.each(func(rec []string, line int) error {
+		return fn(IUReport{UID: field(rec, uid), MeSH: splitTerms(field(rec, mesh)), Problems: splitTerms(field(rec, problems)),
+			Findings: field(rec, findings), Impression: field(rec, impression), Line: line})
+	})
 }
 
 func splitTerms(s string) []string {

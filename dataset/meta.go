@@ -1,9 +1,7 @@
 package dataset
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 )
 
@@ -28,23 +26,14 @@ func ReadMeta(path string, into map[string]Size) error {
 	if idCol < 0 || wCol < 0 || hCol < 0 {
 		return fmt.Errorf("%s:1: want columns image_id,dim0,dim1 or image_id,width,height; got %v", path, t.header)
 	}
-	for {
-		rec, line, rowErr, err := t.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if rowErr != nil {
-			return fmt.Errorf("%s:%d: %w", path, line, rowErr)
-		}
+	return t.each(func(rec []string, _ int) error {
 		id := stripImageExt(field(rec, idCol))
 		w, werr := strconv.Atoi(field(rec, wCol))
 		h, herr := strconv.Atoi(field(rec, hCol))
 		if id == "" || werr != nil || herr != nil || w <= 0 || h <= 0 {
-			return fmt.Errorf("%s:%d: want an image id and positive integer width and height, got %q", path, line, rec)
+			return fmt.Errorf("want an image id and positive integer width and height, got %q", rec)
 		}
 		into[id] = Size{w, h}
-	}
+		return nil
+	})
 }

@@ -1,9 +1,7 @@
 package dataset
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -37,33 +35,10 @@ func (p *preparer) readNIHBoxes(path string) error {
 		return fmt.Errorf("%s:1: not an NIH box list: want `Image Index,Finding Label,Bbox [x,y,w,h]`; got %v", path, t.header)
 	}
 	nih := p.vocab.Source(SourceNIH)
-	for {
-		rec, line, rowErr, err := t.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := p.ctx.Err(); err != nil {
-			return err
-		}
-		st.RowsRead++
-		if rowErr == nil && len(rec) < 6 {
-			rowErr = fmt.Errorf("%w: %d, want 6", errFieldCount, len(rec))
-		}
-		if rowErr != nil {
-			if err := p.rejects.add(st, path, line, rowErr, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
-		}
+	return p.eachRow(t, st, 6, func(rec []string, line int) (error, error) {
 		id, native := stripImageExt(field(rec, 0)), field(rec, 1)
 		if id == "" {
-			if err := p.rejects.add(st, path, line, errMissingID, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
+			return errMissingID, nil
 		}
 		img := p.nihImage(id)
 		label, status := nih.Lookup(native)
@@ -75,19 +50,17 @@ func (p *preparer) readNIHBoxes(path string) error {
 			// A "No Finding" box is meaningless; the box list never says
 			// an image is normal.
 			st.RowsDropped++
-			continue
+			return nil, nil
 		}
 		b, err := p.nihBox(id, rec)
 		if err != nil {
 			img.rejectedPositive++
-			if err := p.rejects.add(st, path, line, err, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
+			return err, nil
 		}
 		img.addReading(label, b, SourceNIH)
 		st.RowsKept++
-	}
+		return nil, nil
+	})
 }
 
 func (p *preparer) nihBox(id string, rec []string) (boxes.Box, error) {
@@ -136,35 +109,11 @@ func (p *preparer) readNIHEntries(path string) error {
 	patientCol, viewCol := t.col("patient id"), t.col("view position")
 	wCol, hCol := t.col("originalimage[width", "originalimagewidth"), t.col("height]", "originalimageheight")
 	nih := p.vocab.Source(SourceNIH)
-	for {
-		rec, line, rowErr, err := t.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := p.ctx.Err(); err != nil {
-			return err
-		}
-		st.RowsRead++
-		if rowErr == nil && len(rec) <= max(idCol, labelsCol) {
-			rowErr = fmt.Errorf("%w: %d", errFieldCount, len(rec))
-		}
-		if rowErr != nil {
-			if err := p.rejects.add(st, path, line, rowErr, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
-		}
+	return p.eachRow(t, st, max(idCol, labelsCol)+1, func(rec []string, line int) (error, error) {
 		id := stripImageExt(field(rec, idCol))
 		if id == "" {
-			if err := p.rejects.add(st, path, line, errMissingID, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
+			return errMissingID, nil
 		}
-		natives := strings.Split(field(rec, labelsCol), "|")
 		img := p.nihImage(id)
 		img.hasEntry = true
 		if v := field(rec, viewCol); v != "" {
@@ -180,7 +129,7 @@ func (p *preparer) readNIHEntries(path string) error {
 			img.patient = pid
 		}
 		mapped := false
-		for _, native := range natives {
+		for _, native := range strings.Split(field(rec, labelsCol), "|") {
 			native = strings.TrimSpace(native)
 			if native == "" {
 				continue
@@ -205,5 +154,6 @@ func (p *preparer) readNIHEntries(path string) error {
 		} else {
 			st.RowsDropped++
 		}
-	}
+		return nil, nil
+	})
 }

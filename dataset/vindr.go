@@ -1,9 +1,7 @@
 package dataset
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -28,63 +26,35 @@ func (p *preparer) readVinDr(path string) error {
 	}
 	need := max(idCol, classCol, coordCols[0], coordCols[1], coordCols[2], coordCols[3]) + 1
 	vindr := p.vocab.Source(SourceVinDr)
-	for {
-		rec, line, rowErr, err := t.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := p.ctx.Err(); err != nil {
-			return err
-		}
-		st.RowsRead++
-		if rowErr != nil {
-			if err := p.rejects.add(st, path, line, rowErr, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
-		}
-		if len(rec) < need {
-			if err := p.rejects.add(st, path, line, fmt.Errorf("%w: %d, want %d", errFieldCount, len(rec), len(t.header)), rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
-		}
+	return p.eachRow(t, st, need, func(rec []string, line int) (error, error) {
 		id, native := field(rec, idCol), field(rec, classCol)
 		if id == "" {
-			if err := p.rejects.add(st, path, line, errMissingID, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
+			return errMissingID, nil
 		}
 		img := p.images.get(SourceVinDr, id)
 		label, status := vindr.Lookup(native)
 		st.countNative(native, status.String(), string(label))
-		if status != labelmap.Mapped {
+		switch {
+		case status != labelmap.Mapped:
 			if status == labelmap.Unknown {
 				img.unknownLabels++
 			}
 			st.RowsDropped++
-			continue
-		}
-		if label == labelmap.NoFinding {
+			return nil, nil
+		case label == labelmap.NoFinding:
 			img.normal = true
 			st.RowsKept++
-			continue
+			return nil, nil
 		}
 		b, err := p.vindrBox(id, rec, coordCols)
 		if err != nil {
 			img.rejectedPositive++
-			if err := p.rejects.add(st, path, line, err, rowCopy(rec)); err != nil {
-				return err
-			}
-			continue
+			return err, nil
 		}
 		img.addReading(label, b, field(rec, radCol))
 		st.RowsKept++
-	}
+		return nil, nil
+	})
 }
 
 func (p *preparer) vindrBox(id string, rec []string, cols [4]int) (boxes.Box, error) {
