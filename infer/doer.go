@@ -106,34 +106,29 @@ func spliceBody(data []byte, extra map[string]any) []byte {
 // contents and nested values) for "temperature".
 func hasTopLevelTemperature(body []byte) bool {
 	depth := 0
-	inString, escaped := false, false
+	var quotes stringTracker
 	keyStart := -1
 	for i := 0; i < len(body); i++ {
 		c := body[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-				if keyStart >= 0 && string(body[keyStart:i]) == "temperature" {
-					rest := bytes.TrimLeft(body[i+1:], " \t\r\n")
-					if len(rest) > 0 && rest[0] == ':' {
-						return true
-					}
-				}
-				keyStart = -1
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
+		switch quotes.step(c) {
+		case openQuote:
 			if depth == 1 {
 				keyStart = i + 1
 			}
+			continue
+		case closeQuote:
+			if keyStart >= 0 && string(body[keyStart:i]) == "temperature" {
+				rest := bytes.TrimLeft(body[i+1:], " \t\r\n")
+				if len(rest) > 0 && rest[0] == ':' {
+					return true
+				}
+			}
+			keyStart = -1
+			continue
+		case insideString:
+			continue
+		}
+		switch c {
 		case '{', '[':
 			depth++
 		case '}', ']':

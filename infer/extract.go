@@ -82,23 +82,13 @@ func extractJSON(text string) extraction {
 // one at start, or len(s) when it never closes (a truncated answer).
 func closingBracket(s string, start int) int {
 	depth := 0
-	inString, escaped := false, false
+	var quotes stringTracker
 	for i := start; i < len(s); i++ {
 		c := s[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
+		if quotes.step(c) != outsideString {
 			continue
 		}
 		switch c {
-		case '"':
-			inString = true
 		case '[', '{':
 			depth++
 		case ']', '}':
@@ -175,23 +165,13 @@ func salvage(text string) extraction {
 	}
 	var out []json.RawMessage
 	depth, objStart := 0, -1
-	inString, escaped := false, false
+	var quotes stringTracker
 	for i := start + 1; i < len(text); i++ {
 		c := text[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
+		if quotes.step(c) != outsideString {
 			continue
 		}
 		switch c {
-		case '"':
-			inString = true
 		case '{':
 			if depth == 0 {
 				objStart = i
