@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
@@ -47,15 +46,7 @@ type lexicon struct {
 
 // loadLexicon loads the rules from path, or the embedded default.
 func loadLexicon(path string) (*lexicon, error) {
-	name := path
-	var data []byte
-	var err error
-	if path == "" {
-		name = "configs/" + DefaultRulesFile
-		data, err = configs.ReadFile(DefaultRulesFile)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	data, name, err := configs.ReadDefaultOr(DefaultRulesFile, path)
 	if err != nil {
 		return nil, fmt.Errorf("draft rules: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 )
 
 // Prompt names.
@@ -27,15 +26,7 @@ type Prompt struct {
 // LoadPrompt loads prompts/<name>.txt, or overridePath when given: the
 // same text that export trains on and audit asks with.
 func LoadPrompt(name, overridePath string) (Prompt, error) {
-	var data []byte
-	var err error
-	src := overridePath
-	if overridePath == "" {
-		src = "configs/prompts/" + name + ".txt"
-		data, err = ReadFile("prompts/" + name + ".txt")
-	} else {
-		data, err = os.ReadFile(overridePath)
-	}
+	data, src, err := ReadDefaultOr("prompts/"+name+".txt", overridePath)
 	if err != nil {
 		return Prompt{}, fmt.Errorf("prompt %s: %w", name, err)
 	}

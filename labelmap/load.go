@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/cxrkit/cxrkit/configs"
@@ -17,24 +16,17 @@ const DefaultFile = "labelmap.yaml"
 
 // Default loads the embedded configs/labelmap.yaml.
 func Default() (*Vocabulary, error) {
-	data, err := configs.ReadFile(DefaultFile)
-	if err != nil {
-		return nil, err
-	}
-	return Parse(data, "configs/"+DefaultFile)
+	return LoadFile("")
 }
 
 // LoadFile loads a label map from path, or the embedded default when path
 // is empty.
 func LoadFile(path string) (*Vocabulary, error) {
-	if path == "" {
-		return Default()
-	}
-	data, err := os.ReadFile(path)
+	data, name, err := configs.ReadDefaultOr(DefaultFile, path)
 	if err != nil {
 		return nil, fmt.Errorf("labelmap: %w", err)
 	}
-	return Parse(data, path)
+	return Parse(data, name)
 }
 
 // Load reads a label map from r; name is used in error messages.

@@ -3,7 +3,6 @@ package synth
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -45,15 +44,7 @@ const DefaultPhraseFile = "phrases.yaml"
 // LoadPhraseBank loads a phrase bank from path, or the embedded default when
 // path is empty.
 func LoadPhraseBank(path string) (*PhraseBank, error) {
-	name := path
-	var data []byte
-	var err error
-	if path == "" {
-		name = "configs/" + DefaultPhraseFile
-		data, err = configs.ReadFile(DefaultPhraseFile)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	data, name, err := configs.ReadDefaultOr(DefaultPhraseFile, path)
 	if err != nil {
 		return nil, fmt.Errorf("phrases: %w", err)
 	}
