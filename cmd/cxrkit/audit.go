@@ -68,15 +68,8 @@ func runAudit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	switch c.String("grounding") {
-	case "model":
-	case "gold":
-		if records == nil {
-			return usagef("--grounding gold needs --corpus")
-		}
-		cfg.Gold = records
-	default:
-		return usagef("--grounding %q: want model or gold", c.String("grounding"))
+	if err := setGrounding(c, &cfg, records); err != nil {
+		return err
 	}
 	var recorder *infer.Recorder
 	switch {

@@ -113,3 +113,17 @@ func TestAuditUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestGroundingFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"audit", "--cases", "c.jsonl", "--out", "r.jsonl", "--grounding", "gold"},
+		{"audit", "--cases", "c.jsonl", "--out", "r.jsonl", "--grounding", "silver"},
+		{"serve", "--grounding", "gold"},
+		{"serve", "--grounding", "silver", "--corpus", "corpus.jsonl"},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, "--grounding") {
+			t.Errorf("%v: exit %d (%s), want %d naming --grounding", args, code, stderr, exitUsage)
+		}
+	}
+}

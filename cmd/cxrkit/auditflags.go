@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
 )
@@ -73,4 +74,28 @@ func extraBody(c *cli.Context) (map[string]any, error) {
 		return nil, usagef("--extra-body: want a JSON object: %v", err)
 	}
 	return m, nil
+}
+
+// setGrounding applies --grounding: "gold" audits with corpus findings
+// (records, or --corpus loaded now when records is nil), "model" asks
+// the endpoint.
+func setGrounding(c *cli.Context, cfg *pipeline.AuditorConfig, records []cxrkit.Record) error {
+	switch mode := c.String("grounding"); mode {
+	case "model":
+		return nil
+	case "gold":
+	default:
+		return usagef("--grounding %q: want model or gold", mode)
+	}
+	if records == nil {
+		if c.String("corpus") == "" {
+			return usagef("--grounding gold needs --corpus")
+		}
+		var err error
+		if records, err = cxrkit.LoadJSONL[cxrkit.Record](c.String("corpus")); err != nil {
+			return err
+		}
+	}
+	cfg.Gold = records
+	return nil
 }

@@ -41,19 +41,8 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	switch c.String("grounding") {
-	case "model":
-	case "gold":
-		if c.String("corpus") == "" {
-			return usagef("--grounding gold needs --corpus")
-		}
-		records, err := cxrkit.LoadJSONL[cxrkit.Record](c.String("corpus"))
-		if err != nil {
-			return err
-		}
-		cfg.Gold = records
-	default:
-		return usagef("--grounding %q: want model or gold", c.String("grounding"))
+	if err := setGrounding(c, &cfg, nil); err != nil {
+		return err
 	}
 	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 {
 		return usagef("--max-upload-mb and --max-concurrent must be positive")
