@@ -65,9 +65,6 @@ func runEval(c *cli.Context) error {
 	return usagef("eval: give --gold and --pred (image mode), --cases and --pred (audit mode), or --iu-reports (parser mode)")
 }
 
-type markdownWriter interface{ WriteMarkdown(io.Writer, string) error }
-type htmlWriter interface{ WriteHTML(io.Writer, string) error }
-
 // writeReports writes the JSON report (to --out or stdout) and the
 // optional Markdown and HTML renderings, each atomically.
 func writeReports(c *cli.Context, rep any, md func(io.Writer) error, html func(io.Writer) error) error {
@@ -201,6 +198,9 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if unc != "present" && unc != "absent" {
 		return usagef("--uncertain-as %q: want present or absent", unc)
 	}
+	if c.String("html") != "" {
+		return usagef("eval: parser mode writes JSON and --markdown, not --html")
+	}
 	p, err := audit.NewRulesParser(c.String("draft-rules"))
 	if err != nil {
 		return err
@@ -220,13 +220,11 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	}
 	rep := eval.ScoreParser(items, unc == "absent")
 	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser): %d reports scored, %d skipped (No Indexing or no text); hedged = %s\n", rep.Items, skipped, unc)
-	for _, l := range labelmap.Positives() {
-		k := rep.PerLabel[l]
-		fmt.Fprintf(c.App.ErrWriter, "  %-28s n %4d  tp %4d fp %3d fn %3d  P %s R %s F1 %s\n", l, k.N, k.TP, k.FP, k.FN, fmtPtr(k.Precision), fmtPtr(k.Recall), fmtPtr(k.F1))
+	if err := rep.WriteText(c.App.ErrWriter); err != nil {
+		return err
 	}
-	fmt.Fprintf(c.App.ErrWriter, "  %-28s n %4d  tp %4d fp %3d fn %3d  P %s R %s F1 %s\n  %s\n", "micro", rep.Micro.N, rep.Micro.TP, rep.Micro.FP, rep.Micro.FN,
-		fmtPtr(rep.Micro.Precision), fmtPtr(rep.Micro.Recall), fmtPtr(rep.Micro.F1), cxrkit.Disclaimer)
-	return writeReports(c, rep, nil, nil)
+	title := c.String("title")
+	return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) }, nil)
 }
 
 func fmtPtr(v *float64) string {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cxrkit/cxrkit"
 )
 
 func TestEvalCommandModes(t *testing.T) {
@@ -64,5 +66,16 @@ func TestEvalParserMode(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Micro.TP != 2 || rep.Micro.FP != 0 || rep.Micro.FN != 0 {
 		t.Fatalf("parser report %s", out)
+	}
+
+	md := filepath.Join(t.TempDir(), "parser.md")
+	if code, _, stderr := runCLI(t, "eval", "--iu-reports", "../../dataset/testdata/iu_reports.csv", "--markdown", md, "--out", filepath.Join(t.TempDir(), "r.json")); code != exitOK {
+		t.Fatalf("markdown: exit %d: %s", code, stderr)
+	}
+	if data, err := os.ReadFile(md); err != nil || !strings.Contains(string(data), "| **micro** | 2 | 2 | 0 | 0 |") || !strings.Contains(string(data), cxrkit.Disclaimer) {
+		t.Errorf("markdown report (%v):\n%s", err, data)
+	}
+	if code, _, stderr := runCLI(t, "eval", "--iu-reports", "../../dataset/testdata/iu_reports.csv", "--html", "x.html"); code != exitUsage || !strings.Contains(stderr, "--html") {
+		t.Errorf("--html in parser mode: exit %d (%s), want usage error", code, stderr)
 	}
 }
