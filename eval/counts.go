@@ -19,6 +19,21 @@ func (c *Counts) finish() {
 	c.F1 = ratio(2*c.TP, 2*c.TP+c.FP+c.FN)
 }
 
+// BoxCounts are box-matching counts at one IoU threshold; Rate is the
+// share of gold boxes matched (recall).
+type BoxCounts struct {
+	TP        int      `json:"tp"`
+	FP        int      `json:"fp"`
+	FN        int      `json:"fn"`
+	Rate      *float64 `json:"rate"`
+	Precision *float64 `json:"precision"`
+}
+
+func (c *BoxCounts) finish() {
+	c.Rate = ratio(c.TP, c.TP+c.FN)
+	c.Precision = ratio(c.TP, c.TP+c.FP)
+}
+
 func ratio(a, b int) *float64 {
 	if b == 0 {
 		return nil

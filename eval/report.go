@@ -36,38 +36,24 @@ type Presence struct {
 
 // LabelPresence is one label's presence counts and rates.
 type LabelPresence struct {
-	N         int         `json:"n"`
-	TP        int         `json:"tp"`
-	FP        int         `json:"fp"`
-	FN        int         `json:"fn"`
-	Precision *float64    `json:"precision"`
-	Recall    *float64    `json:"recall"`
-	F1        *float64    `json:"f1"`
-	F1CI      *[2]float64 `json:"f1_ci"`
-	Reason    string      `json:"reason,omitempty"`
+	Counts
+	F1CI   *[2]float64 `json:"f1_ci"`
+	Reason string      `json:"reason,omitempty"`
 }
 
 // Localization is box matching at one IoU threshold.
 type Localization struct {
-	TP        int                `json:"tp"`
-	FP        int                `json:"fp"`
-	FN        int                `json:"fn"`
-	Rate      *float64           `json:"rate"`
-	Precision *float64           `json:"precision"`
-	RateCI    *[2]float64        `json:"rate_ci"`
-	PerLabel  Ordered[*LocLabel] `json:"per_label"`
-	Reason    string             `json:"reason,omitempty"`
+	BoxCounts
+	RateCI   *[2]float64        `json:"rate_ci"`
+	PerLabel Ordered[*LocLabel] `json:"per_label"`
+	Reason   string             `json:"reason,omitempty"`
 }
 
 // LocLabel is one label's localization at a threshold.
 type LocLabel struct {
-	TP        int         `json:"tp"`
-	FP        int         `json:"fp"`
-	FN        int         `json:"fn"`
-	Rate      *float64    `json:"rate"`
-	Precision *float64    `json:"precision"`
-	RateCI    *[2]float64 `json:"rate_ci"`
-	Reason    string      `json:"reason,omitempty"`
+	BoxCounts
+	RateCI *[2]float64 `json:"rate_ci"`
+	Reason string      `json:"reason,omitempty"`
 }
 
 // UrgentRecall is k of n gold-positive images predicted positive.
@@ -128,11 +114,8 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 	}
 	for _, l := range labelmap.Positives() {
 		i := l.Index()
-		lp := &LabelPresence{TP: int(sum[c.pres(i, tp)]), FP: int(sum[c.pres(i, fp)]), FN: int(sum[c.pres(i, fn)])}
-		lp.N = lp.TP + lp.FN
-		lp.Precision = ratio(lp.TP, lp.TP+lp.FP)
-		lp.Recall = ratio(lp.TP, lp.TP+lp.FN)
-		lp.F1 = ratio(2*lp.TP, 2*lp.TP+lp.FP+lp.FN)
+		lp := &LabelPresence{Counts: Counts{TP: int(sum[c.pres(i, tp)]), FP: int(sum[c.pres(i, fp)]), FN: int(sum[c.pres(i, fn)])}}
+		lp.finish()
 		lp.F1CI = ci("f1/" + string(l))
 		switch {
 		case lp.TP+lp.FP+lp.FN == 0:
@@ -162,8 +145,8 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 		loc := &Localization{RateCI: ci("loc/" + key + "/rate")}
 		for _, l := range labelmap.Positives() {
 			i := l.Index()
-			ll := &LocLabel{TP: int(sum[c.loc(ti, i, tp)]), FP: int(sum[c.loc(ti, i, fp)]), FN: int(sum[c.loc(ti, i, fn)])}
-			ll.Rate, ll.Precision = ratio(ll.TP, ll.TP+ll.FN), ratio(ll.TP, ll.TP+ll.FP)
+			ll := &LocLabel{BoxCounts: BoxCounts{TP: int(sum[c.loc(ti, i, tp)]), FP: int(sum[c.loc(ti, i, fp)]), FN: int(sum[c.loc(ti, i, fn)])}}
+			ll.finish()
 			ll.RateCI = ci("loc/" + key + "/" + string(l) + "/rate")
 			if ll.TP+ll.FN == 0 {
 				ll.Reason = "no gold boxes"
@@ -171,7 +154,7 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 			loc.TP, loc.FP, loc.FN = loc.TP+ll.TP, loc.FP+ll.FP, loc.FN+ll.FN
 			loc.PerLabel.Set(string(l), ll)
 		}
-		loc.Rate, loc.Precision = ratio(loc.TP, loc.TP+loc.FN), ratio(loc.TP, loc.TP+loc.FP)
+		loc.finish()
 		if loc.TP+loc.FN == 0 {
 			loc.Reason = "no gold boxes"
 		}
