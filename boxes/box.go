@@ -53,9 +53,6 @@ func (b Box) Contains(o Box, eps float64) bool {
 // Array returns [y0, x0, y1, x1].
 func (b Box) Array() [4]float64 { return [4]float64{b.Y0, b.X0, b.Y1, b.X1} }
 
-// FromArray builds a box from [y0, x0, y1, x1].
-func FromArray(a [4]float64) Box { return Box{a[0], a[1], a[2], a[3]} }
-
 // MarshalJSON writes [y0, x0, y1, x1].
 func (b Box) MarshalJSON() ([]byte, error) {
 	for _, v := range b.Array() {

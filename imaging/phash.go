@@ -15,16 +15,11 @@ func (h Hash) Distance(o Hash) int { return bits.OnesCount64(uint64(h ^ o)) }
 
 const hashSide = 32
 
-// PerceptualHash is the DCT hash of the image: the grey image is reduced
-// to 32×32, its 2-D DCT taken, and each of the 8×8 lowest frequencies
-// (the DC term excluded from the median) set as a bit when above the
-// median. Resizing, re-encoding and mild contrast changes move few bits;
-// different radiographs differ in many.
-func PerceptualHash(img image.Image) Hash {
-	plane, w, h := GrayPlane(img)
-	return hashOf(resizePlane(plane, w, h, hashSide, hashSide))
-}
-
+// hashOf is the DCT hash of a 32×32 grey plane: its 2-D DCT taken, and
+// each of the 8×8 lowest frequencies (the DC term excluded from the
+// median) set as a bit when above the median. Resizing, re-encoding and
+// mild contrast changes move few bits; different radiographs differ in
+// many.
 func hashOf(small []float32) Hash {
 	coef := dct2(small)
 	var low [64]float64

@@ -1,6 +1,7 @@
 package labelmap
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -203,4 +204,25 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+func TestLoadFromReader(t *testing.T) {
+	doc := "urgent: [pneumothorax]\nspecificity: [pneumothorax, nodule_mass, pleural_effusion, cardiomegaly, lung_opacity_consolidation]\nsources:\n  nih:\n    Effusion: pleural_effusion\n"
+	v, err := Load(strings.NewReader(doc), "stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, st := v.Source("nih").Lookup("Effusion"); l != PleuralEffusion || st != Mapped {
+		t.Errorf("lookup = %q %v", l, st)
+	}
+	if _, err := Load(strings.NewReader("urgent: [edema]\n"), "stdin"); err == nil || !strings.Contains(err.Error(), "stdin:1:") {
+		t.Errorf("bad document: err = %v, want it to name stdin:1", err)
+	}
+	if _, err := Load(failingReader{}, "pipe"); err == nil || !strings.Contains(err.Error(), "labelmap pipe: disk on fire") {
+		t.Errorf("read failure: err = %v", err)
+	}
 }
