@@ -184,19 +184,13 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bo
 			break
 		}
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d MB", s.o.MaxUploadBytes>>20)
-			}
-			return nil, http.StatusBadRequest, fmt.Errorf("malformed upload: %v", err)
+			status, err := s.uploadError(err)
+			return nil, status, err
 		}
 		data, err := io.ReadAll(part)
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d MB", s.o.MaxUploadBytes>>20)
-			}
-			return nil, http.StatusBadRequest, fmt.Errorf("malformed upload: %v", err)
+			status, err := s.uploadError(err)
+			return nil, status, err
 		}
 		switch part.FormName() {
 		case "image":
@@ -216,6 +210,15 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bo
 		return nil, http.StatusBadRequest, errors.New("no draft in the upload (form field \"draft\")")
 	}
 	return u, 0, nil
+}
+
+// uploadError classifies a failed multipart read: over the size limit or
+// malformed.
+func (s *Server) uploadError(err error) (int, error) {
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d MB", s.o.MaxUploadBytes>>20)
+	}
+	return http.StatusBadRequest, fmt.Errorf("malformed upload: %v", err)
 }
 
 // imageIDFromName keeps the base name of an uploaded file without its
