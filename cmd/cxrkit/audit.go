@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
@@ -125,25 +123,12 @@ func runAudit(c *cli.Context) error {
 		return err
 	}
 	if recorder != nil {
-		var failed []string
-		s, err := setup.Auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Concurrency: c.Int("concurrency"),
-			Sink: func(r cxrkit.Result) {
-				if r.Error != nil && !strings.Contains(*r.Error, infer.ErrRecorded.Error()) {
-					failed = append(failed, r.CaseID+": "+*r.Error)
-				}
-			}})
+		n, err := pipeline.EmitBatch(c.Context, setup.Auditor, recorder, inputs, c.Int("concurrency"), c.String("emit-batch"))
 		if err != nil {
 			return err
 		}
-		if len(failed) > 0 {
-			sort.Strings(failed)
-			return fmt.Errorf("%d of %d cases could not become requests (no batch file written): %s", len(failed), s.Cases, strings.Join(failed[:min(len(failed), 5)], "; "))
-		}
-		if err := recorder.WriteFile(c.String("emit-batch")); err != nil {
-			return err
-		}
 		fmt.Fprintf(c.App.ErrWriter, "cxrkit audit: %d cases -> %d distinct grounding requests in %s\n  run: vllm run-batch -i %s -o OUTPUT.jsonl --model %s\n  then: cxrkit audit --ingest-batch OUTPUT.jsonl (same flags) --cases ... --out ...\n",
-			s.Cases, recorder.Len(), c.String("emit-batch"), c.String("emit-batch"), c.String("model"))
+			len(inputs), n, c.String("emit-batch"), c.String("emit-batch"), c.String("model"))
 		return nil
 	}
 	s, err := setup.Auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Out: c.String("out"),

@@ -86,6 +86,9 @@ func TestAuditBatchFileCommands(t *testing.T) {
 	if code, _, stderr := runCLI(t, "audit", "--emit-batch", filepath.Join(dir, "b2.jsonl"), "--model", "m", "--cases", bad); code != exitFailure || !strings.Contains(stderr, "could not become requests") {
 		t.Fatalf("emit with a missing image: exit %d %s", code, stderr)
 	}
+	if _, err := os.Stat(filepath.Join(dir, "b2.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("a failed emit left a batch file (stat err %v)", err)
+	}
 	code, _, stderr = runCLI(t, append([]string{"audit", "--ingest-batch", batchOut, "--out", results}, common...)...)
 	if code != exitOK || !strings.Contains(stderr, "ok 3") {
 		t.Fatalf("ingest: exit %d %s", code, stderr)
