@@ -9,10 +9,9 @@ import (
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
-	"github.com/cxrkit/cxrkit/audit"
-	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/eval"
 	"github.com/cxrkit/cxrkit/labelmap"
+	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
 )
 
@@ -201,24 +200,10 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if c.String("html") != "" {
 		return usagef("eval: parser mode writes JSON and --markdown, not --html")
 	}
-	p, err := audit.NewRulesParser(c.String("draft-rules"))
+	rep, skipped, err := pipeline.ScoreRulesParserOnIU(c.String("iu-reports"), c.String("draft-rules"), vocab, unc == "absent")
 	if err != nil {
 		return err
 	}
-	var items []eval.ParserItem
-	skipped := 0
-	err = dataset.ReadIUReports(c.String("iu-reports"), func(r dataset.IUReport) error {
-		if !r.Indexed() || r.Text() == "" {
-			skipped++
-			return nil
-		}
-		items = append(items, eval.ParserItem{ID: r.UID, Gold: r.Labels(vocab), Pred: p.Parse(r.Text())})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	rep := eval.ScoreParser(items, unc == "absent")
 	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser): %d reports scored, %d skipped (No Indexing or no text); hedged = %s\n", rep.Items, skipped, unc)
 	if err := rep.WriteText(c.App.ErrWriter); err != nil {
 		return err
