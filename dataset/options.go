@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
@@ -59,6 +61,20 @@ func Defaults() Options {
 
 // NormalRatioAll is the NormalRatio meaning "keep every normal image".
 const NormalRatioAll = -1
+
+// ParseNormalRatio reads a normal ratio as written in flags and configs:
+// a non-negative number, or "all" for NormalRatioAll.
+func ParseNormalRatio(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "all" {
+		return NormalRatioAll, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("normal ratio %q: want a non-negative number or all", s)
+	}
+	return v, nil
+}
 
 func (o *Options) validate() error {
 	var errs []error

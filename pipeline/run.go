@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -184,14 +183,10 @@ func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, 
 		opts.CrossIoU = *pc.CrossIoU
 	}
 	opts.DedupImages = pc.DedupImages
-	switch pc.NormalRatio {
-	case "":
-	case "all":
-		opts.NormalRatio = dataset.NormalRatioAll
-	default:
-		r, err := strconv.ParseFloat(pc.NormalRatio, 64)
+	if pc.NormalRatio != "" {
+		r, err := dataset.ParseNormalRatio(pc.NormalRatio)
 		if err != nil {
-			return "", fmt.Errorf("%w: prepare.normal_ratio %q: want a number or all", cxrkit.ErrInvalidOptions, pc.NormalRatio)
+			return "", fmt.Errorf("%w: prepare.normal_ratio: %v", cxrkit.ErrInvalidOptions, err)
 		}
 		opts.NormalRatio = r
 	}

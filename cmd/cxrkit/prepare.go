@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/dataset"
@@ -77,15 +75,8 @@ func prepareOptions(c *cli.Context) (dataset.Options, error) {
 	}
 	o.Merge, o.MergeIoU, o.MinReaders, o.CrossIoU = m, c.Float64("merge-iou"), c.Int("min-readers"), c.Float64("cross-iou")
 	o.DedupImages, o.DedupDistance = c.Bool("dedup-images"), c.Int("dedup-distance")
-	switch r := strings.TrimSpace(c.String("normal-ratio")); r {
-	case "all":
-		o.NormalRatio = dataset.NormalRatioAll
-	default:
-		v, err := strconv.ParseFloat(r, 64)
-		if err != nil || v < 0 {
-			return o, usagef("--normal-ratio %q: want a non-negative number or all", r)
-		}
-		o.NormalRatio = v
+	if o.NormalRatio, err = dataset.ParseNormalRatio(c.String("normal-ratio")); err != nil {
+		return o, usagef("--normal-ratio: %v", err)
 	}
 	o.ValFraction, o.TestFraction, o.Seed = c.Float64("val-fraction"), c.Float64("test-fraction"), c.Int64("seed")
 	if h := c.String("holdout-list"); h != "" {
