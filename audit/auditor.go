@@ -105,6 +105,8 @@ type Input struct {
 	CaseID    string
 	DraftText string
 	Image     cxrkit.ImageRef
+	// Split is the case's split, for callers that audit only some.
+	Split string
 }
 
 // Audit runs one case and always returns a result: a transport failure

@@ -42,7 +42,7 @@ func LoadInputs(casesPath string, corpus []cxrkit.Record, corpusDir, imageRoot s
 			}
 			ref.Path = paths[key]
 		}
-		out = append(out, Input{CaseID: c.CaseID, DraftText: c.DraftText, Image: ref})
+		out = append(out, Input{CaseID: c.CaseID, DraftText: c.DraftText, Image: ref, Split: c.Split})
 		return nil
 	})
 	return out, err

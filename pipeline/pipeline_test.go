@@ -150,3 +150,36 @@ func TestModelGroundingPipeline(t *testing.T) {
 		t.Fatalf("eval headline %q", s.Stages[3].Headline)
 	}
 }
+
+func TestAuditSplitsFilterCases(t *testing.T) {
+	path, out := quickstartIn(t, func(s string) string {
+		s = strings.Replace(s, "stages: [prepare, synth, export, audit, eval]", "stages: [prepare, synth, audit]", 1)
+		return strings.Replace(s, "  grounding: gold", "  grounding: gold\n  splits: [validation]", 1)
+	})
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), c, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cases, _ := cxrkit.LoadJSONL[cxrkit.Case](filepath.Join(out, "synth", "cases.jsonl"))
+	results, _ := cxrkit.LoadJSONL[cxrkit.Result](filepath.Join(out, "audit", "results.jsonl"))
+	want := map[string]bool{}
+	for _, cs := range cases {
+		if cs.Split == "validation" {
+			want[cs.CaseID] = true
+		}
+	}
+	if len(want) == 0 || len(want) == len(cases) {
+		t.Fatalf("%d validation cases of %d: the fixture no longer tests filtering", len(want), len(cases))
+	}
+	if len(results) != len(want) {
+		t.Fatalf("%d results, want the %d validation cases", len(results), len(want))
+	}
+	for _, r := range results {
+		if !want[r.CaseID] {
+			t.Errorf("case %s audited but not in validation", r.CaseID)
+		}
+	}
+}

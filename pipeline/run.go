@@ -324,9 +324,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, er
 		return "", err
 	}
 	if len(ac.Splits) > 0 {
-		split := map[string]string{}
-		cxrkit.ReadJSONLFile(p.cases(), func(_ int, cs *cxrkit.Case) error { split[cs.CaseID] = cs.Split; return nil })
-		inputs = slices.DeleteFunc(inputs, func(in audit.Input) bool { return !slices.Contains(ac.Splits, split[in.CaseID]) })
+		inputs = slices.DeleteFunc(inputs, func(in audit.Input) bool { return !slices.Contains(ac.Splits, in.Split) })
 	}
 	// The inputs changed (or --force): results of an earlier run are stale.
 	if err := os.Remove(p.results()); err != nil && !errors.Is(err, os.ErrNotExist) {
