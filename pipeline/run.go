@@ -267,24 +267,7 @@ func runExport(ctx context.Context, c *Config, p paths, o RunOptions) (string, e
 	if err != nil {
 		return "", err
 	}
-	var parts []string
-	for _, task := range []string{sftexport.TaskGrounding, sftexport.TaskDraftParse} {
-		n := 0
-		for _, k := range s.Rows[task] {
-			n += k
-		}
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d rows", task, n))
-		}
-	}
-	h := strings.Join(parts, ", ")
-	if len(s.Skipped) > 0 {
-		h += fmt.Sprintf("; %d images without a file skipped", len(s.Skipped))
-	}
-	if s.Verified != nil {
-		h += fmt.Sprintf("; verified with Arrow: %d shards, %d images decoded", s.Verified.Shards, s.Verified.ImagesDecoded)
-	}
-	return h, nil
+	return s.Headline(), nil
 }
 
 func fileExists(p string) bool {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-
-	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/urfave/cli/v2"
 )
@@ -40,21 +37,9 @@ func exportCommand() *cli.Command {
 				Workers: c.Int("workers"), Progress: progressFor(c.App.ErrWriter),
 			})
 			if s != nil {
-				w := c.App.ErrWriter
-				fmt.Fprintf(w, "cxrkit export: %s\n", s.Out)
-				for task, splits := range s.Rows {
-					for split, n := range splits {
-						fmt.Fprintf(w, "  %-12s %-10s %7d rows\n", task, split, n)
-					}
+				if werr := s.WriteText(c.App.ErrWriter); werr != nil && err == nil {
+					err = werr
 				}
-				if s.ImageBytes > 0 {
-					fmt.Fprintf(w, "  images: %.1f MB in %.2f s (%.0f MB/s); %d resized, %d converted to PNG, %d skipped\n",
-						float64(s.ImageBytes)/1e6, s.Seconds, s.MBPerSecond, s.Resized, s.Converted, len(s.Skipped))
-				}
-				if s.Verified != nil {
-					fmt.Fprintf(w, "  verified with Arrow: %d shards, %d rows, %d images decoded\n", s.Verified.Shards, s.Verified.Rows, s.Verified.ImagesDecoded)
-				}
-				fmt.Fprintf(w, "  card     %s/README.md\n  %s\n", s.Out, cxrkit.Disclaimer)
 			}
 			return err
 		},
