@@ -414,12 +414,14 @@ func writeReport(base string, v any, md, html func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	writers := map[string]func(io.Writer) error{
-		".json": func(w io.Writer) error { _, err := w.Write(append(data, '\n')); return err },
-		".md":   md, ".html": html,
-	}
-	for ext, write := range writers {
-		if err := cxrkit.WriteFileAtomic(base+ext, func(w *bufio.Writer) error { return write(w) }); err != nil {
+	for _, f := range []struct {
+		ext   string
+		write func(io.Writer) error
+	}{
+		{".json", func(w io.Writer) error { _, err := w.Write(append(data, '\n')); return err }},
+		{".md", md}, {".html", html},
+	} {
+		if err := cxrkit.WriteFileAtomic(base+f.ext, func(w *bufio.Writer) error { return f.write(w) }); err != nil {
 			return err
 		}
 	}
