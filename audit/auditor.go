@@ -33,14 +33,16 @@ func (p *RulesParser) ReadDraft(_ context.Context, text string) (cxrkit.DraftRea
 // GoldGrounder answers with the corpus findings of the image: it measures
 // the draft parser and comparator with no model and no GPU.
 type GoldGrounder struct {
-	findings map[string][]cxrkit.Finding
+	findings map[string][]cxrkit.Finding // by source:image_id
+	keys     map[string][]string         // image_id → source:image_id keys
 }
 
 // NewGoldGrounder indexes corpus records by source:image_id.
 func NewGoldGrounder(records []cxrkit.Record) *GoldGrounder {
-	g := &GoldGrounder{findings: make(map[string][]cxrkit.Finding, len(records))}
+	g := &GoldGrounder{findings: make(map[string][]cxrkit.Finding, len(records)), keys: make(map[string][]string, len(records))}
 	for _, r := range records {
 		g.findings[r.Key()] = r.Findings
+		g.keys[r.ImageID] = append(g.keys[r.ImageID], r.Key())
 	}
 	return g
 }
@@ -53,13 +55,12 @@ func (g *GoldGrounder) Ground(_ context.Context, img cxrkit.ImageRef) (cxrkit.Gr
 	fs, ok := g.findings[img.Key()]
 	if !ok && img.Source == "" {
 		// A case without a source matches by image id when that is unique.
-		for k, v := range g.findings {
-			if len(k) > len(img.ImageID) && k[len(k)-len(img.ImageID)-1:] == ":"+img.ImageID {
-				if ok {
-					return cxrkit.Grounding{}, fmt.Errorf("%w: image_id %q is in several sources; give source", ErrNotInCorpus, img.ImageID)
-				}
-				fs, ok = v, true
-			}
+		switch keys := g.keys[img.ImageID]; len(keys) {
+		case 0:
+		case 1:
+			fs, ok = g.findings[keys[0]]
+		default:
+			return cxrkit.Grounding{}, fmt.Errorf("%w: image_id %q is in several sources; give source", ErrNotInCorpus, img.ImageID)
 		}
 	}
 	if !ok {
