@@ -139,32 +139,49 @@ func (p *GroundingParse) salvaged(format string, args ...any) {
 	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
 }
 
+// fieldValues returns obj's values under any of keys, case-insensitively,
+// in the keys' priority order (an exact key before its case variants,
+// variants in byte order), so one answer always parses the same way
+// whatever the map's iteration order.
+func fieldValues(obj map[string]json.RawMessage, keys []string) []json.RawMessage {
+	var out []json.RawMessage
+	for _, want := range keys {
+		if v, ok := obj[want]; ok {
+			out = append(out, v)
+		}
+		var variants []string
+		for k := range obj {
+			if k != want && strings.EqualFold(k, want) {
+				variants = append(variants, k)
+			}
+		}
+		slices.Sort(variants)
+		for _, k := range variants {
+			out = append(out, obj[k])
+		}
+	}
+	return out
+}
+
+// stringField is the first value under keys that is a string (trimmed)
+// or a boolean (as "true"/"false").
 func stringField(obj map[string]json.RawMessage, keys []string) string {
-	for k, v := range obj {
-		for _, want := range keys {
-			if !strings.EqualFold(k, want) {
-				continue
-			}
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				return strings.TrimSpace(s)
-			}
-			var b bool
-			if json.Unmarshal(v, &b) == nil {
-				return strconv.FormatBool(b)
-			}
+	for _, v := range fieldValues(obj, keys) {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return strings.TrimSpace(s)
+		}
+		var b bool
+		if json.Unmarshal(v, &b) == nil {
+			return strconv.FormatBool(b)
 		}
 	}
 	return ""
 }
 
 func rawField(obj map[string]json.RawMessage, keys []string) (json.RawMessage, bool) {
-	for k, v := range obj {
-		for _, want := range keys {
-			if strings.EqualFold(k, want) {
-				return v, true
-			}
-		}
+	if vs := fieldValues(obj, keys); len(vs) > 0 {
+		return vs[0], true
 	}
 	return nil, false
 }

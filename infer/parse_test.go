@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -199,4 +200,31 @@ func FuzzParseGrounding(f *testing.F) {
 		}
 		ParseDraft(text, text, v)
 	})
+}
+
+// An element with several label or box keys must parse the same way on
+// every run, whatever order Go's map iteration picks.
+func TestParseGroundingKeyPriorityIsStable(t *testing.T) {
+	v, _ := labelmap.Default()
+	text := `[{"name": "nodule", "LABEL": "pneumothorax", "label": "cardiomegaly", "bbox": [0, 0, 10, 10], "box_2d": [450, 300, 800, 750]}]`
+	first := ParseGrounding(text, v, ScaleAuto, Size{})
+	if s := show(first.Findings); s != "cardiomegaly[0.45,0.3,0.8,0.75]" {
+		t.Fatalf("got %q, want the exact \"label\" and \"box_2d\" keys to win", s)
+	}
+	for range 50 {
+		if got := ParseGrounding(text, v, ScaleAuto, Size{}); show(got.Findings) != show(first.Findings) {
+			t.Fatalf("parse changed between runs: %q then %q", show(first.Findings), show(got.Findings))
+		}
+	}
+}
+
+func TestFieldValuesOrder(t *testing.T) {
+	obj := map[string]json.RawMessage{"Label": []byte(`"b"`), "LABEL": []byte(`"a"`), "label": []byte(`"c"`), "finding": []byte(`"d"`)}
+	var got []string
+	for _, v := range fieldValues(obj, []string{"label", "finding"}) {
+		got = append(got, string(v))
+	}
+	if want := `"c" "a" "b" "d"`; strings.Join(got, " ") != want {
+		t.Errorf("fieldValues = %v, want %s", got, want)
+	}
 }
