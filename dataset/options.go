@@ -90,9 +90,12 @@ func (o *Options) validate() error {
 	if _, err := boxes.ParseMethod(string(o.Merge)); err != nil {
 		errs = append(errs, err)
 	}
-	for name, v := range map[string]float64{"--merge-iou": o.MergeIoU, "--cross-iou": o.CrossIoU, "--val-fraction": o.ValFraction, "--test-fraction": o.TestFraction} {
-		if math.IsNaN(v) || v < 0 || v > 1 {
-			errs = append(errs, fmt.Errorf("%s %v: want a number in [0,1]", name, v))
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"--merge-iou", o.MergeIoU}, {"--cross-iou", o.CrossIoU}, {"--val-fraction", o.ValFraction}, {"--test-fraction", o.TestFraction}} {
+		if math.IsNaN(f.v) || f.v < 0 || f.v > 1 {
+			errs = append(errs, fmt.Errorf("%s %v: want a number in [0,1]", f.name, f.v))
 		}
 	}
 	if o.ValFraction+o.TestFraction >= 1 {

@@ -1,6 +1,9 @@
 package dataset
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseNormalRatio(t *testing.T) {
 	tests := []struct {
@@ -22,6 +25,23 @@ func TestParseNormalRatio(t *testing.T) {
 		got, err := ParseNormalRatio(tt.in)
 		if (err != nil) != tt.wantErr || (err == nil && got != tt.want) {
 			t.Errorf("ParseNormalRatio(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestValidateNamesFractionsInOrder(t *testing.T) {
+	o := Defaults()
+	o.NIHBoxes, o.Out = []string{"x.csv"}, "out"
+	o.MergeIoU, o.CrossIoU, o.ValFraction, o.TestFraction = 2, -1, 0.2, 1.5
+	for range 20 {
+		err := o.validate()
+		if err == nil {
+			t.Fatal("invalid fractions accepted")
+		}
+		msg := err.Error()
+		a, b, c := strings.Index(msg, "--merge-iou"), strings.Index(msg, "--cross-iou"), strings.Index(msg, "--test-fraction 1.5")
+		if a < 0 || b < a || c < b {
+			t.Fatalf("error %q: want --merge-iou, --cross-iou, --test-fraction in that order", msg)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -160,8 +161,8 @@ func (s Summary) String() string {
 			continue
 		}
 		fmt.Fprintf(&b, "  %-17s %7d", t, n)
-		for why, k := range sk {
-			fmt.Fprintf(&b, "   skipped %d: %s", k, why)
+		for _, why := range slices.Sorted(maps.Keys(sk)) {
+			fmt.Fprintf(&b, "   skipped %d: %s", sk[why], why)
 		}
 		b.WriteByte('\n')
 	}
