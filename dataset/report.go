@@ -2,6 +2,8 @@ package dataset
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cxrkit/cxrkit/labelmap"
@@ -63,7 +65,7 @@ type HoldoutCount struct {
 func (r *Report) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cxrkit prepare: %d images written\n", r.Images)
-	for _, name := range sortedKeys(r.Inputs) {
+	for _, name := range slices.Sorted(maps.Keys(r.Inputs)) {
 		s := r.Inputs[name]
 		check := "ok"
 		if !s.Balanced() {
@@ -72,7 +74,7 @@ func (r *Report) Summary() string {
 		fmt.Fprintf(&b, "  %-10s rows %7d = kept %7d + dropped %6d + rejected %5d  [%s]\n",
 			name, s.RowsRead, s.RowsKept, s.RowsDropped, s.RowsRejected, check)
 	}
-	for _, name := range sortedKeys(r.Sources) {
+	for _, name := range slices.Sorted(maps.Keys(r.Sources)) {
 		s := r.Sources[name]
 		left := 0
 		for _, n := range s.LeftOut {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -115,7 +116,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 		if len(labels) > 1 {
 			delete(labels, "no_finding")
 		}
-		g.stratum = strings.Join(sortedKeys(labels), "+")
+		g.stratum = strings.Join(slices.Sorted(maps.Keys(labels)), "+")
 		g.order = rank(seed, "split", g.key)
 		list = append(list, g)
 	}

@@ -3,9 +3,9 @@ package sftexport
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
@@ -32,7 +32,7 @@ func writeCard(dir string, s *Summary) error {
 	var b strings.Builder
 	b.WriteString("---\nlicense: other\nlicense_name: mixed-source-licences\npretty_name: cxrkit chest X-ray draft auditor SFT data\n")
 	b.WriteString("tags:\n- medical\n- chest-x-ray\n- research-only\n- not-for-clinical-use\ntask_categories:\n- image-text-to-text\n")
-	tasks := sortedKeys(s.Rows)
+	tasks := slices.Sorted(maps.Keys(s.Rows))
 	b.WriteString("configs:\n")
 	for _, t := range tasks {
 		fmt.Fprintf(&b, "- config_name: %s\n  data_files:\n", t)
@@ -64,18 +64,18 @@ func writeCard(dir string, s *Summary) error {
 	}
 	if d := s.Labels[TaskDraftParse]; len(d) > 0 {
 		b.WriteString("\n## Draft-parse statements per label and status\n\n| label / status | statements |\n|---|---:|\n")
-		for _, k := range sortedKeys(d) {
+		for _, k := range slices.Sorted(maps.Keys(d)) {
 			fmt.Fprintf(&b, "| %s | %d |\n", k, d[k])
 		}
 	}
 	if len(s.Sources) > 0 {
 		b.WriteString("\n## Sources and licences\n\n| source | images | licence |\n|---|---:|---|\n")
-		for _, src := range sortedKeys(s.Sources) {
+		for _, src := range slices.Sorted(maps.Keys(s.Sources)) {
 			fmt.Fprintf(&b, "| %s | %d | %s |\n", src, s.Sources[src], licence(src))
 		}
 	}
 	b.WriteString("\n## Prompts\n\nThe prompts are cxrkit's `configs/prompts/*.txt`, the same files `cxrkit audit` asks with.\n\n| prompt | sha256 |\n|---|---|\n")
-	for _, k := range sortedKeys(s.Prompts) {
+	for _, k := range slices.Sorted(maps.Keys(s.Prompts)) {
 		fmt.Fprintf(&b, "| %s | `%s` |\n", k, s.Prompts[k])
 	}
 	b.WriteString("\n## Format\n\n- `images`: list of `Image` (PNG bytes; one for grounding, none for draft_parse)\n" +
@@ -87,13 +87,4 @@ func writeCard(dir string, s *Summary) error {
 		_, err := w.WriteString(b.String())
 		return err
 	})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return slices.Clip(keys)
 }
