@@ -290,7 +290,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, er
 		cfg.Retries = *ac.Retries
 	}
 	if ac.Timeout != "" {
-		cfg.Timeout, _ = time.ParseDuration(ac.Timeout)
+		cfg.Timeout, _ = time.ParseDuration(ac.Timeout) // LoadConfig has validated it
 	}
 	if ac.APIKeyEnv != "" {
 		cfg.APIKey = os.Getenv(ac.APIKeyEnv)
