@@ -5,7 +5,7 @@ import (
 	"os"
 )
 
-//go:embed labelmap.yaml phrases.yaml draft_rules.yaml prompts/*.txt
+//go:embed labelmap.yaml phrases.yaml draft_rules.yaml prompts/*.txt profiles/*.yaml
 var files embed.FS
 
 // ReadFile returns the bytes of one embedded default file.

@@ -30,9 +30,19 @@ func LoadPrompt(name, overridePath string) (Prompt, error) {
 	if err != nil {
 		return Prompt{}, fmt.Errorf("prompt %s: %w", name, err)
 	}
+	return newPrompt(name, data, src)
+}
+
+func newPrompt(name string, data []byte, src string) (Prompt, error) {
 	if len(data) == 0 {
 		return Prompt{}, fmt.Errorf("prompt %s: %s is empty", name, src)
 	}
+	return Prompt{Name: name, Text: string(data), SHA256: SHA256Hex(data), Source: src}, nil
+}
+
+// SHA256Hex is the hex sha256 of data: how prompts and profiles are
+// identified in results, cards and contracts.
+func SHA256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
-	return Prompt{Name: name, Text: string(data), SHA256: hex.EncodeToString(sum[:]), Source: src}, nil
+	return hex.EncodeToString(sum[:])
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+
+	"github.com/cxrkit/cxrkit"
 )
 
 // maxElements caps how many findings one answer may produce.
-const maxElements = 64
+const maxElements = cxrkit.MaxAnswerFindings
 
 var (
 	thinkBlockRE = regexp.MustCompile(`(?is)<think>.*?</think>`)

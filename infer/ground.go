@@ -33,7 +33,16 @@ type GrounderOptions struct {
 	MaxTokens  int // default 512
 	Seed       int
 	Structured bool
-	Scale      BoxScale
+	// StructuredWrapper sends the schema under {"findings": ...} for
+	// servers whose JSON-schema mode wants an object at the top; the
+	// default is the bare array the model is trained on.
+	StructuredWrapper bool
+	Scale             BoxScale
+	// Profile is the model's conventions: box scale (the schema's bounds
+	// and the scale auto prefers), box order, square padding, reasoning
+	// markers and sampling. The zero value is cxrkit's: unit boxes, no
+	// padding, temperature 0.
+	Profile configs.Profile
 	// Attempts is the parse-retry ladder length, 1..3 (default 3).
 	Attempts int
 }
@@ -78,14 +87,27 @@ func (g *Grounder) request(enc Encoded, attempt int) Request {
 	r := Request{
 		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, MultiContent: parts}},
 		MaxTokens: g.o.MaxTokens, Seed: &seed,
+		Temperature: g.o.Profile.Sampling.Temperature, TopP: g.o.Profile.Sampling.TopP,
 	}
 	if attempt >= 3 {
 		r.Temperature, r.TopP = 0.4, 0.9
 	}
 	if g.o.Structured {
-		r.ResponseFormat = groundingSchema()
+		r.ResponseFormat = GroundingResponseFormat(g.o.Profile.BoxScaleMax(), g.o.StructuredWrapper)
 	}
 	return r
+}
+
+// answerFormat is how the profile says the model writes boxes.
+func (g *Grounder) answerFormat() AnswerFormat {
+	f := AnswerFormat{Scale: g.o.Scale, Order: OrderYX}
+	if g.o.Profile.BoxScale == configs.BoxScale1000 {
+		f.Expect = Scale1000
+	}
+	if g.o.Profile.BoxOrder == configs.BoxOrderXY {
+		f.Order = OrderXY
+	}
+	return f
 }
 
 func (g *Grounder) encode(ref cxrkit.ImageRef) (Encoded, error) {
@@ -95,7 +117,11 @@ func (g *Grounder) encode(ref cxrkit.ImageRef) (Encoded, error) {
 			return enc, nil
 		}
 	}
-	enc, err := EncodeImage(ref, g.o.MaxSide)
+	encode := EncodeImage
+	if g.o.Profile.PadToSquare {
+		encode = EncodeImageSquare
+	}
+	enc, err := encode(ref, g.o.MaxSide)
 	if err == nil && key != "" {
 		g.cache.put(key, enc)
 	}
@@ -127,7 +153,8 @@ func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grou
 		if resp.Model != "" {
 			out.Model = resp.Model
 		}
-		p := ParseGrounding(resp.Text, g.o.Vocab, g.o.Scale, enc.Sent)
+		p := ParseGroundingAs(g.o.Profile.StripThinking(resp.Text), g.o.Vocab, g.answerFormat(), enc.Sent)
+		p.Findings = unpad(p.Findings, enc, &p.Notes)
 		out.Notes = append(out.Notes, prefixed(attempt, p.Notes)...)
 		if resp.FinishReason == string(openai.FinishReasonLength) {
 			out.Notes = append(out.Notes, fmt.Sprintf("attempt %d: answer cut at max_tokens", attempt))
@@ -148,32 +175,39 @@ func prefixed(attempt int, notes []string) []string {
 	return out
 }
 
-// groundingSchema is the response_format for --structured: an object with
-// a findings array, since OpenAI-style JSON-schema modes want an object at
-// the top; the tolerant parser unwraps it.
-func groundingSchema() *openai.ChatCompletionResponseFormat {
-	labels := []string{}
-	for _, l := range labelmap.All() {
-		labels = append(labels, string(l))
-	}
-	schema := map[string]any{
-		"type": "object", "additionalProperties": false, "required": []string{"findings"},
-		"properties": map[string]any{"findings": map[string]any{
-			"type": "array", "maxItems": maxElements,
-			"items": map[string]any{
-				"type": "object", "additionalProperties": false, "required": []string{"label", "box_2d"},
-				"properties": map[string]any{
-					"label": map[string]any{"type": "string", "enum": labels},
-					"box_2d": map[string]any{"anyOf": []any{
-						map[string]any{"type": "array", "items": map[string]any{"type": "number", "minimum": 0, "maximum": 1}, "minItems": 4, "maxItems": 4},
-						map[string]any{"type": "null"},
-					}},
-				},
-			},
-		}},
+// GroundingResponseFormat is the response_format --structured sends: the
+// JSON schema of exactly the trained target (cxrkit.GroundingTargetSchema)
+// with the profile's box bounds, or that array under {"findings": ...}
+// when wrapped. Strict is set only for the wrapped object, the form
+// OpenAI's strict mode accepts.
+func GroundingResponseFormat(boxMax float64, wrapped bool) *openai.ChatCompletionResponseFormat {
+	schema := cxrkit.GroundingTargetSchema(boxMax)
+	if wrapped {
+		schema = cxrkit.WrappedSchema(schema)
 	}
 	return &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-		JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: "cxr_findings", Schema: rawSchema(schema), Strict: true}}
+		JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: "cxr_findings", Schema: rawSchema(schema), Strict: wrapped}}
+}
+
+// unpad maps boxes drawn on a padded square back to the original image;
+// a box wholly in the padding loses its box, with a note.
+func unpad(fs []cxrkit.Finding, enc Encoded, notes *[]string) []cxrkit.Finding {
+	if enc.Inner.Empty() {
+		return fs
+	}
+	for i := range fs {
+		if fs[i].Box == nil {
+			continue
+		}
+		b, ok := enc.ToOriginal(*fs[i].Box)
+		if !ok {
+			*notes = append(*notes, fmt.Sprintf("%s: box lies in the square padding, outside the image; kept without a box", fs[i].Label))
+			fs[i].Box = nil
+			continue
+		}
+		fs[i].Box = &b
+	}
+	return fs
 }
 
 type rawSchema map[string]any

@@ -5,10 +5,12 @@ import (
 	"container/list"
 	"encoding/base64"
 	"fmt"
+	"image"
 	"os"
 	"sync"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/imaging"
 )
 
@@ -17,6 +19,53 @@ import (
 type Encoded struct {
 	URL  string
 	Sent Size
+	// Inner is where the original image sits in the sent one when it was
+	// padded to a square (pixels of the sent image); empty when the sent
+	// image is the original.
+	Inner image.Rectangle
+}
+
+// EncodeImageSquare is EncodeImage for a model that expects a square: the
+// image is fitted to maxSide, then centred on a black square, as
+// MedGemma's own notebooks do before asking for boxes. Boxes the model
+// draws on the square map back with ToOriginal.
+func EncodeImageSquare(ref cxrkit.ImageRef, maxSide int) (Encoded, error) {
+	data := ref.Data
+	if data == nil && ref.Path == "" {
+		return Encoded{}, fmt.Errorf("image %s: no image path (give image_path in the case or --corpus with image paths)", ref.Key())
+	}
+	if data == nil {
+		var err error
+		if data, err = os.ReadFile(ref.Path); err != nil {
+			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+		}
+	}
+	img, _, err := imaging.Decode(bytes.NewReader(data))
+	if err != nil {
+		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+	}
+	sq, inner := imaging.PadToSquare(imaging.FitLongSide(img, maxSide))
+	png, err := imaging.PNGBytes(sq, true)
+	if err != nil {
+		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+	}
+	b := sq.Bounds()
+	return Encoded{URL: dataURL("image/png", png), Sent: Size{b.Dx(), b.Dy()}, Inner: inner}, nil
+}
+
+// ToOriginal maps a box on the sent image (fractions of it) to fractions
+// of the original image, undoing square padding. ok is false when the box
+// lies wholly in the padding.
+func (e Encoded) ToOriginal(b boxes.Box) (boxes.Box, bool) {
+	if e.Inner.Empty() || e.Sent.Width <= 0 || e.Sent.Height <= 0 {
+		return b, true
+	}
+	sw, sh := float64(e.Sent.Width), float64(e.Sent.Height)
+	iw, ih := float64(e.Inner.Dx()), float64(e.Inner.Dy())
+	x := func(v float64) float64 { return (v*sw - float64(e.Inner.Min.X)) / iw }
+	y := func(v float64) float64 { return (v*sh - float64(e.Inner.Min.Y)) / ih }
+	out := boxes.Box{Y0: y(b.Y0), X0: x(b.X0), Y1: y(b.Y1), X1: x(b.X1)}.Clamp()
+	return out, out.Area() > 0
 }
 
 // EncodeImage makes the data URL of an image whose long side fits maxSide.

@@ -62,11 +62,36 @@ type GroundingParse struct {
 	Notes    []string
 }
 
+// BoxOrder is the order of a box's four numbers.
+type BoxOrder string
+
+// Box orders: cxrkit's and MedGemma's [y0, x0, y1, x1], and the
+// [x0, y0, x1, y1] of most detectors.
+const (
+	OrderYX BoxOrder = "y0x0y1x1"
+	OrderXY BoxOrder = "x0y0x1y1"
+)
+
+// AnswerFormat is how a model writes its boxes.
+type AnswerFormat struct {
+	Scale BoxScale
+	// Expect is the scale ScaleAuto prefers where a box could be read
+	// two ways (a profile trained on the 0–1000 grid reads [0,0,2,2] as
+	// a small box, not the whole image). Empty means unit.
+	Expect BoxScale
+	Order  BoxOrder
+}
+
 // ParseGrounding reads a grounding model's answer tolerantly. The image
 // size is that of the image sent to the model, for pixel-scale boxes. It
 // never produces a finding from text that holds no JSON: such an answer
 // is failed, with no findings.
 func ParseGrounding(text string, vocab *labelmap.Vocabulary, scale BoxScale, sent Size) GroundingParse {
+	return ParseGroundingAs(text, vocab, AnswerFormat{Scale: scale}, sent)
+}
+
+// ParseGroundingAs is ParseGrounding for an answer format.
+func ParseGroundingAs(text string, vocab *labelmap.Vocabulary, format AnswerFormat, sent Size) GroundingParse {
 	ex := extractJSON(text)
 	if !ex.found {
 		return GroundingParse{Status: ParseFailed, Notes: []string{"no JSON array of findings in the answer"}}
@@ -97,7 +122,7 @@ func ParseGrounding(text string, vocab *labelmap.Vocabulary, scale BoxScale, sen
 			normal = true
 			continue
 		}
-		bs, boxNote := boxesOf(obj, scale, sent)
+		bs, boxNote := boxesOf(obj, format, sent)
 		if boxNote != "" {
 			p.salvaged("%s: %s", label, boxNote)
 		}
@@ -188,7 +213,7 @@ func rawField(obj map[string]json.RawMessage, keys []string) (json.RawMessage, b
 
 // boxesOf reads one element's box or boxes: [y0,x0,y1,x1], a list of
 // those, or an object with y0/x0/y1/x1 (or ymin/xmin/ymax/xmax) fields.
-func boxesOf(obj map[string]json.RawMessage, scale BoxScale, sent Size) ([]*boxes.Box, string) {
+func boxesOf(obj map[string]json.RawMessage, format AnswerFormat, sent Size) ([]*boxes.Box, string) {
 	raw, ok := rawField(obj, boxKeys[:])
 	if !ok || string(raw) == "null" {
 		return nil, ""
@@ -214,7 +239,10 @@ func boxesOf(obj map[string]json.RawMessage, scale BoxScale, sent Size) ([]*boxe
 	var out []*boxes.Box
 	var note string
 	for _, q := range quads {
-		b, why := normalizeBox(q, scale, sent)
+		if format.Order == OrderXY && len(q) == 4 {
+			q = []float64{q[1], q[0], q[3], q[2]}
+		}
+		b, why := normalizeBox(q, format.Scale, format.Expect, sent)
 		if b == nil {
 			note = why + "; kept without a box"
 			continue
@@ -246,7 +274,7 @@ func namedBox(m map[string]float64) ([]float64, bool) {
 
 // normalizeBox turns [y0,x0,y1,x1] in the given scale into a normalized
 // box, clamping small overflows and ordering inverted corners.
-func normalizeBox(q []float64, scale BoxScale, sent Size) (*boxes.Box, string) {
+func normalizeBox(q []float64, scale, expect BoxScale, sent Size) (*boxes.Box, string) {
 	if len(q) != 4 {
 		return nil, fmt.Sprintf("box has %d numbers, not 4", len(q))
 	}
@@ -261,7 +289,7 @@ func normalizeBox(q []float64, scale BoxScale, sent Size) (*boxes.Box, string) {
 		// Coordinates up to 2 are a normalized box that overflows; a real
 		// 0–1000 box has larger ones.
 		switch {
-		case hi <= 2:
+		case hi <= 2 && expect != Scale1000:
 			scale = ScaleUnit
 		case hi <= 1000*(1+overflow):
 			scale = Scale1000

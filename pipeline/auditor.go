@@ -33,7 +33,13 @@ type AuditorConfig struct {
 	// Attempts is the grounding parse-retry ladder length (default 3).
 	Attempts int
 
-	PromptGrounding string // file overriding configs/prompts/grounding.txt
+	// Profile is a model profile name (cxrkit, medgemma-native) or file.
+	Profile string `yaml:"profile"`
+	// StructuredWrapper sends the --structured schema under
+	// {"findings": ...} for servers that need an object at the top.
+	StructuredWrapper bool `yaml:"structured_wrapper"`
+
+	PromptGrounding string // file overriding the profile's grounding prompt
 	DraftParser     string // rules (default) or llm
 	DraftEndpoint   string
 	DraftModel      string
@@ -42,6 +48,12 @@ type AuditorConfig struct {
 	UncertainAs     string // present (default) or absent
 	Urgent          []string
 	Labelmap        string
+}
+
+// AuditorDefaults is the one place the defaults of the auditor settings
+// added with model profiles live; flags take their values from it.
+func AuditorDefaults() AuditorConfig {
+	return AuditorConfig{Profile: configs.ProfileCxrkit}
 }
 
 // Assembled is a built auditor and the parts callers need.
@@ -85,6 +97,11 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	if err != nil {
 		return nil, err
 	}
+	profile, err := configs.LoadProfile(c.Profile)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	c.ExtraBody = samplingExtra(profile.Sampling, c.ExtraBody)
 	rules, err := audit.NewRulesParser(c.DraftRules)
 	if err != nil {
 		return nil, err
@@ -106,7 +123,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		if err != nil {
 			return nil, err
 		}
-		prompt, err := configs.LoadPrompt(configs.PromptDraftParse, c.PromptDraft)
+		prompt, err := profile.LoadPrompt(configs.PromptDraftParse, c.PromptDraft)
 		if err != nil {
 			return nil, err
 		}
@@ -137,16 +154,37 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		// Cases of one image ask the same question: ask it once.
 		chat = infer.NewMemo(a.Client, 4096)
 	}
-	prompt, err := configs.LoadPrompt(configs.PromptGrounding, c.PromptGrounding)
+	prompt, err := profile.LoadPrompt(configs.PromptGrounding, c.PromptGrounding)
 	if err != nil {
 		return nil, err
 	}
 	g, err := infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: vocab,
-		MaxSide: c.MaxSide, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, Scale: scale, Attempts: c.Attempts})
+		MaxSide: c.MaxSide, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, StructuredWrapper: c.StructuredWrapper,
+		Scale: scale, Profile: profile, Attempts: c.Attempts})
 	if err != nil {
 		return nil, err
 	}
 	a.Auditor.Grounder = g
 	prompts[configs.PromptGrounding] = prompt.SHA256
 	return a, nil
+}
+
+// samplingExtra adds the profile's sampling fields that the chat request
+// has no field for (top_k, repetition_penalty) to the extra body; fields
+// the user gave in --extra-body win.
+func samplingExtra(s configs.Sampling, extra map[string]any) map[string]any {
+	if s.TopK == 0 && s.RepetitionPenalty == 0 {
+		return extra
+	}
+	out := map[string]any{}
+	if s.TopK != 0 {
+		out["top_k"] = s.TopK
+	}
+	if s.RepetitionPenalty != 0 {
+		out["repetition_penalty"] = s.RepetitionPenalty
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
 }

@@ -13,7 +13,10 @@ import (
 // auditFlags are the flags shared by audit and serve: endpoints, models,
 // prompts, draft parser, comparator.
 func auditFlags() []cli.Flag {
+	d := pipeline.AuditorDefaults()
 	return []cli.Flag{
+		&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile: cxrkit (what export trains on), medgemma-native (Google's conventions: 0-1000 boxes, image padded to a square), or a profile .yaml file"},
+		&cli.BoolFlag{Name: "structured-wrapper", Usage: `with --structured: send the schema under {"findings": [...]} for servers that need an object at the top (the default is the trained bare array)`},
 		&cli.StringSliceFlag{Name: "endpoint", Usage: "OpenAI-compatible base URL of the grounding model (vLLM, SGLang, llama.cpp), e.g. http://gpu:8000/v1; repeat to share the load"},
 		&cli.StringFlag{Name: "model", Usage: "grounding model name as the server knows it"},
 		&cli.StringFlag{Name: "api-key", Usage: "API key (default $CXRKIT_API_KEY, else $OPENAI_API_KEY); never logged"},
@@ -22,14 +25,14 @@ func auditFlags() []cli.Flag {
 		&cli.IntFlag{Name: "image-max-side", Value: 896, Usage: "downscale images so their long side is at most this"},
 		&cli.IntFlag{Name: "max-tokens", Value: 512, Usage: "max_tokens of each request"},
 		&cli.IntFlag{Name: "seed", Usage: "seed sent with each request"},
-		&cli.BoolFlag{Name: "structured", Usage: "send a JSON-schema response_format (guided decoding)"},
+		&cli.BoolFlag{Name: "structured", Usage: "send a JSON-schema response_format of exactly the trained target (guided decoding)"},
 		&cli.StringFlag{Name: "box-scale", Value: "auto", Usage: "how the model writes boxes: auto, unit (0-1), 1000 (0-1000 grid) or pixel"},
 		&cli.StringFlag{Name: "extra-body", Usage: `JSON object merged into every request body, e.g. '{"top_k": 1}'`},
-		&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding configs/prompts/grounding.txt"},
+		&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding the profile's"},
 		&cli.StringFlag{Name: "draft-parser", Value: "rules", Usage: "rules (deterministic, no model) or llm"},
 		&cli.StringFlag{Name: "draft-endpoint", Usage: "endpoint of the draft-parsing model (--draft-parser llm)"},
 		&cli.StringFlag{Name: "draft-model", Usage: "draft-parsing model name, e.g. a Nemotron-3 Nano 4B"},
-		&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding configs/prompts/draft_parse.txt"},
+		&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding the profile's"},
 		&cli.StringFlag{Name: "draft-rules", Usage: "rules parser lexicon overriding configs/draft_rules.yaml"},
 		&cli.StringFlag{Name: "uncertain-as", Value: "present", Usage: "hedged draft statements count as present or absent"},
 		&cli.StringFlag{Name: "urgent", Usage: "urgent whitelist, comma-separated (default from the label map)"},
@@ -51,6 +54,7 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 		DraftParser: c.String("draft-parser"), DraftEndpoint: c.String("draft-endpoint"), DraftModel: c.String("draft-model"),
 		PromptDraft: c.String("prompt-draft"), DraftRules: c.String("draft-rules"), UncertainAs: c.String("uncertain-as"),
 		Urgent: splitList(c.String("urgent")), Labelmap: c.String("labelmap"),
+		Profile: c.String("profile"), StructuredWrapper: c.Bool("structured-wrapper"),
 	}, nil
 }
 
