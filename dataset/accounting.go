@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/labelmap"
 )
 
 // Reject reason texts that are not box validation errors (those come from
@@ -108,4 +111,111 @@ func rootReason(err error) string {
 		}
 		err = next
 	}
+}
+
+// readFile reads one file of src and applies its rows.
+func (p *preparer) readFile(src source, path string) error {
+	rules := src.rules()
+	st := p.stats(rules.input, path)
+	return src.read(p.ctx, path, func(r row) error { return p.apply(rules, st, path, r) })
+}
+
+// apply is the one place a row is accounted: it counts the row as read
+// and then as exactly one of kept, dropped or rejected, and records what
+// the row says about its image.
+func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row) error {
+	if err := p.ctx.Err(); err != nil {
+		return err
+	}
+	st.RowsRead++
+	if r.reject == nil && r.id == "" {
+		r.reject = errMissingID
+	}
+	if r.reject != nil {
+		if r.rejectsPositive && r.id != "" && !rules.joinOnly {
+			p.image(rules, r.id).rejectedPositive++
+		}
+		return p.rejects.add(st, path, r.line, r.reject, r.raw)
+	}
+	var img *imageAcc
+	if rules.joinOnly {
+		img = p.images.lookup(rules.corpus, r.id)
+	} else {
+		img = p.image(rules, r.id)
+	}
+	if img != nil {
+		img.setFacts(r)
+		if rules.exhaustive {
+			img.normal = true
+		}
+	}
+	if r.normalRecord && img != nil {
+		st.countNative(nativeNoFindings, labelmap.Mapped.String(), string(labelmap.NoFinding))
+		img.normal = true
+		st.RowsKept++
+		return nil
+	}
+	if len(r.natives) == 0 {
+		st.countNative(nativeNone, labelmap.Dropped.String(), "")
+		st.RowsDropped++
+		return nil
+	}
+	m := p.vocab.Source(rules.labels)
+	kept := false
+	for _, native := range r.natives {
+		label, status := m.Lookup(native)
+		st.countNative(native, status.String(), string(label))
+		if status != labelmap.Mapped {
+			if status == labelmap.Unknown && img != nil {
+				img.unknownLabels++
+			}
+			continue
+		}
+		if img == nil {
+			return p.rejects.add(st, path, r.line, errNotInVinDr, r.raw)
+		}
+		if label == labelmap.NoFinding {
+			if rules.noFindingIsNormal {
+				img.normal = true
+				kept = true
+			}
+			continue
+		}
+		b, hasBox, err := boxes.Box{}, false, error(nil)
+		if r.locate != nil {
+			b, hasBox, err = r.locate()
+		}
+		if err != nil {
+			img.rejectedPositive++
+			return p.rejects.add(st, path, r.line, err, r.raw)
+		}
+		kept = true
+		k := label.Index()
+		switch {
+		case !hasBox:
+			if rules.once && (img.boxless[k] || len(img.readings[k]) > 0) {
+				st.RowsDuplicate++
+			}
+			img.boxless[k] = true
+		case rules.once && img.hasBox(label, b):
+			st.RowsDuplicate++
+		default:
+			img.addReading(label, b, r.reader)
+		}
+	}
+	if kept {
+		st.RowsKept++
+	} else {
+		st.RowsDropped++
+	}
+	return nil
+}
+
+// image returns the accumulator of a source's image, creating it.
+func (p *preparer) image(rules sourceRules, id string) *imageAcc {
+	img := p.images.get(rules.corpus, id)
+	if img.patient == "" && rules.patientOf != nil {
+		img.patient = rules.patientOf(id)
+	}
+	return img
 }

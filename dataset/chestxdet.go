@@ -1,17 +1,45 @@
 package dataset
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/cxrkit/cxrkit/boxes"
-	"github.com/cxrkit/cxrkit/labelmap"
 )
 
 // chestXDetSize is the pixel space of ChestX-Det boxes unless the image
 // file says otherwise.
 const chestXDetSize = 1024
+
+// chestXDetRules are shared by every ChestX-Det layout: the dataset
+// annotates all 13 of its classes on every image.
+func chestXDetRules() sourceRules {
+	return sourceRules{input: inputChestXDet, corpus: SourceChestXDet, labels: SourceChestXDet, exhaustive: true}
+}
+
+// chestXDet reads ChestX-Det in any of its published layouts: the original
+// ChestX_Det_{train,test}.json, or the parquet mirror.
+type chestXDet struct {
+	size func(id string) Size
+}
+
+func (chestXDet) rules() sourceRules { return chestXDetRules() }
+
+func (c chestXDet) read(ctx context.Context, path string, emit func(row) error) error {
+	if strings.EqualFold(filepath.Ext(path), ".parquet") {
+		return chestXDetParquet{}.read(ctx, path, emit)
+	}
+	return chestXDetJSON(c).read(ctx, path, emit)
+}
+
+// chestXDetJSON reads ChestX_Det_{train,test}.json. Each (sym, box) pair
+// is a row; a record with no syms is one row saying "no findings".
+type chestXDetJSON struct {
+	size func(id string) Size
+}
 
 type chestXDetRecord struct {
 	FileName string            `json:"file_name"`
@@ -19,80 +47,48 @@ type chestXDetRecord struct {
 	Boxes    []json.RawMessage `json:"boxes"`
 }
 
-// readChestXDet streams ChestX_Det_{train,test}.json. Each (sym, box) pair
-// is a row; a record with no syms is one row saying "no findings" (the
-// dataset annotates all 13 of its classes).
-func (p *preparer) readChestXDet(path string) error {
-	st := p.stats(inputChestXDet, path)
+func (chestXDetJSON) rules() sourceRules { return chestXDetRules() }
+
+func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) error) error {
 	return forEachArrayElement(path, func(raw json.RawMessage, line int) error {
-		if err := p.ctx.Err(); err != nil {
-			return err
-		}
 		var rec chestXDetRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			st.RowsRead++
-			return p.rejects.add(st, path, line, fmt.Errorf("%w: %v", errMalformedRow, err), compactRecord(raw))
+			return emit(row{line: line, raw: compactRecord(raw), reject: fmt.Errorf("%w: %v", errMalformedRow, err)})
 		}
 		id := stripImageExt(rec.FileName)
-		rows := max(len(rec.Syms), len(rec.Boxes), 1)
 		if id == "" || len(rec.Syms) != len(rec.Boxes) {
 			reason := errMissingID
 			if id != "" {
 				reason = fmt.Errorf("%w: %d syms, %d boxes", errSymsBoxes, len(rec.Syms), len(rec.Boxes))
 			}
-			for range rows {
-				st.RowsRead++
-				if err := p.rejects.add(st, path, line, reason, compactRecord(raw)); err != nil {
+			compact := compactRecord(raw)
+			for range max(len(rec.Syms), len(rec.Boxes), 1) {
+				if err := emit(row{line: line, raw: compact, id: id, reject: reason, rejectsPositive: true}); err != nil {
 					return err
 				}
 			}
-			if id != "" {
-				p.images.get(SourceChestXDet, id).rejectedPositive += rows
-			}
 			return nil
 		}
-		img := p.images.get(SourceChestXDet, id)
 		if len(rec.Syms) == 0 {
-			st.RowsRead++
-			st.RowsKept++
-			st.countNative("(no findings)", labelmap.Mapped.String(), string(labelmap.NoFinding))
-			img.normal = true
-			return nil
+			return emit(row{line: line, id: id, normalRecord: true})
 		}
-		img.normal = true // exhaustive: absence of mapped positives means normal
-		cxd := p.vocab.Source(SourceChestXDet)
 		for i, native := range rec.Syms {
-			st.RowsRead++
 			native = strings.TrimSpace(native)
-			label, status := cxd.Lookup(native)
-			st.countNative(native, status.String(), string(label))
-			if status != labelmap.Mapped || label == labelmap.NoFinding {
-				if status == labelmap.Unknown {
-					img.unknownLabels++
-				}
-				st.RowsDropped++
-				continue
+			box := rec.Boxes[i]
+			r := row{line: line, id: id, natives: []string{native}, reader: SourceChestXDet,
+				raw: map[string]any{"file_name": rec.FileName, "sym": native, "box": box},
+				locate: func() (boxes.Box, bool, error) {
+					var v []float64
+					if err := json.Unmarshal(box, &v); err != nil || len(v) != 4 {
+						return boxes.Box{}, false, errBadBox
+					}
+					size := c.size(id)
+					b, err := boxes.FromPixels(v[0], v[1], v[2], v[3], size.Width, size.Height)
+					return b, true, err
+				}}
+			if err := emit(r); err != nil {
+				return err
 			}
-			row := map[string]any{"file_name": rec.FileName, "sym": native, "box": rec.Boxes[i]}
-			var c []float64
-			if err := json.Unmarshal(rec.Boxes[i], &c); err != nil || len(c) != 4 {
-				img.rejectedPositive++
-				if err := p.rejects.add(st, path, line, errBadBox, row); err != nil {
-					return err
-				}
-				continue
-			}
-			size := p.pngSize(p.chestXDetDir, id, chestXDetSize)
-			b, err := boxes.FromPixels(c[0], c[1], c[2], c[3], size.Width, size.Height)
-			if err != nil {
-				img.rejectedPositive++
-				if err := p.rejects.add(st, path, line, err, row); err != nil {
-					return err
-				}
-				continue
-			}
-			img.addReading(label, b, SourceChestXDet)
-			st.RowsKept++
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -16,7 +17,6 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/cxrkit/cxrkit/boxes"
-	"github.com/cxrkit/cxrkit/labelmap"
 )
 
 // chestXDetClasses are the ChestX-Det classes in alphabetical order: label
@@ -39,14 +39,17 @@ type labelGrid struct {
 	v    []uint8
 }
 
-// readChestXDetParquet reads the Hugging Face parquet mirror of ChestX-Det
-// with Arrow: rows of an image id and an integer label grid (255 =
-// background, 1..13 the classes in alphabetical order), either as a list of
-// pixel rows or as a PNG label image. Each connected component (8-connected)
-// of a class becomes one tight box, last pixel inclusive. Each component is
-// a row of the accounting; an all-background grid is one "no findings" row.
-func (p *preparer) readChestXDetParquet(path string) error {
-	st := p.stats(inputChestXDet, path)
+// chestXDetParquet reads a parquet mirror of ChestX-Det with Arrow: rows
+// of an image id and an integer label grid (255 = background, 1..13 the
+// classes in alphabetical order), either as a list of pixel rows or as a
+// PNG label image. Each connected component (8-connected) of a class
+// becomes one tight box, last pixel inclusive, and one row of the
+// accounting; an all-background grid is one "no findings" row.
+type chestXDetParquet struct{}
+
+func (chestXDetParquet) rules() sourceRules { return chestXDetRules() }
+
+func (chestXDetParquet) read(ctx context.Context, path string, emit func(row) error) error {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -76,18 +79,18 @@ func (p *preparer) readChestXDetParquet(path string) error {
 	if idCol < 0 || gridCol < 0 {
 		return fmt.Errorf("%s: want an image_id column and a label grid column (label, mask, ...); schema %s", path, schema)
 	}
-	rr, err := fr.GetRecordReader(p.ctx, []int{idCol, gridCol}, nil)
+	rr, err := fr.GetRecordReader(ctx, []int{idCol, gridCol}, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer rr.Release()
-	row := 0
+	n := 0
 	for {
 		rec, err := rr.Read()
 		if rec != nil {
 			for i := 0; i < int(rec.NumRows()); i++ {
-				row++
-				if err := p.chestXDetGridRow(st, path, row, rec.Column(0), rec.Column(1), i); err != nil {
+				n++
+				if err := emitGridRows(n, rec.Column(0), rec.Column(1), i, emit); err != nil {
 					return err
 				}
 			}
@@ -96,62 +99,50 @@ func (p *preparer) readChestXDetParquet(path string) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: row %d: %w", path, row, err)
+			return fmt.Errorf("%s: row %d: %w", path, n, err)
 		}
-		if cerr := p.ctx.Err(); cerr != nil {
+		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
 	}
 }
 
-func (p *preparer) chestXDetGridRow(st *SourceStats, path string, row int, ids, grids arrow.Array, i int) error {
+// emitGridRows emits the rows of parquet row n (1-based), element i of
+// the batch: one per component of the label grid.
+func emitGridRows(n int, ids, grids arrow.Array, i int, emit func(row) error) error {
 	id := stripImageExt(stringAt(ids, i))
-	rowInfo := map[string]any{"row": row, "image_id": id}
+	info := map[string]any{"row": n, "image_id": id}
 	if id == "" {
-		st.RowsRead++
-		return p.rejects.add(st, path, row, errMissingID, rowInfo)
+		return emit(row{line: n, raw: info})
 	}
-	img := p.images.get(SourceChestXDet, id)
 	grid, err := gridAt(grids, i)
 	if err != nil {
-		st.RowsRead++
-		img.rejectedPositive++
-		return p.rejects.add(st, path, row, fmt.Errorf("%w: %v", errMalformedRow, err), rowInfo)
+		return emit(row{line: n, raw: info, id: id, reject: fmt.Errorf("%w: %v", errMalformedRow, err), rejectsPositive: true})
 	}
+	return emitGrid(n, id, info, grid, emit)
+}
+
+// emitGrid emits one row per component of an image's label grid, or one
+// "no findings" row for an all-background grid.
+func emitGrid(n int, id string, info any, grid labelGrid, emit func(row) error) error {
 	comps, err := gridComponents(grid)
 	if err != nil {
-		st.RowsRead++
-		img.rejectedPositive++
-		return p.rejects.add(st, path, row, err, rowInfo)
+		return emit(row{line: n, raw: info, id: id, reject: err, rejectsPositive: true})
 	}
-	img.normal = true
-	img.width, img.height = grid.w, grid.h
+	size := Size{grid.w, grid.h}
 	if len(comps) == 0 {
-		st.RowsRead++
-		st.RowsKept++
-		st.countNative("(no findings)", labelmap.Mapped.String(), string(labelmap.NoFinding))
-		return nil
+		return emit(row{line: n, id: id, size: size, normalRecord: true})
 	}
-	cxd := p.vocab.Source(SourceChestXDet)
 	for _, c := range comps {
-		st.RowsRead++
 		native, _ := chestXDetClass(c.class)
-		label, status := cxd.Lookup(native)
-		st.countNative(native, status.String(), string(label))
-		if status != labelmap.Mapped || label == labelmap.NoFinding {
-			st.RowsDropped++
-			continue
+		r := row{line: n, raw: info, id: id, size: size, natives: []string{native}, reader: SourceChestXDet,
+			locate: func() (boxes.Box, bool, error) {
+				b, err := boxes.FromPixels(float64(c.x0), float64(c.y0), float64(c.x1+1), float64(c.y1+1), grid.w, grid.h)
+				return b, true, err
+			}}
+		if err := emit(r); err != nil {
+			return err
 		}
-		b, err := boxes.FromPixels(float64(c.x0), float64(c.y0), float64(c.x1+1), float64(c.y1+1), grid.w, grid.h)
-		if err != nil {
-			img.rejectedPositive++
-			if err := p.rejects.add(st, path, row, err, rowInfo); err != nil {
-				return err
-			}
-			continue
-		}
-		img.addReading(label, b, SourceChestXDet)
-		st.RowsKept++
 	}
 	return nil
 }

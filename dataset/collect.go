@@ -91,3 +91,25 @@ func (im *images) get(source, id string) *imageAcc {
 }
 
 func (im *images) lookup(source, id string) *imageAcc { return im.byKey[imageKey{source, id}] }
+
+// setFacts records the image-level facts a row states.
+func (a *imageAcc) setFacts(r row) {
+	if r.patient != "" && a.patient == "" {
+		a.patient = r.patient
+	}
+	if r.view != "" {
+		a.view = r.view
+	}
+	if r.orig.Width > 0 {
+		a.origW = r.orig.Width
+	}
+	if r.orig.Height > 0 {
+		a.origH = r.orig.Height
+	}
+	if r.size.Width > 0 && r.size.Height > 0 {
+		a.width, a.height = r.size.Width, r.size.Height
+	}
+	if r.hasEntry {
+		a.hasEntry = true
+	}
+}

@@ -87,7 +87,7 @@ func FuzzVinDrCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)
 		path := fuzzFile(t, "v.csv", data)
-		if err := p.readVinDr(path); err != nil {
+		if err := p.readFile(vindrAnnotations{size: p.vindrSize}, path); err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
@@ -103,7 +103,7 @@ func FuzzNIHBoxes(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)
 		path := fuzzFile(t, "b.csv", data)
-		if err := p.readNIHBoxes(path); err != nil {
+		if err := p.readFile(nihBoxList{size: pngSize(nil, nihPNGSize)}, path); err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
@@ -119,7 +119,7 @@ func FuzzNIHEntries(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)
 		path := fuzzFile(t, "e.csv", data)
-		if err := p.readNIHEntries(path); err != nil {
+		if err := p.readFile(nihDataEntry{}, path); err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
@@ -135,7 +135,7 @@ func FuzzChestXDetJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)
 		path := fuzzFile(t, "c.json", data)
-		if err := p.readChestXDet(path); err != nil {
+		if err := p.readFile(chestXDetJSON{size: pngSize(nil, chestXDetSize)}, path); err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
@@ -153,7 +153,7 @@ func FuzzVQA(f *testing.F) {
 		p.images.get(SourceVinDr, "a")
 		p.images.get(SourceVinDr, "aaaa0000000000000000000000000001")
 		path := fuzzFile(t, "q.json", data)
-		if err := p.readVQA(path); err != nil {
+		if err := p.readFile(vqaPairs{size: p.vindrSize}, path); err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
@@ -189,7 +189,7 @@ func TestRejectReasonsAreStable(t *testing.T) {
 		"a,Cardiomegaly,R1,1,2,3\n"+
 		"a,Cardiomegaly,R1,10,20,5,40\n"+
 		"b,Cardiomegaly,R1,10,20,30,\"\n"))
-	if err := p.readVinDr(path); err != nil {
+	if err := p.readFile(vindrAnnotations{size: p.vindrSize}, path); err != nil {
 		t.Fatal(err)
 	}
 	checkAccounting(t, p, rej, path)

@@ -1,12 +1,12 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/cxrkit/cxrkit/boxes"
-	"github.com/cxrkit/cxrkit/labelmap"
 )
 
 // nihPNGSize is the size of the released NIH ChestX-ray14 PNGs, in which
@@ -22,48 +22,38 @@ func nihPatient(id string) string {
 	return ""
 }
 
-// readNIHBoxes streams BBox_List_2017.csv: `Image Index,Finding Label,Bbox
-// [x,y,w,h],,,` (a 9-field header over 6-field rows; both tolerated).
-func (p *preparer) readNIHBoxes(path string) error {
+// nihBoxList reads BBox_List_2017.csv: `Image Index,Finding Label,Bbox
+// [x,y,w,h],,,` (a 9-field header over 6-field rows; both tolerated). The
+// list never says an image is normal.
+type nihBoxList struct {
+	// size is the pixel size the boxes of an image are drawn in.
+	size func(id string) Size
+}
+
+func (nihBoxList) rules() sourceRules {
+	return sourceRules{input: inputNIH, corpus: SourceNIH, labels: SourceNIH, patientOf: nihPatient}
+}
+
+func (n nihBoxList) read(ctx context.Context, path string, emit func(row) error) error {
 	t, err := openCSV(path)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	st := p.stats(inputNIH, path)
 	if t.col("image index") != 0 || t.col("finding label") != 1 {
 		return fmt.Errorf("%s:1: not an NIH box list: want `Image Index,Finding Label,Bbox [x,y,w,h]`; got %v", path, t.header)
 	}
-	nih := p.vocab.Source(SourceNIH)
-	return p.eachRow(t, st, 6, func(rec []string, line int) (error, error) {
-		id, native := stripImageExt(field(rec, 0)), field(rec, 1)
-		if id == "" {
-			return errMissingID, nil
-		}
-		img := p.nihImage(id)
-		label, status := nih.Lookup(native)
-		st.countNative(native, status.String(), string(label))
-		if status == labelmap.Unknown {
-			img.unknownLabels++
-		}
-		if status != labelmap.Mapped || label == labelmap.NoFinding {
-			// A "No Finding" box is meaningless; the box list never says
-			// an image is normal.
-			st.RowsDropped++
-			return nil, nil
-		}
-		b, err := p.nihBox(id, rec)
-		if err != nil {
-			img.rejectedPositive++
-			return err, nil
-		}
-		img.addReading(label, b, SourceNIH)
-		st.RowsKept++
-		return nil, nil
+	return csvRows(ctx, t, 6, emit, func(rec []string, _ int) row {
+		id := stripImageExt(field(rec, 0))
+		return row{id: id, natives: []string{field(rec, 1)}, reader: SourceNIH,
+			locate: func() (boxes.Box, bool, error) {
+				b, err := n.box(id, rec)
+				return b, true, err
+			}}
 	})
 }
 
-func (p *preparer) nihBox(id string, rec []string) (boxes.Box, error) {
+func (n nihBoxList) box(id string, rec []string) (boxes.Box, error) {
 	var c [4]float64
 	for i := range c {
 		v, err := parseCoord(field(rec, 2+i))
@@ -72,88 +62,51 @@ func (p *preparer) nihBox(id string, rec []string) (boxes.Box, error) {
 		}
 		c[i] = v
 	}
-	size := p.pngSize(p.nihDir, id, nihPNGSize)
+	size := n.size(id)
 	return boxes.FromPixelsXYWH(c[0], c[1], c[2], c[3], size.Width, size.Height)
 }
 
 // pngSize is the image's header size when the folder has it, else the
 // source's documented default.
-func (p *preparer) pngSize(dir *imageDir, id string, def int) Size {
-	if s, found, err := dir.size(id); found && err == nil {
-		return s
+func pngSize(dir *imageDir, def int) func(id string) Size {
+	return func(id string) Size {
+		if s, found, err := dir.size(id); found && err == nil {
+			return s
+		}
+		return Size{def, def}
 	}
-	return Size{def, def}
 }
 
-func (p *preparer) nihImage(id string) *imageAcc {
-	img := p.images.get(SourceNIH, id)
-	if img.patient == "" {
-		img.patient = nihPatient(id)
-	}
-	return img
+// nihDataEntry reads Data_Entry_2017.csv (or _v2020) or the Kaggle
+// sample_labels.csv: one row per image with its `|`-separated image-level
+// labels, patient, view and original size.
+type nihDataEntry struct{}
+
+func (nihDataEntry) rules() sourceRules {
+	return sourceRules{input: inputNIH, corpus: SourceNIH, labels: SourceNIH, noFindingIsNormal: true, patientOf: nihPatient}
 }
 
-// readNIHEntries streams Data_Entry_2017.csv or the Kaggle
-// sample_labels.csv: image-level labels, patient, view and original size.
-func (p *preparer) readNIHEntries(path string) error {
+func (nihDataEntry) read(ctx context.Context, path string, emit func(row) error) error {
 	t, err := openCSV(path)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	st := p.stats(inputNIH, path)
 	idCol, labelsCol := t.col("image index"), t.col("finding labels")
 	if idCol < 0 || labelsCol < 0 {
 		return fmt.Errorf("%s:1: not an NIH Data_Entry file: want `Image Index` and `Finding Labels` columns; got %v", path, t.header)
 	}
 	patientCol, viewCol := t.col("patient id"), t.col("view position")
 	wCol, hCol := t.col("originalimage[width", "originalimagewidth"), t.col("height]", "originalimageheight")
-	nih := p.vocab.Source(SourceNIH)
-	return p.eachRow(t, st, max(idCol, labelsCol)+1, func(rec []string, line int) (error, error) {
-		id := stripImageExt(field(rec, idCol))
-		if id == "" {
-			return errMissingID, nil
-		}
-		img := p.nihImage(id)
-		img.hasEntry = true
-		if v := field(rec, viewCol); v != "" {
-			img.view = v
-		}
-		if w, err := strconv.Atoi(field(rec, wCol)); err == nil {
-			img.origW = w
-		}
-		if h, err := strconv.Atoi(field(rec, hCol)); err == nil {
-			img.origH = h
-		}
-		if pid := field(rec, patientCol); pid != "" && img.patient == "" {
-			img.patient = pid
-		}
-		mapped := false
+	return csvRows(ctx, t, max(idCol, labelsCol)+1, emit, func(rec []string, _ int) row {
+		r := row{id: stripImageExt(field(rec, idCol)), hasEntry: true, view: field(rec, viewCol), patient: field(rec, patientCol)}
+		r.orig.Width, _ = strconv.Atoi(field(rec, wCol))
+		r.orig.Height, _ = strconv.Atoi(field(rec, hCol))
 		for _, native := range strings.Split(field(rec, labelsCol), "|") {
-			native = strings.TrimSpace(native)
-			if native == "" {
-				continue
-			}
-			label, status := nih.Lookup(native)
-			st.countNative(native, status.String(), string(label))
-			if status != labelmap.Mapped {
-				if status == labelmap.Unknown {
-					img.unknownLabels++
-				}
-				continue
-			}
-			mapped = true
-			if label == labelmap.NoFinding {
-				img.normal = true
-			} else {
-				img.boxless[label.Index()] = true
+			if native = strings.TrimSpace(native); native != "" {
+				r.natives = append(r.natives, native)
 			}
 		}
-		if mapped {
-			st.RowsKept++
-		} else {
-			st.RowsDropped++
-		}
-		return nil, nil
+		return r
 	})
 }

@@ -122,31 +122,25 @@ func (p *preparer) readAll() error {
 			return fmt.Errorf("image folder %s: %w", d.dir, err)
 		}
 	}
+	cxdSize := pngSize(p.chestXDetDir, chestXDetSize)
 	steps := []struct {
 		files []string
-		read  func(string) error
+		src   source
 	}{
-		{p.opts.VinDr, p.readVinDr},
-		{p.opts.VQA, p.readVQA},
-		{p.opts.ChestXDet, p.readChestXDetAny},
-		{p.opts.NIHBoxes, p.readNIHBoxes},
-		{p.opts.NIHEntries, p.readNIHEntries},
+		{p.opts.VinDr, vindrAnnotations{size: p.vindrSize}},
+		{p.opts.VQA, vqaPairs{size: p.vindrSize}},
+		{p.opts.ChestXDet, chestXDet{size: cxdSize}},
+		{p.opts.NIHBoxes, nihBoxList{size: pngSize(p.nihDir, nihPNGSize)}},
+		{p.opts.NIHEntries, nihDataEntry{}},
 	}
 	for _, s := range steps {
 		for _, f := range s.files {
-			if err := s.read(f); err != nil {
+			if err := p.readFile(s.src, f); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func (p *preparer) readChestXDetAny(path string) error {
-	if strings.EqualFold(filepath.Ext(path), ".parquet") {
-		return p.readChestXDetParquet(path)
-	}
-	return p.readChestXDet(path)
 }
 
 // build turns the accumulated images into sorted, balanced, split records.

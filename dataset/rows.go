@@ -1,20 +1,18 @@
 package dataset
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 )
 
-// rowFunc handles one well-formed annotation row and counts it as kept or
-// dropped; it returns a reject reason to reject the row instead, or an
-// error to stop the read.
-type rowFunc func(rec []string, line int) (reject error, err error)
-
-// eachRow reads an annotation CSV row by row: every row is counted as
-// read, malformed or short rows (fewer than minFields) are rejected with
-// their line, and the rest go to fn.
-func (p *preparer) eachRow(t *csvTable, st *SourceStats, minFields int, fn rowFunc) error {
+// csvRows reads an annotation CSV row by row into emit: a malformed row or
+// one with fewer than minFields fields is emitted rejected with its line,
+// every other row as toRow makes it. The record passed to toRow is reused
+// by the next read: a row may keep it (as raw, or in locate) only until
+// emit returns.
+func csvRows(ctx context.Context, t *csvTable, minFields int, emit func(row) error, toRow func(rec []string, line int) row) error {
 	for {
 		rec, line, reject, err := t.next()
 		if errors.Is(err, io.EOF) {
@@ -23,22 +21,19 @@ func (p *preparer) eachRow(t *csvTable, st *SourceStats, minFields int, fn rowFu
 		if err != nil {
 			return err
 		}
-		if err := p.ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		st.RowsRead++
 		if reject == nil && len(rec) < minFields {
 			reject = fmt.Errorf("%w: %d, want %d", errFieldCount, len(rec), minFields)
 		}
+		r := row{line: line, raw: rec, reject: reject}
 		if reject == nil {
-			if reject, err = fn(rec, line); err != nil {
-				return err
-			}
+			r = toRow(rec, line)
+			r.line, r.raw = line, rec
 		}
-		if reject != nil {
-			if err := p.rejects.add(st, t.path, line, reject, rowCopy(rec)); err != nil {
-				return err
-			}
+		if err := emit(r); err != nil {
+			return err
 		}
 	}
 }

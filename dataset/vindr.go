@@ -1,72 +1,60 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/cxrkit/cxrkit/boxes"
-	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// readVinDr streams a VinDr-CXR annotation CSV: the Kaggle train.csv
+// vindrAnnotations reads a VinDr-CXR annotation CSV: the Kaggle train.csv
 // (image_id,class_name,class_id,rad_id,x_min,y_min,x_max,y_max) or the
 // PhysioNet annotations_{train,test}.csv (no class_id, rad_id optional).
-func (p *preparer) readVinDr(path string) error {
+// One row is one radiologist's label, with a box in original pixels unless
+// the label is "No finding".
+type vindrAnnotations struct {
+	// size is the pixel size boxes of an image are drawn in.
+	size func(id string) (Size, error)
+}
+
+func (vindrAnnotations) rules() sourceRules {
+	return sourceRules{input: inputVinDr, corpus: SourceVinDr, labels: SourceVinDr, noFindingIsNormal: true}
+}
+
+func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) error) error {
 	t, err := openCSV(path)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	st := p.stats(inputVinDr, path)
 	idCol, classCol, radCol := t.col("image_id"), t.col("class_name"), t.col("rad_id")
 	coordCols := [4]int{t.col("x_min"), t.col("y_min"), t.col("x_max"), t.col("y_max")}
 	if idCol < 0 || classCol < 0 || coordCols[0] < 0 || coordCols[1] < 0 || coordCols[2] < 0 || coordCols[3] < 0 {
 		return fmt.Errorf("%s:1: not a VinDr annotation CSV: want image_id, class_name, x_min, y_min, x_max, y_max columns; got %v", path, t.header)
 	}
 	need := max(idCol, classCol, coordCols[0], coordCols[1], coordCols[2], coordCols[3]) + 1
-	vindr := p.vocab.Source(SourceVinDr)
-	return p.eachRow(t, st, need, func(rec []string, line int) (error, error) {
-		id, native := field(rec, idCol), field(rec, classCol)
-		if id == "" {
-			return errMissingID, nil
-		}
-		img := p.images.get(SourceVinDr, id)
-		label, status := vindr.Lookup(native)
-		st.countNative(native, status.String(), string(label))
-		switch {
-		case status != labelmap.Mapped:
-			if status == labelmap.Unknown {
-				img.unknownLabels++
-			}
-			st.RowsDropped++
-			return nil, nil
-		case label == labelmap.NoFinding:
-			img.normal = true
-			st.RowsKept++
-			return nil, nil
-		}
-		b, err := p.vindrBox(id, rec, coordCols)
-		if err != nil {
-			img.rejectedPositive++
-			return err, nil
-		}
-		img.addReading(label, b, field(rec, radCol))
-		st.RowsKept++
-		return nil, nil
+	return csvRows(ctx, t, need, emit, func(rec []string, _ int) row {
+		id := field(rec, idCol)
+		return row{id: id, natives: []string{field(rec, classCol)}, reader: field(rec, radCol),
+			locate: func() (boxes.Box, bool, error) {
+				b, err := v.box(id, rec, coordCols)
+				return b, true, err
+			}}
 	})
 }
 
-func (p *preparer) vindrBox(id string, rec []string, cols [4]int) (boxes.Box, error) {
+func (v vindrAnnotations) box(id string, rec []string, cols [4]int) (boxes.Box, error) {
 	var c [4]float64
 	for i, col := range cols {
-		v, err := parseCoord(field(rec, col))
+		val, err := parseCoord(field(rec, col))
 		if err != nil {
 			return boxes.Box{}, err
 		}
-		c[i] = v
+		c[i] = val
 	}
-	size, err := p.vindrSize(id)
+	size, err := v.size(id)
 	if err != nil {
 		return boxes.Box{}, err
 	}

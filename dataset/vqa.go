@@ -2,12 +2,12 @@ package dataset
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/cxrkit/cxrkit/boxes"
-	"github.com/cxrkit/cxrkit/labelmap"
 )
 
 // vqaRow is one VinDr-CXR-VQA question row; only the grounding fields are
@@ -20,83 +20,45 @@ type vqaRow struct {
 	ImageHeight float64         `json:"image_height"`
 }
 
-// readVQA joins VinDr-CXR-VQA rows into the VinDr images: boxes are
-// rescaled with the row's own size, and a (label, box) pair already present
-// is not added twice.
-func (p *preparer) readVQA(path string) error {
-	st := p.stats(inputVQA, path)
-	vindr := p.vocab.Source(SourceVinDr)
+// vqaPairs reads VinDr-CXR-VQA question rows into the VinDr images:
+// boxes are rescaled with the row's own size, and a (label, box) pair
+// already present is not added twice.
+type vqaPairs struct {
+	// size is the pixel size VinDr boxes of an image are drawn in.
+	size func(id string) (Size, error)
+}
+
+func (vqaPairs) rules() sourceRules {
+	return sourceRules{input: inputVQA, corpus: SourceVinDr, labels: SourceVinDr, noFindingIsNormal: true, joinOnly: true, once: true}
+}
+
+func (v vqaPairs) read(_ context.Context, path string, emit func(row) error) error {
 	return forEachArrayElement(path, func(raw json.RawMessage, line int) error {
-		if err := p.ctx.Err(); err != nil {
-			return err
+		var q vqaRow
+		if err := json.Unmarshal(raw, &q); err != nil {
+			return emit(row{line: line, raw: raw, reject: fmt.Errorf("%w: %v", errMalformedRow, err)})
 		}
-		st.RowsRead++
-		var row vqaRow
-		if err := json.Unmarshal(raw, &row); err != nil {
-			return p.rejects.add(st, path, line, fmt.Errorf("%w: %v", errMalformedRow, err), raw)
-		}
-		id := strings.TrimSpace(row.ImageID)
-		if id == "" {
-			return p.rejects.add(st, path, line, errMissingID, raw)
-		}
-		native := ""
-		if row.GTFinding != nil {
-			native = strings.TrimSpace(*row.GTFinding)
-		}
-		if native == "" {
-			st.countNative("(none)", labelmap.Dropped.String(), "")
-			st.RowsDropped++
-			return nil
-		}
-		label, status := vindr.Lookup(native)
-		st.countNative(native, status.String(), string(label))
-		if status != labelmap.Mapped {
-			st.RowsDropped++
-			if img := p.images.lookup(SourceVinDr, id); img != nil && status == labelmap.Unknown {
-				img.unknownLabels++
-			}
-			return nil
-		}
-		img := p.images.lookup(SourceVinDr, id)
-		if img == nil {
-			return p.rejects.add(st, path, line, errNotInVinDr, raw)
-		}
-		if label == labelmap.NoFinding {
-			img.normal = true
-			st.RowsKept++
-			return nil
-		}
-		loc, hasLoc, err := parseLocation(row.GTLocation)
-		if err != nil {
-			img.rejectedPositive++
-			return p.rejects.add(st, path, line, err, raw)
-		}
-		if !hasLoc {
-			if img.boxless[label.Index()] || len(img.readings[label.Index()]) > 0 {
-				st.RowsDuplicate++
-			}
-			img.boxless[label.Index()] = true
-			st.RowsKept++
-			return nil
-		}
-		w, h := int(row.ImageWidth), int(row.ImageHeight)
-		if w <= 0 || h <= 0 {
-			if s, err := p.vindrSize(id); err == nil {
-				w, h = s.Width, s.Height
+		r := row{line: line, raw: raw, id: strings.TrimSpace(q.ImageID), reader: "vqa"}
+		if q.GTFinding != nil {
+			if native := strings.TrimSpace(*q.GTFinding); native != "" {
+				r.natives = []string{native}
 			}
 		}
-		b, err := boxes.FromPixels(loc[0], loc[1], loc[2], loc[3], w, h)
-		if err != nil {
-			img.rejectedPositive++
-			return p.rejects.add(st, path, line, err, raw)
+		r.locate = func() (boxes.Box, bool, error) {
+			loc, hasLoc, err := parseLocation(q.GTLocation)
+			if err != nil || !hasLoc {
+				return boxes.Box{}, false, err
+			}
+			w, h := int(q.ImageWidth), int(q.ImageHeight)
+			if w <= 0 || h <= 0 {
+				if s, err := v.size(r.id); err == nil {
+					w, h = s.Width, s.Height
+				}
+			}
+			b, err := boxes.FromPixels(loc[0], loc[1], loc[2], loc[3], w, h)
+			return b, true, err
 		}
-		st.RowsKept++
-		if img.hasBox(label, b) {
-			st.RowsDuplicate++
-			return nil
-		}
-		img.addReading(label, b, "vqa")
-		return nil
+		return emit(r)
 	})
 }
 

@@ -1,0 +1,87 @@
+package dataset
+
+import (
+	"context"
+
+	"github.com/cxrkit/cxrkit/boxes"
+)
+
+// A source reads the files of one input kind into rows. A source only
+// reads: it never counts a row and never touches an image. The preparer
+// applies every row the same way (see apply), so that each row read is
+// kept, dropped or rejected exactly once, by construction. A new source is
+// one file: a type implementing source and a line in readAll.
+type source interface {
+	// rules says how the preparer applies the source's rows.
+	rules() sourceRules
+	// read streams the rows of one file into emit, in file order. An error
+	// from emit stops the read and is returned as is; any other error
+	// names the file.
+	read(ctx context.Context, path string, emit func(row) error) error
+}
+
+// sourceRules are what distinguishes the sources once rows are read.
+type sourceRules struct {
+	input  string // accounting kind in the report (vindr, vqa, nih, chestxdet)
+	corpus string // corpus source of the rows' images
+	labels string // label-map source of the rows' native labels
+
+	// noFindingIsNormal: a mapped "no finding" label says the image is
+	// normal (VinDr rows, NIH Data_Entry). Otherwise such a row is dropped
+	// (a "No Finding" box means nothing).
+	noFindingIsNormal bool
+	// exhaustive: every well-formed row comes from a reading of all the
+	// source's classes, so an image with no mapped positive is normal
+	// (ChestX-Det annotates all 13 classes on every image).
+	exhaustive bool
+	// joinOnly: rows only add to images other sources created; a mapped
+	// row about any other image is rejected (VinDr-CXR-VQA).
+	joinOnly bool
+	// once: a (label, box) pair, or a box-less label, already present on
+	// the image is counted as a duplicate, not added again.
+	once bool
+	// patientOf derives the patient id from the image id, when the
+	// source's ids carry it (NIH).
+	patientOf func(id string) string
+}
+
+// A row is one input row as a source read it: the image it is about, the
+// native labels it names and how to find its box.
+type row struct {
+	line int
+	raw  any // the row as read, written to rejects.jsonl
+
+	// reject rejects the row as read (malformed, missing id, mismatched
+	// fields). rejectsPositive says the rejected row claimed a finding on
+	// image id, so that image is never called normal on its account.
+	reject          error
+	rejectsPositive bool
+
+	id string // image id, file extension removed
+
+	// natives are the native labels the row names: one for annotation
+	// rows, several for image-level label lists, none for a row that
+	// names no label.
+	natives []string
+	// normalRecord marks a row that stands for an exhaustive reading that
+	// found nothing (a ChestX-Det record without syms).
+	normalRecord bool
+	// locate gives the row's box, asked only once the row's label is a
+	// mapped positive: ok false is a label without a box; an error
+	// rejects the row. A nil locate is an image-level label.
+	locate func() (b boxes.Box, ok bool, err error)
+	reader string // who drew the box (rad_id, "vqa", the source)
+
+	// Image facts, applied when set.
+	patient  string
+	view     string
+	orig     Size // original acquisition size (NIH Data_Entry)
+	size     Size // pixel size the row's boxes are drawn in
+	hasEntry bool // the row is the image's NIH Data_Entry row
+}
+
+// Native-label names counted for rows that name no label.
+const (
+	nativeNone       = "(none)"
+	nativeNoFindings = "(no findings)"
+)
