@@ -28,7 +28,10 @@ func (f fakeSource) read(_ context.Context, _ string, emit func(row) error) erro
 
 func TestApplyAccountsEveryRowOnce(t *testing.T) {
 	box := func(x0 float64) func() (boxes.Box, bool, error) {
-		return func() (boxes.Box, bool, error) { b, err := boxes.FromPixels(x0, 10, 50, 60, 100, 100); return b, true, err }
+		return func() (boxes.Box, bool, error) {
+			b, err := boxes.FromPixels(x0, 10, 50, 60, 100, 100)
+			return b, true, err
+		}
 	}
 	noBox := func() (boxes.Box, bool, error) { return boxes.Box{}, false, nil }
 	bad := func() (boxes.Box, bool, error) { return boxes.Box{}, false, errBadBox }
