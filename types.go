@@ -123,11 +123,13 @@ type Result struct {
 	Source        string         `json:"source,omitempty"`
 	ImageFindings []Finding      `json:"image_findings"`
 	DraftFindings []DraftFinding `json:"draft_findings"`
-	Audit         Audit          `json:"audit"`
-	Parse         Parse          `json:"parse"`
-	BoxFormat     string         `json:"box_format"`
-	Disclaimer    string         `json:"disclaimer"`
-	Error         *string        `json:"error"`
+	// Audit is nil (JSON null) when the image or the draft could not be
+	// read: no verdict is given without both readings.
+	Audit      *Audit  `json:"audit"`
+	Parse      Parse   `json:"parse"`
+	BoxFormat  string  `json:"box_format"`
+	Disclaimer string  `json:"disclaimer"`
+	Error      *string `json:"error"`
 	// Raw model text, kept so a failed or salvaged parse can be inspected.
 	RawGrounding string `json:"raw_grounding,omitempty"`
 	RawDraft     string `json:"raw_draft,omitempty"`

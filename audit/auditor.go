@@ -110,30 +110,40 @@ type Input struct {
 	Split string
 }
 
-// Audit runs one case and always returns a result: a transport failure
-// or an unreadable image sets Error, and an image that could not be
-// grounded leaves the audit lists empty rather than judging the draft
-// against nothing.
+// Audit runs one case and always returns a result. A result has a
+// verdict (Audit) only when both the image and the draft were read: a
+// transport failure, an unreadable image or an answer that could not be
+// parsed sets Error and leaves Audit nil, never an empty (all-clear) one.
 func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
 	res = cxrkit.Result{CaseID: in.CaseID, ImageID: in.Image.ImageID, Source: in.Image.Source,
 		ImageFindings: []cxrkit.Finding{}, DraftFindings: []cxrkit.DraftFinding{},
 		BoxFormat: cxrkit.BoxFormat, Disclaimer: cxrkit.Disclaimer, Prompts: a.Prompts,
 		Parse: cxrkit.Parse{Grounding: "failed", Draft: "failed"}}
+	setError := func(err error) {
+		if res.Error == nil {
+			msg := err.Error()
+			res.Error = &msg
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
+			res.Audit = nil
 			msg := fmt.Sprintf("internal error: %v", p)
 			res.Error = &msg
 		}
 	}()
 	draft, err := a.Drafts.ReadDraft(ctx, in.DraftText)
 	if err != nil {
-		msg := err.Error()
-		res.Error = &msg
+		setError(err)
 	}
 	res.Parse.Draft, res.RawDraft = draft.Parse, draft.Raw
 	res.Notes = append(res.Notes, draft.Notes...)
 	if draft.Findings != nil {
 		res.DraftFindings = draft.Findings
+	}
+	if err := ctx.Err(); err != nil {
+		setError(fmt.Errorf("reading the draft: %w", err))
+		return res
 	}
 	g, err := a.Grounder.Ground(ctx, in.Image)
 	res.Attempts, res.RawGrounding, res.Model = g.Attempts, g.Raw, g.Model
@@ -145,12 +155,22 @@ func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
 	}
 	res.Parse.Grounding = g.Parse
 	if g.Parse == "failed" {
-		res.Notes = append(res.Notes, "grounding answer could not be parsed; audit not computed")
+		setError(fmt.Errorf("%w after %d attempts; audit not computed", ErrGroundingUnreadable, g.Attempts))
 		return res
 	}
 	res.ImageFindings = g.Findings
-	if res.Parse.Draft != "failed" {
-		res.Audit = Compare(g.Findings, res.DraftFindings, a.Compare)
+	if res.Parse.Draft == "failed" {
+		setError(errors.New("the draft could not be read; audit not computed"))
+		return res
 	}
+	if res.Error != nil {
+		return res
+	}
+	verdict := Compare(g.Findings, res.DraftFindings, a.Compare)
+	res.Audit = &verdict
 	return res
 }
+
+// ErrGroundingUnreadable reports a model answer about the image that could
+// not be parsed.
+var ErrGroundingUnreadable = errors.New("the grounding answer could not be parsed")

@@ -206,7 +206,10 @@ func (s *BatchSummary) count(r cxrkit.Result) {
 	s.Audited++
 	if r.Error != nil {
 		s.Errors++
-		return
+		if r.Attempts == 0 {
+			// No answer to judge: a transport or image failure.
+			return
+		}
 	}
 	switch r.Parse.Grounding {
 	case "ok":

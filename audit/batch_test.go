@@ -163,8 +163,14 @@ func TestParseRetryLadder(t *testing.T) {
 	defer never.Close()
 	a = newAuditor(t, client(t, never.APIURL()), 3)
 	r = a.Audit(context.Background(), caseImages(t, 1)[0])
-	if r.Attempts != 3 || r.Parse.Grounding != "failed" || len(r.ImageFindings) != 0 || len(r.Audit.MissingFindings)+len(r.Audit.UnsupportedClaims) != 0 {
+	if r.Attempts != 3 || r.Parse.Grounding != "failed" || len(r.ImageFindings) != 0 || r.Audit != nil || r.Error == nil {
 		t.Fatalf("never parses: %+v", r)
+	}
+	// No verdict without an image reading: the result line says
+	// "audit":null, never an empty (all-clear) audit.
+	line, _ := json.Marshal(r)
+	if !bytes.Contains(line, []byte(`"audit":null`)) {
+		t.Fatalf("result line without \"audit\":null: %s", line)
 	}
 	reqs := never.Requests()
 	if len(reqs) != 3 || *reqs[2].Temperature != 0.4 || *reqs[2].TopP != 0.9 || *reqs[1].Temperature != 0 {

@@ -59,15 +59,15 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 		case r == nil:
 			rep.MissingResults++
 			ok = false
-		case r.Error != nil:
+		case r.Error != nil || r.Audit == nil:
+			// No verdict (audit null) is a failure, never agreement.
 			rep.Errors++
-			ok = false
-		default:
 			if r.Parse.Grounding == "failed" {
 				rep.GroundingFails++
 			}
-			a := r.Audit
-			got = flagLists(&a)
+			ok = false
+		default:
+			got = flagLists(r.Audit)
 		}
 		for k := range flagKinds {
 			t, p, n := setCounts(want[k], got[k])

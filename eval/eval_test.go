@@ -267,13 +267,17 @@ func TestAuditMode(t *testing.T) {
 		{CaseID: "3", CaseType: "unsupported", ExpectedAudit: exp(nil, L(car), nil)},
 		{CaseID: "4", CaseType: "faithful", ExpectedAudit: exp(nil, nil, nil)},
 		{CaseID: "5", CaseType: "faithful", ExpectedAudit: exp(nil, nil, nil)},
+		{CaseID: "6", CaseType: "faithful", ExpectedAudit: exp(nil, nil, nil)},
 	}
 	errMsg := "boom"
 	results := []cxrkit.Result{
-		{CaseID: "1", Audit: cxrkit.Audit{MissingFindings: L(eff)}},
-		{CaseID: "2", Audit: cxrkit.Audit{MissingFindings: L(ptx, car), UrgentReviewFlags: L(ptx)}},
-		{CaseID: "3", Audit: cxrkit.Audit{}},
+		{CaseID: "1", Audit: exp(L(eff), nil, nil)},
+		{CaseID: "2", Audit: exp(L(ptx, car), nil, L(ptx))},
+		{CaseID: "3", Audit: exp(nil, nil, nil)},
 		{CaseID: "4", Error: &errMsg},
+		// No verdict (audit null) on a faithful case is a failure, not
+		// agreement, even without an error message.
+		{CaseID: "6", Parse: cxrkit.Parse{Grounding: "failed"}},
 		{CaseID: "9"},
 	}
 	r := EvaluateAudit(cases, results)
@@ -286,10 +290,10 @@ func TestAuditMode(t *testing.T) {
 	all, _ := r.ExactMatch.Get("all")
 	miss, _ := r.ExactMatch.Get("missing")
 	faith, _ := r.ExactMatch.Get("faithful")
-	if all.N != 5 || all.Correct != 1 || miss.Correct != 1 || faith.Correct != 0 {
-		t.Fatalf("exact %+v %+v %+v (case 4 errored, case 5 has no result: both wrong)", all, miss, faith)
+	if all.N != 6 || all.Correct != 1 || miss.Correct != 1 || faith.Correct != 0 || r.Errors != 2 {
+		t.Fatalf("exact %+v %+v %+v errors %d (case 4 errored, case 5 has no result, case 6 no verdict: all wrong)", all, miss, faith, r.Errors)
 	}
-	if r.MissingResults != 1 || r.Errors != 1 || r.Unmatched != 1 || r.ExactMatch.Keys[0] != "faithful" {
+	if r.MissingResults != 1 || r.Errors != 2 || r.Unmatched != 1 || r.ExactMatch.Keys[0] != "faithful" {
 		t.Fatalf("report %+v keys %v", r, r.ExactMatch.Keys)
 	}
 }

@@ -3,50 +3,98 @@ package imaging
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
-	"os"
 )
 
-// Decode decodes a PNG, JPEG or DICOM image (DICOM rendered to 8 bits).
-// The declared size is checked before pixels are allocated, so a small
-// file claiming a huge image is refused rather than decoded.
+// Decode decodes a PNG, JPEG or DICOM image (DICOM rendered to 8 bits)
+// within the default budget.
 func Decode(r io.Reader) (image.Image, Format, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
+	return Defaults().Decode(context.Background(), r)
+}
+
+// Decode decodes a PNG, JPEG or DICOM image (DICOM rendered to 8 bits).
+// The declared size is checked against the budget before pixels are
+// allocated, so a small file claiming a huge image is refused rather than
+// decoded, and decoding stops when ctx is done.
+func (o Options) Decode(ctx context.Context, r io.Reader) (image.Image, Format, error) {
+	o = o.withDefaults()
+	br := bufio.NewReaderSize(ctxReader{ctx, r}, 1<<16)
 	head, _ := br.Peek(132)
 	f := Sniff(head)
 	switch f {
 	case DICOM:
-		img, err := DecodeDICOM(br, DICOMOptions{})
+		img, err := decodeDICOM(ctx, br, DICOMOptions{Budget: o})
 		return img, f, err
 	case PNG, JPEG:
-		data, err := io.ReadAll(br)
+		data, err := readAllLimited(br, nil, o.MaxBytes)
 		if err != nil {
 			return nil, f, err
 		}
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
+			return nil, f, fmt.Errorf("%w: %s header: %v", ErrMalformed, f, err)
+		}
+		if err := o.checkSize(int64(cfg.Width), int64(cfg.Height), decodedBytesPerPixel(f, cfg.ColorModel)); err != nil {
 			return nil, f, err
 		}
-		if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxSide || cfg.Height > MaxSide {
-			return nil, f, fmt.Errorf("image %dx%d: want 1..%d pixels a side", cfg.Width, cfg.Height, MaxSide)
+		img, _, err := image.Decode(ctxReader{ctx, bytes.NewReader(data)})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, f, ctx.Err()
+			}
+			return nil, f, fmt.Errorf("%w: %s: %v", ErrMalformed, f, err)
 		}
-		img, _, err := image.Decode(bytes.NewReader(data))
-		return img, f, err
+		return img, f, nil
 	}
-	return nil, Unknown, fmt.Errorf("not a PNG, JPEG or DICOM image")
+	if err := ctx.Err(); err != nil {
+		return nil, Unknown, err
+	}
+	return nil, Unknown, fmt.Errorf("%w: not a PNG, JPEG or DICOM image", ErrUnsupported)
+}
+
+// decodedBytesPerPixel is the memory the standard decoders allocate per
+// pixel for a color model (a progressive JPEG also keeps its DCT
+// coefficients, 4 bytes per sample and component).
+func decodedBytesPerPixel(f Format, m color.Model) int64 {
+	var n int64
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		n = 1
+	case color.Gray16Model, color.Alpha16Model:
+		n = 2
+	case color.RGBA64Model, color.NRGBA64Model:
+		n = 8
+	default:
+		n = 4
+	}
+	if f == JPEG {
+		if m == color.GrayModel {
+			n += 4
+		} else {
+			n += 12
+		}
+	}
+	return n
 }
 
 // DecodeFile decodes the image at path, naming it in errors.
 func DecodeFile(path string) (image.Image, Format, error) {
-	f, err := os.Open(path)
+	return Defaults().DecodeFile(context.Background(), path)
+}
+
+// DecodeFile decodes the regular file at path, naming it in errors.
+func (o Options) DecodeFile(ctx context.Context, path string) (image.Image, Format, error) {
+	f, _, err := o.openRegular(path)
 	if err != nil {
 		return nil, Unknown, err
 	}
 	defer f.Close()
-	img, format, err := Decode(f)
+	img, format, err := o.Decode(ctx, f)
 	if err != nil {
 		return nil, format, fmt.Errorf("%s: %w", path, err)
 	}

@@ -2,23 +2,20 @@ package imaging
 
 import (
 	"bytes"
-	"errors"
+	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"io"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 
-	"github.com/suyashkumar/dicom"
-	"github.com/suyashkumar/dicom/pkg/tag"
 	"github.com/suyashkumar/dicom/pkg/uid"
 )
 
 // ErrCompressedDICOM reports pixel data in a compressed transfer syntax,
 // which cxrkit does not decode.
-var ErrCompressedDICOM = errors.New("compressed DICOM transfer syntax is not supported")
+var ErrCompressedDICOM = fmt.Errorf("%w: compressed DICOM transfer syntax is not supported", ErrUnsupported)
 
 // DICOMOptions control DICOM rendering.
 type DICOMOptions struct {
@@ -27,90 +24,88 @@ type DICOMOptions struct {
 	// LowPercentile and HighPercentile bound the window used when the file
 	// has no VOI window (defaults 0.5 and 99.5).
 	LowPercentile, HighPercentile float64
+	// Budget bounds the decode (zero fields: Defaults).
+	Budget Options
 }
 
-// DecodeDICOM decodes the first frame of an uncompressed grey DICOM image:
+// DecodeDICOM decodes an uncompressed grey single-frame DICOM image:
 // stored values are rescaled with RescaleSlope/RescaleIntercept, mapped
 // through the VOI window (WindowCenter/WindowWidth, else a percentile
 // window), inverted for MONOCHROME1, and returned as *image.Gray or
 // *image.Gray16.
 func DecodeDICOM(r io.Reader, opts DICOMOptions) (image.Image, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxDICOMBytes+1))
+	return decodeDICOM(context.Background(), r, opts)
+}
+
+func decodeDICOM(ctx context.Context, r io.Reader, opts DICOMOptions) (image.Image, error) {
+	budget := opts.Budget.withDefaults()
+	data, err := readAllLimited(ctxReader{ctx, r}, nil, budget.MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("DICOM: %w", err)
 	}
-	if len(data) > MaxDICOMBytes {
-		return nil, fmt.Errorf("DICOM larger than %d bytes", MaxDICOMBytes)
-	}
-	head, err := parseDICOM(data, dicom.SkipPixelData())
+	h, err := scanDICOM(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, err
 	}
-	rows, rerr := dicomInt(&head, tag.Rows)
-	cols, cerr := dicomInt(&head, tag.Columns)
-	if err := errors.Join(rerr, cerr); err != nil {
+	if err := h.checkDecodable(budget); err != nil {
 		return nil, err
 	}
-	if rows <= 0 || cols <= 0 || rows > MaxSide || cols > MaxSide {
-		return nil, fmt.Errorf("DICOM image %dx%d: want 1..%d pixels a side", cols, rows, MaxSide)
-	}
-	if ts, ok := transferSyntax(&head); ok && !nativeSyntax(ts) {
-		return nil, compressedError(ts)
-	}
-	ds, err := parseDICOM(data)
-	if err != nil {
-		if ts, ok := transferSyntax(&ds); ok && !nativeSyntax(ts) {
-			return nil, compressedError(ts)
-		}
-		return nil, fmt.Errorf("DICOM: %w", err)
-	}
-	if ts, ok := transferSyntax(&ds); ok && !nativeSyntax(ts) {
-		return nil, compressedError(ts)
-	}
-	px, err := dicomPixels(&ds)
+	px, err := h.pixels(ctx, data[h.pixelOffset:h.pixelOffset+h.expectedLength()])
 	if err != nil {
 		return nil, err
 	}
 	lo, hi := px.window(opts)
-	return px.render(lo, hi, opts.Bits), nil
+	return px.render(ctx, lo, hi, opts.Bits)
 }
 
-// MaxDICOMBytes bounds the DICOM files cxrkit decodes.
-const MaxDICOMBytes = 1 << 30
-
-// MaxSide bounds the width and height of images cxrkit decodes.
-const MaxSide = 16384
-
-// parseDICOM parses an in-memory DICOM file. The parser panics on some
-// malformed input; that is turned into an error, since uploads reach here.
-func parseDICOM(data []byte, opts ...dicom.ParseOption) (ds dicom.Dataset, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed DICOM: %v", r)
-		}
-	}()
-	ds, err = dicom.Parse(bytes.NewReader(data), int64(len(data)), nil, opts...)
-	if err != nil && ds.Elements == nil {
-		return ds, fmt.Errorf("DICOM: %w", err)
-	}
-	return ds, err
+func (h *dicomHeader) expectedLength() int64 {
+	return int64(h.rows) * int64(h.cols) * int64(h.samples) * int64(h.bitsAllocated) / 8
 }
 
-func transferSyntax(ds *dicom.Dataset) (string, bool) {
-	e, err := ds.FindElementByTag(tag.TransferSyntaxUID)
-	if err != nil {
-		return "", false
+// checkDecodable refuses, with a reason, every file cxrkit cannot render
+// within the budget, before pixels are touched.
+func (h *dicomHeader) checkDecodable(budget Options) error {
+	if h.syntax != "" && !nativeSyntax(h.syntax) || h.encapsulated {
+		return compressedError(h.syntax)
 	}
-	s, ok := e.Value.GetValue().([]string)
-	if !ok || len(s) == 0 {
-		return "", false
+	if !h.hasPixels {
+		return malformed("has no PixelData")
 	}
-	return strings.TrimRight(strings.TrimSpace(s[0]), "\x00"), true
+	if h.rows <= 0 || h.cols <= 0 {
+		return malformed("image is %dx%d (Columns x Rows)", h.cols, h.rows)
+	}
+	if h.frames != 1 {
+		return fmt.Errorf("%w: DICOM with NumberOfFrames %d; only single-frame images are read", ErrUnsupported, h.frames)
+	}
+	if h.samples != 1 {
+		return fmt.Errorf("%w: DICOM SamplesPerPixel %d: only grey images are supported", ErrUnsupported, h.samples)
+	}
+	switch h.bitsAllocated {
+	case 8, 16, 32:
+	default:
+		return fmt.Errorf("%w: DICOM BitsAllocated %d: want 8, 16 or 32", ErrUnsupported, h.bitsAllocated)
+	}
+	if h.bitsStored <= 0 {
+		h.bitsStored = h.bitsAllocated
+	}
+	if h.bitsStored > h.bitsAllocated {
+		return malformed("BitsStored %d is more than BitsAllocated %d", h.bitsStored, h.bitsAllocated)
+	}
+	// The file, the stored values, a copy for the percentile window and
+	// the output.
+	if err := budget.checkSize(int64(h.cols), int64(h.rows), int64(h.bitsAllocated/8)+4+4+2); err != nil {
+		return fmt.Errorf("DICOM: %w", err)
+	}
+	want := h.expectedLength()
+	if h.pixelLength != want && h.pixelLength != want+want%2 {
+		return malformed("PixelData is %d bytes, but Rows x Columns x SamplesPerPixel x BitsAllocated says %d", h.pixelLength, want)
+	}
+	return nil
 }
 
 func nativeSyntax(ts string) bool {
 	switch ts {
-	case "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2":
+	case syntaxImplicitLE, syntaxExplicitLE, syntaxExplicitBE:
 		return true
 	}
 	return false
@@ -124,166 +119,63 @@ func compressedError(ts string) error {
 	return fmt.Errorf("%w: %s (%s); decompress it first (e.g. gdcmconv --raw or dcmdjpeg)", ErrCompressedDICOM, name, ts)
 }
 
-func dicomInt(ds *dicom.Dataset, t tag.Tag) (int, error) {
-	e, err := ds.FindElementByTag(t)
-	if err != nil {
-		return 0, fmt.Errorf("DICOM %s missing", tagName(t))
-	}
-	switch v := e.Value.GetValue().(type) {
-	case []int:
-		if len(v) > 0 {
-			return v[0], nil
-		}
-	case []string:
-		if len(v) > 0 {
-			n, err := strconv.Atoi(strings.TrimSpace(v[0]))
-			if err == nil {
-				return n, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("DICOM %s is not an integer", tagName(t))
-}
-
-func dicomFloats(ds *dicom.Dataset, t tag.Tag) []float64 {
-	e, err := ds.FindElementByTag(t)
-	if err != nil {
-		return nil
-	}
-	var out []float64
-	switch v := e.Value.GetValue().(type) {
-	case []string:
-		for _, s := range v {
-			for _, part := range strings.Split(s, "\\") {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimRight(part, "\x00")), 64); err == nil {
-					out = append(out, f)
-				}
-			}
-		}
-	case []float64:
-		out = v
-	case []int:
-		for _, i := range v {
-			out = append(out, float64(i))
-		}
-	}
-	return out
-}
-
-func dicomString(ds *dicom.Dataset, t tag.Tag) string {
-	e, err := ds.FindElementByTag(t)
-	if err != nil {
-		return ""
-	}
-	if s, ok := e.Value.GetValue().([]string); ok && len(s) > 0 {
-		return strings.TrimSpace(strings.TrimRight(s[0], "\x00"))
-	}
-	return ""
-}
-
-func tagName(t tag.Tag) string {
-	if info, err := tag.Find(t); err == nil {
-		return info.Name
-	}
-	return t.String()
-}
-
-// pixels are the rescaled values of one frame.
+// pixels are the stored values of one frame with what maps them to grey.
 type pixels struct {
 	w, h        int
-	v           []float64
+	v           []int32
+	bits        int
+	slope       float64
+	intercept   float64
 	monochrome1 bool
 	center      []float64
 	width       []float64
 }
 
-func dicomPixels(ds *dicom.Dataset) (*pixels, error) {
-	if spp, err := dicomInt(ds, tag.SamplesPerPixel); err == nil && spp != 1 {
-		return nil, fmt.Errorf("DICOM SamplesPerPixel %d: only grey images are supported", spp)
+func (h *dicomHeader) pixels(ctx context.Context, raw []byte) (*pixels, error) {
+	order := binary.ByteOrder(binary.LittleEndian)
+	if h.syntax == syntaxExplicitBE {
+		order = binary.BigEndian
 	}
-	e, err := ds.FindElementByTag(tag.PixelData)
-	if err != nil {
-		return nil, errors.New("DICOM has no PixelData")
+	p := &pixels{w: h.cols, h: h.rows, v: make([]int32, h.cols*h.rows), bits: h.bitsStored,
+		slope: 1, monochrome1: h.photometric == "MONOCHROME1", center: h.center, width: h.width}
+	if len(h.slope) > 0 && h.slope[0] != 0 {
+		p.slope = h.slope[0]
 	}
-	info, ok := e.Value.GetValue().(dicom.PixelDataInfo)
-	if !ok || len(info.Frames) == 0 {
-		return nil, errors.New("DICOM PixelData has no frames")
+	if len(h.intercept) > 0 {
+		p.intercept = h.intercept[0]
 	}
-	if info.IsEncapsulated || info.Frames[0].Encapsulated {
-		ts, _ := transferSyntax(ds)
-		return nil, compressedError(ts)
-	}
-	nf, err := info.Frames[0].GetNativeFrame()
-	if err != nil {
-		return nil, fmt.Errorf("DICOM frame: %w", err)
-	}
-	w, h := nf.Cols(), nf.Rows()
-	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("DICOM frame is %dx%d", w, h)
-	}
-	signed := false
-	if rep, err := dicomInt(ds, tag.PixelRepresentation); err == nil && rep == 1 {
-		signed = true
-	}
-	stored := nf.BitsPerSample()
-	if bs, err := dicomInt(ds, tag.BitsStored); err == nil && bs > 0 && bs <= stored {
-		stored = bs
-	}
-	slope, intercept := 1.0, 0.0
-	if s := dicomFloats(ds, tag.RescaleSlope); len(s) > 0 && s[0] != 0 {
-		slope = s[0]
-	}
-	if s := dicomFloats(ds, tag.RescaleIntercept); len(s) > 0 {
-		intercept = s[0]
-	}
-	raw, err := rawInts(nf.RawDataSlice(), w*h)
-	if err != nil {
-		return nil, err
-	}
-	mask := uint64(1)<<uint(stored) - 1
-	p := &pixels{w: w, h: h, v: make([]float64, w*h),
-		monochrome1: dicomString(ds, tag.PhotometricInterpretation) == "MONOCHROME1",
-		center:      dicomFloats(ds, tag.WindowCenter), width: dicomFloats(ds, tag.WindowWidth)}
-	for i, u := range raw {
-		u &= mask
-		val := int64(u)
-		if signed && u&(1<<uint(stored-1)) != 0 {
-			val = int64(u) - int64(1)<<uint(stored)
+	step := h.bitsAllocated / 8
+	mask := uint64(1)<<uint(h.bitsStored) - 1
+	sign := uint64(1) << uint(h.bitsStored-1)
+	for y := range h.rows {
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		p.v[i] = float64(val)*slope + intercept
+		for x := range h.cols {
+			i := y*h.cols + x
+			var u uint64
+			switch step {
+			case 1:
+				u = uint64(raw[i])
+			case 2:
+				u = uint64(order.Uint16(raw[2*i:]))
+			case 4:
+				u = uint64(order.Uint32(raw[4*i:]))
+			}
+			u &= mask
+			val := int64(u)
+			if h.signed && u&sign != 0 {
+				val -= int64(1) << uint(h.bitsStored)
+			}
+			p.v[i] = int32(val)
+		}
 	}
 	return p, nil
 }
 
-func rawInts(data any, n int) ([]uint64, error) {
-	out := make([]uint64, 0, n)
-	switch d := data.(type) {
-	case []uint8:
-		for _, x := range d {
-			out = append(out, uint64(x))
-		}
-	case []uint16:
-		for _, x := range d {
-			out = append(out, uint64(x))
-		}
-	case []uint32:
-		for _, x := range d {
-			out = append(out, uint64(x))
-		}
-	case []int:
-		for _, x := range d {
-			out = append(out, uint64(x))
-		}
-	default:
-		return nil, fmt.Errorf("DICOM pixel type %T not supported", data)
-	}
-	if len(out) < n {
-		return nil, fmt.Errorf("DICOM frame has %d samples, want %d", len(out), n)
-	}
-	return out[:n], nil
-}
+func (p *pixels) rescale(v int32) float64 { return float64(v)*p.slope + p.intercept }
 
-// window returns the value range mapped to black..white.
+// window returns the (rescaled) value range mapped to black..white.
 func (p *pixels) window(opts DICOMOptions) (lo, hi float64) {
 	if len(p.center) > 0 && len(p.width) > 0 && p.width[0] > 0 {
 		c, w := p.center[0], p.width[0]
@@ -293,26 +185,57 @@ func (p *pixels) window(opts DICOMOptions) (lo, hi float64) {
 	if lp == 0 && hp == 0 {
 		lp, hp = 0.5, 99.5
 	}
-	sorted := slices.Clone(p.v)
-	slices.Sort(sorted)
+	sorted := p.rank()
+	n := len(p.v)
 	at := func(q float64) float64 {
-		i := int(math.Round(q / 100 * float64(len(sorted)-1)))
-		return sorted[min(max(i, 0), len(sorted)-1)]
+		i := min(max(int(math.Round(q/100*float64(n-1))), 0), n-1)
+		if p.slope < 0 {
+			// A negative slope reverses the order of rescaled values.
+			i = n - 1 - i
+		}
+		return p.rescale(sorted(i))
 	}
 	lo, hi = at(lp), at(hp)
 	if hi <= lo {
-		lo, hi = sorted[0], sorted[len(sorted)-1]
+		lo, hi = p.rescale(sorted(0)), p.rescale(sorted(n-1))
+		if lo > hi {
+			lo, hi = hi, lo
+		}
 	}
 	return lo, hi
 }
 
-func (p *pixels) render(lo, hi float64, bits int) image.Image {
+// rank returns the i-th smallest stored value: by counting for up to 16
+// stored bits, else from a sorted copy.
+func (p *pixels) rank() func(i int) int32 {
+	if p.bits > 16 {
+		sorted := slices.Clone(p.v)
+		slices.Sort(sorted)
+		return func(i int) int32 { return sorted[i] }
+	}
+	lo, hi := slices.Min(p.v), slices.Max(p.v)
+	counts := make([]int, int(hi-lo)+1)
+	for _, v := range p.v {
+		counts[v-lo]++
+	}
+	return func(i int) int32 {
+		for k, c := range counts {
+			if i < c {
+				return lo + int32(k)
+			}
+			i -= c
+		}
+		return hi
+	}
+}
+
+func (p *pixels) render(ctx context.Context, lo, hi float64, bits int) (image.Image, error) {
 	scale := 1.0
 	if hi > lo {
 		scale = 1 / (hi - lo)
 	}
-	norm := func(v float64) float64 {
-		t := min(max((v-lo)*scale, 0), 1)
+	norm := func(v int32) float64 {
+		t := min(max((p.rescale(v)-lo)*scale, 0), 1)
 		if p.monochrome1 {
 			t = 1 - t
 		}
@@ -321,15 +244,39 @@ func (p *pixels) render(lo, hi float64, bits int) image.Image {
 	rect := image.Rect(0, 0, p.w, p.h)
 	if bits == 16 {
 		img := image.NewGray16(rect)
-		for i, v := range p.v {
-			x := uint16(math.Round(norm(v) * 65535))
-			img.Pix[2*i], img.Pix[2*i+1] = byte(x>>8), byte(x)
+		for y := range p.h {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			for i := y * p.w; i < (y+1)*p.w; i++ {
+				x := uint16(math.Round(norm(p.v[i]) * 65535))
+				img.Pix[2*i], img.Pix[2*i+1] = byte(x>>8), byte(x)
+			}
 		}
-		return img
+		return img, nil
 	}
 	img := image.NewGray(rect)
-	for i, v := range p.v {
-		img.Pix[i] = uint8(math.Round(norm(v) * 255))
+	for y := range p.h {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for i := y * p.w; i < (y+1)*p.w; i++ {
+			img.Pix[i] = uint8(math.Round(norm(p.v[i]) * 255))
+		}
 	}
-	return img
+	return img, nil
+}
+
+// ctxReader fails reads once its context is done, so a decoder reading
+// from it stops at the request's deadline.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

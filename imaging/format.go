@@ -8,10 +8,6 @@ import (
 	_ "image/jpeg" // JPEG decoding
 	_ "image/png"  // PNG decoding
 	"io"
-	"os"
-
-	"github.com/suyashkumar/dicom"
-	"github.com/suyashkumar/dicom/pkg/tag"
 )
 
 // Format is a recognized image container.
@@ -39,63 +35,64 @@ func Sniff(head []byte) Format {
 	return Unknown
 }
 
-// parseDICOMHeader parses a DICOM stream up to its pixel data, turning
-// parser panics on malformed input into errors.
-func parseDICOMHeader(r io.Reader) (ds dicom.Dataset, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("malformed DICOM: %v", p)
-		}
-	}()
-	ds, err = dicom.ParseUntilEOF(r, nil, dicom.SkipPixelData())
-	if err != nil && ds.Elements == nil {
-		return ds, fmt.Errorf("DICOM header: %w", err)
-	}
-	return ds, nil
-}
-
 // Size is an image size in pixels.
 type Size struct{ Width, Height int }
 
-// Probe reads an image's size from its header without decoding pixels.
-func Probe(path string) (Size, error) {
-	f, err := os.Open(path)
+// Probe reads an image's size from its header without decoding pixels,
+// within the default budget.
+func Probe(path string) (Size, error) { return Defaults().Probe(path) }
+
+// Probe reads the size of the regular file at path from its header
+// without decoding pixels; an image over the pixel budget is refused.
+func (o Options) Probe(path string) (Size, error) {
+	f, size, err := o.openRegular(path)
 	if err != nil {
 		return Size{}, err
 	}
 	defer f.Close()
-	s, err := ProbeReader(f)
+	s, err := o.probe(f, size)
 	if err != nil {
 		return Size{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
 }
 
-// ProbeReader is Probe on a stream.
-func ProbeReader(r io.Reader) (Size, error) {
+// ProbeReader is Probe on a stream, within the default budget.
+func ProbeReader(r io.Reader) (Size, error) { return Defaults().ProbeReader(r) }
+
+// ProbeReader is Probe on a stream of unknown length: DICOM element
+// lengths are bounded by the byte budget.
+func (o Options) ProbeReader(r io.Reader) (Size, error) {
+	o = o.withDefaults()
+	return o.probe(r, o.MaxBytes)
+}
+
+func (o Options) probe(r io.Reader, size int64) (Size, error) {
+	o = o.withDefaults()
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(132)
+	var s Size
 	switch Sniff(head) {
 	case DICOM:
-		ds, err := parseDICOMHeader(br)
+		h, err := scanDICOM(br, size)
 		if err != nil {
 			return Size{}, err
 		}
-		rows, rerr := dicomInt(&ds, tag.Rows)
-		cols, cerr := dicomInt(&ds, tag.Columns)
-		if rerr != nil {
-			return Size{}, rerr
+		if h.rows <= 0 || h.cols <= 0 {
+			return Size{}, malformed("has no Rows and Columns")
 		}
-		if cerr != nil {
-			return Size{}, cerr
-		}
-		return Size{Width: cols, Height: rows}, nil
+		s = Size{Width: h.cols, Height: h.rows}
 	case PNG, JPEG:
 		cfg, _, err := image.DecodeConfig(br)
 		if err != nil {
-			return Size{}, err
+			return Size{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
-		return Size{cfg.Width, cfg.Height}, nil
+		s = Size{cfg.Width, cfg.Height}
+	default:
+		return Size{}, fmt.Errorf("%w: not a PNG, JPEG or DICOM file", ErrUnsupported)
 	}
-	return Size{}, fmt.Errorf("not a PNG, JPEG or DICOM file")
+	if err := o.checkSize(int64(s.Width), int64(s.Height), 0); err != nil {
+		return Size{}, err
+	}
+	return s, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/configs"
+	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -45,6 +46,8 @@ type GrounderOptions struct {
 	Profile configs.Profile
 	// Attempts is the parse-retry ladder length, 1..3 (default 3).
 	Attempts int
+	// Image bounds reading and decoding images (zero: imaging.Defaults).
+	Image imaging.Options
 }
 
 // Grounder asks a grounding model about an image.
@@ -110,7 +113,7 @@ func (g *Grounder) answerFormat() AnswerFormat {
 	return f
 }
 
-func (g *Grounder) encode(ref cxrkit.ImageRef) (Encoded, error) {
+func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, error) {
 	key := imageCacheKey(ref)
 	if key != "" {
 		if enc, ok := g.cache.get(key); ok {
@@ -121,7 +124,7 @@ func (g *Grounder) encode(ref cxrkit.ImageRef) (Encoded, error) {
 	if g.o.Profile.PadToSquare {
 		encode = EncodeImageSquare
 	}
-	enc, err := encode(ref, g.o.MaxSide)
+	enc, err := encode(ctx, ref, g.o.MaxSide, g.o.Image)
 	if err == nil && key != "" {
 		g.cache.put(key, enc)
 	}
@@ -130,8 +133,8 @@ func (g *Grounder) encode(ref cxrkit.ImageRef) (Encoded, error) {
 
 // Prepare encodes an image ahead of its request, so a batch can scale
 // the next images while earlier requests wait on the network.
-func (g *Grounder) Prepare(_ context.Context, ref cxrkit.ImageRef) error {
-	_, err := g.encode(ref)
+func (g *Grounder) Prepare(ctx context.Context, ref cxrkit.ImageRef) error {
+	_, err := g.encode(ctx, ref)
 	return err
 }
 
@@ -139,7 +142,7 @@ func (g *Grounder) Prepare(_ context.Context, ref cxrkit.ImageRef) error {
 // while the answer cannot be parsed. Transport failures and unreadable
 // images are errors; an answer that never parses is a failed Grounding.
 func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grounding, error) {
-	enc, err := g.encode(ref)
+	enc, err := g.encode(ctx, ref)
 	if err != nil {
 		return cxrkit.Grounding{}, err
 	}

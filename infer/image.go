@@ -3,6 +3,7 @@ package infer
 import (
 	"bytes"
 	"container/list"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"image"
@@ -29,18 +30,18 @@ type Encoded struct {
 // image is fitted to maxSide, then centred on a black square, as
 // MedGemma's own notebooks do before asking for boxes. Boxes the model
 // draws on the square map back with ToOriginal.
-func EncodeImageSquare(ref cxrkit.ImageRef, maxSide int) (Encoded, error) {
+func EncodeImageSquare(ctx context.Context, ref cxrkit.ImageRef, maxSide int, budget imaging.Options) (Encoded, error) {
 	data := ref.Data
 	if data == nil && ref.Path == "" {
 		return Encoded{}, fmt.Errorf("image %s: no image path (give image_path in the case or --corpus with image paths)", ref.Key())
 	}
 	if data == nil {
 		var err error
-		if data, err = os.ReadFile(ref.Path); err != nil {
+		if data, err = budget.ReadFile(ref.Path); err != nil {
 			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 		}
 	}
-	img, _, err := imaging.Decode(bytes.NewReader(data))
+	img, _, err := budget.Decode(ctx, bytes.NewReader(data))
 	if err != nil {
 		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 	}
@@ -71,21 +72,22 @@ func (e Encoded) ToOriginal(b boxes.Box) (boxes.Box, bool) {
 // EncodeImage makes the data URL of an image whose long side fits maxSide.
 // A PNG or JPEG already small enough is sent as it is, without
 // re-encoding; anything else (larger images, DICOM) is decoded, scaled and
-// sent as PNG.
-func EncodeImage(ref cxrkit.ImageRef, maxSide int) (Encoded, error) {
+// sent as PNG. Reading and decoding stay within budget (regular files
+// only, declared size checked before decoding) and stop when ctx is done.
+func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, maxSide int, budget imaging.Options) (Encoded, error) {
 	data := ref.Data
 	if data == nil && ref.Path == "" {
 		return Encoded{}, fmt.Errorf("image %s: no image path (give image_path in the case or --corpus with image paths)", ref.Key())
 	}
 	if data == nil {
 		var err error
-		if data, err = os.ReadFile(ref.Path); err != nil {
+		if data, err = budget.ReadFile(ref.Path); err != nil {
 			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 		}
 	}
 	format := imaging.Sniff(data[:min(len(data), 132)])
 	if format == imaging.PNG || format == imaging.JPEG {
-		s, err := imaging.ProbeReader(bytes.NewReader(data))
+		s, err := budget.ProbeReader(bytes.NewReader(data))
 		if err != nil {
 			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 		}
@@ -97,7 +99,7 @@ func EncodeImage(ref cxrkit.ImageRef, maxSide int) (Encoded, error) {
 			return Encoded{URL: dataURL(mime, data), Sent: Size{s.Width, s.Height}}, nil
 		}
 	}
-	img, _, err := imaging.Decode(bytes.NewReader(data))
+	img, _, err := budget.Decode(ctx, bytes.NewReader(data))
 	if err != nil {
 		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 	}

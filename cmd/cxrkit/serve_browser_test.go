@@ -171,6 +171,14 @@ func TestBrowserAudit(t *testing.T) {
 	if alert := eval(`document.querySelector('#error').textContent`); !strings.Contains(alert, "The audit failed (HTTP 502)") {
 		t.Errorf("error display %q", alert)
 	}
+	// No verdict without an image reading: the earlier result's chips are
+	// replaced by an explicit error state, never a verdict or an all-clear.
+	if chips := eval(`Array.from(document.querySelectorAll('#chips .chip')).map(c => c.dataset.kind + ':' + c.textContent).join(',')`); chips != "error:no verdict: the audit failed" {
+		t.Errorf("chips after a failed audit %q", chips)
+	}
+	if n := eval(`String(document.querySelectorAll('#overlay rect').length)`); n != "0" {
+		t.Errorf("%s boxes still shown after a failed audit", n)
+	}
 }
 
 func fileExists(p string) bool {

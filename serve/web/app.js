@@ -109,8 +109,21 @@ function verdictOf(label, a) {
   return v;
 }
 
+// renderNoVerdict shows a result without an image reading (audit null):
+// an explicit error state, never a verdict chip or an all-clear.
+function renderNoVerdict(res) {
+  $("results").hidden = false;
+  $("chips").replaceChildren(el("span", { class: "chip error", "data-kind": "error" }, "no verdict: the audit failed"));
+  $("overlay").replaceChildren();
+  $("explanations").replaceChildren(el("li", {}, el("span", { class: "flag error" }, "ERROR "),
+    `No audit was computed: ${res.error || "the image could not be read"}. Do not read this as agreement.`));
+  $("findings").querySelector("tbody").replaceChildren();
+  $("raw").textContent = JSON.stringify(res, null, 2);
+}
+
 function render(res) {
   const a = res.audit;
+  if (!a) { renderNoVerdict(res); return; }
   $("results").hidden = false;
   // Chips.
   const chips = $("chips");
@@ -189,7 +202,7 @@ async function run(ev) {
     const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
     if (!r.ok) {
       showError(`The audit failed (HTTP ${r.status}): ${body.error || "unknown error"}`);
-      if (body.audit) render(body);
+      renderNoVerdict(body);
       $("status").textContent = "";
       return;
     }

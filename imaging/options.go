@@ -1,0 +1,125 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Options bound what decoding may cost. Every check happens on the
+// declared size in the file's header, before pixels are allocated.
+type Options struct {
+	// MaxPixels bounds width × height of an image (default 50 megapixels,
+	// far above any radiograph).
+	MaxPixels int64 `yaml:"max_pixels"`
+	// MaxBytes bounds the file read into memory and the decoder's working
+	// memory for one image (default 512 MiB).
+	MaxBytes int64 `yaml:"max_bytes"`
+}
+
+// Defaults are the decode budgets used when none are given.
+func Defaults() Options {
+	return Options{MaxPixels: 50_000_000, MaxBytes: 512 << 20}
+}
+
+// withDefaults fills unset budgets from Defaults, so a zero Options is
+// never an unbounded one.
+func (o Options) withDefaults() Options {
+	d := Defaults()
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = d.MaxPixels
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = d.MaxBytes
+	}
+	return o
+}
+
+// Errors a caller can tell apart: an image over the budget is refused
+// (HTTP 413), a file that is no image cxrkit reads is unsupported (415),
+// and a damaged one is malformed (422).
+var (
+	ErrOverBudget  = errors.New("image over the decode budget")
+	ErrUnsupported = errors.New("unsupported image")
+	ErrMalformed   = errors.New("malformed image")
+	ErrNotRegular  = errors.New("not a regular file")
+)
+
+// checkSize refuses declared dimensions outside the budget; bytesPerPixel
+// is the decoder's working memory per pixel.
+func (o Options) checkSize(w, h int64, bytesPerPixel int64) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("%w: image is %dx%d", ErrMalformed, w, h)
+	}
+	if w > o.MaxPixels || h > o.MaxPixels || w*h > o.MaxPixels {
+		return fmt.Errorf("%w: %dx%d is more than %d pixels (--max-pixels)", ErrOverBudget, w, h, o.MaxPixels)
+	}
+	if need := w * h * bytesPerPixel; need > o.MaxBytes {
+		return fmt.Errorf("%w: decoding %dx%d needs about %d MiB, budget %d MiB", ErrOverBudget, w, h, need>>20, o.MaxBytes>>20)
+	}
+	return nil
+}
+
+// openRegular opens path for reading only if it is a regular file: a FIFO
+// or device would block or never end. The size is checked against the
+// byte budget.
+func (o Options) openRegular(path string) (*os.File, int64, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, st.Mode().Type())
+	}
+	o = o.withDefaults()
+	if st.Size() > o.MaxBytes {
+		return nil, 0, fmt.Errorf("%s: %w: file is %d MiB, budget %d MiB", path, ErrOverBudget, st.Size()>>20, o.MaxBytes>>20)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	// The file may have been swapped between Stat and Open.
+	if st2, err := f.Stat(); err != nil || !st2.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s: %w", path, ErrNotRegular)
+	}
+	return f, st.Size(), nil
+}
+
+// ReadFile reads an image file into memory: regular files only, no larger
+// than the byte budget.
+func (o Options) ReadFile(path string) ([]byte, error) {
+	f, size, err := o.openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data := make([]byte, 0, size+1)
+	data, err = readAllLimited(f, data, o.withDefaults().MaxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+// readAllLimited appends r to buf, failing beyond limit bytes.
+func readAllLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, fmt.Errorf("%w: more than %d MiB", ErrOverBudget, limit>>20)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
