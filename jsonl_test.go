@@ -60,12 +60,17 @@ func TestResultJSONShape(t *testing.T) {
 	s := string(data)
 	for _, want := range []string{
 		`"box_2d":[0.1,0.2,0.3,0.4]`, `{"label":"pleural_effusion","box_2d":null}`,
-		`"audit":{"missing_findings":[],"unsupported_claims":[],"urgent_review_flags":[]}`,
+		`"audit":null`,
 		`"error":null`, `"box_format":"normalized_y0x0y1x1"`, `"disclaimer":"RESEARCH`,
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("result JSON lacks %s:\n%s", want, s)
 		}
+	}
+	r.Audit = &Audit{}
+	data, _ = json.Marshal(r)
+	if want := `"audit":{"missing_findings":[],"unsupported_claims":[],"urgent_review_flags":[]}`; !strings.Contains(string(data), want) {
+		t.Errorf("result JSON lacks %s:\n%s", want, data)
 	}
 }
 

@@ -196,7 +196,10 @@ func TestBatchLosesNoCaseUnderFaults(t *testing.T) {
 	truncated := 0
 	for _, in := range ins {
 		r := got[in.CaseID]
-		if r.Error != nil {
+		// An answer still unreadable after the whole ladder is an error
+		// with no verdict; any other error is a lost case.
+		ladderFailed := r.Parse.Grounding == "failed" && r.Attempts == 3 && r.Audit == nil
+		if r.Error != nil && !ladderFailed {
 			t.Errorf("%s: error %s", in.CaseID, *r.Error)
 		}
 		if r.Attempts > 1 || r.Parse.Grounding == "salvaged" {
