@@ -217,3 +217,10 @@ func StripMarkers(s string, markers []ThinkMarker) string {
 	}
 	return s
 }
+
+// WithPromptDir returns the profile with its relative prompt paths read
+// from files in dir (an export's copies) instead of the embedded set.
+func (p Profile) WithPromptDir(dir string) Profile {
+	p.dir, p.embedded = dir, false
+	return p
+}

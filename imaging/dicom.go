@@ -17,6 +17,13 @@ import (
 // which cxrkit does not decode.
 var ErrCompressedDICOM = fmt.Errorf("%w: compressed DICOM transfer syntax is not supported", ErrUnsupported)
 
+// The percentile window of an image without a VOI window: the darkest and
+// brightest half percent are clipped.
+const (
+	defaultLowPercentile  = 0.5
+	defaultHighPercentile = 99.5
+)
+
 // DICOMOptions control DICOM rendering.
 type DICOMOptions struct {
 	// Bits is the output depth, 8 or 16 (default 8).
@@ -183,7 +190,7 @@ func (p *pixels) window(opts DICOMOptions) (lo, hi float64) {
 	}
 	lp, hp := opts.LowPercentile, opts.HighPercentile
 	if lp == 0 && hp == 0 {
-		lp, hp = 0.5, 99.5
+		lp, hp = defaultLowPercentile, defaultHighPercentile
 	}
 	sorted := p.rank()
 	n := len(p.v)

@@ -39,6 +39,12 @@ type AuditorConfig struct {
 	// {"findings": ...} for servers that need an object at the top.
 	StructuredWrapper bool `yaml:"structured_wrapper"`
 
+	// Contract is an export folder whose contract.json gives the profile,
+	// prompts and image size; settings that contradict it are refused.
+	Contract string `yaml:"contract"`
+	// AllowMismatch turns contract contradictions into warnings.
+	AllowMismatch bool `yaml:"allow_mismatch"`
+
 	PromptGrounding string // file overriding the profile's grounding prompt
 	DraftParser     string // rules (default) or llm
 	DraftEndpoint   string
@@ -62,6 +68,8 @@ type Assembled struct {
 	Vocab   *labelmap.Vocabulary
 	// Client is the grounding model's HTTP client (nil for gold or batch).
 	Client *infer.Client
+	// Warnings are contract contradictions let through by AllowMismatch.
+	Warnings []string
 }
 
 func invalid(format string, args ...any) error {
@@ -97,8 +105,13 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	if err != nil {
 		return nil, err
 	}
-	profile, err := configs.LoadProfile(c.Profile)
-	if err != nil {
+	var profile configs.Profile
+	var warnings []string
+	if c.Contract != "" {
+		if profile, warnings, err = applyContract(&c); err != nil {
+			return nil, err
+		}
+	} else if profile, err = configs.LoadProfile(c.Profile); err != nil {
 		return nil, invalid("%v", err)
 	}
 	c.ExtraBody = samplingExtra(profile.Sampling, c.ExtraBody)
@@ -107,7 +120,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		return nil, err
 	}
 	prompts := map[string]string{}
-	a := &Assembled{Vocab: vocab, Auditor: &audit.Auditor{Drafts: rules, Prompts: prompts,
+	a := &Assembled{Vocab: vocab, Warnings: warnings, Auditor: &audit.Auditor{Drafts: rules, Prompts: prompts,
 		Compare: audit.CompareOptions{Urgent: vocab.Urgent(), UncertainAsAbsent: c.UncertainAs == "absent"}}}
 	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
 		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: c.APIKey, Timeout: c.Timeout,

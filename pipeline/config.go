@@ -78,6 +78,9 @@ type ExportConfig struct {
 	ShardRows   int      `yaml:"shard_rows"`
 	Verify      bool     `yaml:"verify"`
 	SkipMissing bool     `yaml:"skip_missing"`
+	Profile     string   `yaml:"profile"`
+	Format      string   `yaml:"format"`
+	Keep16Bit   bool     `yaml:"keep_16bit"`
 }
 
 // AuditConfig mirrors the audit flags.

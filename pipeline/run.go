@@ -259,7 +259,8 @@ func relOrEmpty(c *Config, p string) string {
 func runExport(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
 	ec := c.Export
 	opts := sftexport.Options{Corpus: p.corpus(), Out: p.export(), Tasks: ec.Tasks, Resize: ec.Resize,
-		ShardRows: ec.ShardRows, Verify: ec.Verify, SkipMissing: ec.SkipMissing, Progress: o.Progress}
+		ShardRows: ec.ShardRows, Verify: ec.Verify, SkipMissing: ec.SkipMissing, Progress: o.Progress,
+		Profile: ec.Profile, Format: sftexport.Format(ec.Format), Keep16Bit: ec.Keep16Bit}
 	if c.has(StageSynth) || fileExists(p.cases()) {
 		opts.Cases = p.cases()
 	}

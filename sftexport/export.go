@@ -29,10 +29,26 @@ type Options struct {
 	// of failing the run.
 	SkipMissing bool
 	Verify      bool
-	// PromptGrounding and PromptDraft override the embedded templates.
+	// PromptGrounding and PromptDraft override the profile's prompts.
 	PromptGrounding, PromptDraft string
 	Workers                      int
 	Progress                     func(stage string, done, total int)
+
+	// Profile is the model profile the targets are written for (name or
+	// file): box scale and order, fencing, prompts, square padding.
+	Profile string `yaml:"profile"`
+	// Format is the row layout: messages, or prompt-completion for TRL's
+	// completion-only loss.
+	Format Format `yaml:"format"`
+	// Keep16Bit keeps 16-bit images as they are; by default they are
+	// windowed down to 8 bits like dicom2png, since PIL's convert("RGB")
+	// in training collators clips 16-bit images to white.
+	Keep16Bit bool `yaml:"keep_16bit"`
+}
+
+// Defaults returns the export defaults: the one place they are written.
+func Defaults() Options {
+	return Options{ShardRows: 1000, Profile: configs.ProfileCxrkit, Format: FormatMessages}
 }
 
 // Summary is what an export wrote.
@@ -43,6 +59,7 @@ type Summary struct {
 	Shards      map[string][]string       `json:"shards"`
 	ImageBytes  int64                     `json:"image_bytes"`
 	Converted   int                       `json:"images_converted_to_png"`
+	Windowed    int                       `json:"images_windowed_to_8bit"`
 	Resized     int                       `json:"images_resized"`
 	Skipped     []string                  `json:"images_skipped,omitempty"`
 	Prompts     map[string]string         `json:"prompt_sha256"`
@@ -85,8 +102,18 @@ func (o *Options) normalize() error {
 	if len(o.Tasks) == 0 {
 		return fmt.Errorf("%w: nothing to export: give --corpus and/or --cases", cxrkit.ErrInvalidOptions)
 	}
+	d := Defaults()
 	if o.ShardRows <= 0 {
-		o.ShardRows = 1000
+		o.ShardRows = d.ShardRows
+	}
+	if o.Profile == "" {
+		o.Profile = d.Profile
+	}
+	if o.Format == "" {
+		o.Format = d.Format
+	}
+	if _, err := ParseFormat(string(o.Format)); err != nil {
+		return err
 	}
 	if o.Resize < 0 {
 		return fmt.Errorf("%w: --resize %d", cxrkit.ErrInvalidOptions, o.Resize)
@@ -115,12 +142,17 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	start := time.Now()
+	profile, err := configs.LoadProfile(o.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", cxrkit.ErrInvalidOptions, err)
+	}
 	s := &Summary{Out: o.Out, Rows: map[string]map[string]int{}, Labels: map[string]map[string]int{},
 		Shards: map[string][]string{}, Prompts: map[string]string{}, Sources: map[string]int{}, Disclaimer: cxrkit.Disclaimer}
-	meta, err := hfMetadata()
+	meta, err := hfMetadata(o.Format)
 	if err != nil {
 		return nil, err
 	}
+	ex := &exporter{o: &o, s: s, profile: &profile, prompts: map[string]configs.Prompt{}}
 	sets := map[string]map[string]*shardSet{}
 	setFor := func(task, split string) *shardSet {
 		if split == "" {
@@ -130,7 +162,7 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 			sets[task] = map[string]*shardSet{}
 		}
 		if sets[task][split] == nil {
-			sets[task][split] = newShardSet(filepath.Join(o.Out, task), split, o.ShardRows, meta)
+			sets[task][split] = newShardSet(filepath.Join(o.Out, task), split, o.ShardRows, meta, o.Format)
 		}
 		return sets[task][split]
 	}
@@ -145,9 +177,9 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 		var err error
 		switch task {
 		case TaskGrounding:
-			err = exportGrounding(ctx, &o, s, setFor)
+			err = ex.grounding(ctx, setFor)
 		case TaskDraftParse:
-			err = exportDrafts(ctx, &o, s, setFor)
+			err = ex.drafts(ctx, setFor)
 		}
 		if err != nil {
 			abort()
@@ -173,7 +205,22 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 	if s.Seconds > 0 {
 		s.MBPerSecond = float64(s.ImageBytes) / 1e6 / s.Seconds
 	}
-	if err := writeCard(o.Out, s); err != nil {
+	// Prompts of tasks not exported are copied too, so a contract gives
+	// audit every prompt of the profile it names.
+	for task, override := range map[string]string{configs.PromptGrounding: o.PromptGrounding, configs.PromptDraftParse: o.PromptDraft} {
+		if _, ok := ex.prompts[task]; !ok {
+			pr, err := profile.LoadPrompt(task, override)
+			if err != nil {
+				return s, err
+			}
+			ex.prompts[task] = pr
+		}
+	}
+	contract := ex.contract()
+	if err := writeContract(o.Out, contract, ex.prompts); err != nil {
+		return s, err
+	}
+	if err := writeCard(o.Out, s, contract); err != nil {
 		return s, err
 	}
 	if o.Verify {
@@ -218,12 +265,14 @@ func count(m map[string]map[string]int, a, b string) {
 // exportGrounding checks every image first (so a broken corpus fails in
 // seconds, with the full list), then streams records through a pool of
 // image workers, writing rows in corpus order.
-func exportGrounding(ctx context.Context, o *Options, s *Summary, setFor func(string, string) *shardSet) error {
-	prompt, err := configs.LoadPrompt(configs.PromptGrounding, o.PromptGrounding)
+func (ex *exporter) grounding(ctx context.Context, setFor func(string, string) *shardSet) error {
+	o, s := ex.o, ex.s
+	prompt, err := ex.profile.LoadPrompt(configs.PromptGrounding, o.PromptGrounding)
 	if err != nil {
 		return err
 	}
 	s.Prompts[configs.PromptGrounding] = prompt.SHA256
+	ex.prompts[configs.PromptGrounding] = prompt
 	records, err := cxrkit.LoadJSONL[cxrkit.Record](o.Corpus)
 	if err != nil {
 		return err
@@ -263,12 +312,12 @@ func exportGrounding(ctx context.Context, o *Options, s *Summary, setFor func(st
 			defer wg.Done()
 			for i := range jobs {
 				r := &records[i]
-				img, err := loadImage(o.imagePath(r.ImagePath), o.Resize)
+				img, err := loadImage(o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare})
 				res := result{i: i, img: img, err: err}
 				if err == nil {
 					res.row = Row{
 						Images:   []imageCell{{Bytes: img.data, Path: str(img.name)}},
-						Messages: messages(prompt.Text, groundingTarget(r.Findings), true),
+						Messages: messages(prompt.Text, groundingTarget(squared(r.Findings, img), ex.profile), true),
 						Task:     str(TaskGrounding), ImageID: str(r.ImageID), Source: str(r.Source),
 					}
 				}
@@ -348,6 +397,9 @@ func exportGrounding(ctx context.Context, o *Options, s *Summary, setFor func(st
 			if r.img.resized {
 				s.Resized++
 			}
+			if r.img.windowed {
+				s.Windowed++
+			}
 			written++
 			if o.Progress != nil {
 				o.Progress("exporting grounding", written, total)
@@ -360,11 +412,13 @@ func exportGrounding(ctx context.Context, o *Options, s *Summary, setFor func(st
 	return firstErr
 }
 
-func exportDrafts(ctx context.Context, o *Options, s *Summary, setFor func(string, string) *shardSet) error {
-	prompt, err := configs.LoadPrompt(configs.PromptDraftParse, o.PromptDraft)
+func (ex *exporter) drafts(ctx context.Context, setFor func(string, string) *shardSet) error {
+	o, s := ex.o, ex.s
+	prompt, err := ex.profile.LoadPrompt(configs.PromptDraftParse, o.PromptDraft)
 	if err != nil {
 		return err
 	}
+	ex.prompts[configs.PromptDraftParse] = prompt
 	if !strings.Contains(prompt.Text, configs.DraftPlaceholder) {
 		return fmt.Errorf("%w: draft prompt %s has no %s placeholder", cxrkit.ErrInvalidOptions, prompt.Source, configs.DraftPlaceholder)
 	}
@@ -393,4 +447,60 @@ func exportDrafts(ctx context.Context, o *Options, s *Summary, setFor func(strin
 		}
 		return nil
 	})
+}
+
+// exporter carries one export's settings and what it has used so far.
+type exporter struct {
+	o       *Options
+	s       *Summary
+	profile *configs.Profile
+	prompts map[string]configs.Prompt
+}
+
+// contract describes the export just written.
+func (ex *exporter) contract() *Contract {
+	p := ex.profile
+	c := &Contract{Version: ContractVersion, CxrkitVersion: cxrkit.Version, Profile: *p, ProfileSHA256: p.SHA256,
+		Format: ex.o.Format, Tasks: map[string]ContractTask{}, Disclaimer: cxrkit.Disclaimer,
+		Box: ContractBox{Field: "box_2d", Order: p.BoxOrder, Scale: p.BoxScale, Decimals: boxDecimals},
+		Images: ContractImages{MaxSide: ex.o.Resize, PadToSquare: p.PadToSquare, Encoding: "png", BitDepth: 8,
+			Mode: "L for grey sources, RGB for colour ones (convert(\"RGB\") in the collator is safe)"}}
+	if p.BoxScale == configs.BoxScale1000 {
+		c.Box.Decimals = 0
+	}
+	if ex.o.Keep16Bit {
+		c.Images.BitDepth = 0
+		c.Images.Mode = "as stored: 16-bit grey stays I;16 (convert(\"RGB\") clips it to white)"
+	}
+	target := TargetJSONArray
+	if p.AnswerFence {
+		target = TargetFencedJSONList
+	}
+	for _, task := range ex.o.Tasks {
+		t := ContractTask{TargetFormat: target}
+		if task == TaskGrounding {
+			t.TargetSchema = cxrkit.GroundingTargetSchema(p.BoxScaleMax())
+		} else {
+			t.TargetFormat = TargetJSONArray
+		}
+		c.Tasks[task] = t
+	}
+	return c
+}
+
+// squared maps findings' boxes to the padded square an image was exported
+// as (unchanged when it was not padded).
+func squared(fs []cxrkit.Finding, img loadedImage) []cxrkit.Finding {
+	if img.side == 0 {
+		return fs
+	}
+	out := make([]cxrkit.Finding, len(fs))
+	for i, f := range fs {
+		out[i] = f
+		if f.Box != nil {
+			b := img.toSquare(*f.Box)
+			out[i].Box = &b
+		}
+	}
+	return out
 }

@@ -100,10 +100,16 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Fatalf("shards %v, verified %+v", got, s.Verified)
 	}
 	rows := readRows(t, filepath.Join(out, "grounding", "train-00000-of-00003.parquet"))
-	orig, _ := os.ReadFile(filepath.Join(filepath.Dir(corpus), "images", "img00000.png"))
+	orig, _ := os.ReadFile(filepath.Join(filepath.Dir(corpus), "images", "img00001.png"))
 	r0 := rows[0]
-	if !bytes.Equal(r0.Images[0].Bytes, orig) || *r0.Images[0].Path != "img00000.png" {
-		t.Fatal("image bytes not byte-exact without --resize")
+	if !bytes.Equal(rows[1].Images[0].Bytes, orig) || *rows[1].Images[0].Path != "img00001.png" {
+		t.Fatal("8-bit image bytes not byte-exact without --resize")
+	}
+	// The 16-bit source is windowed down to 8 bits by default.
+	if img, err := png.Decode(bytes.NewReader(r0.Images[0].Bytes)); err != nil {
+		t.Fatal(err)
+	} else if _, ok := img.(*image.Gray); !ok || s.Windowed != 4 {
+		t.Fatalf("16-bit image exported as %T, %d windowed; want 8-bit grey, 4 windowed", img, s.Windowed)
 	}
 	if len(r0.Messages) != 2 || *r0.Messages[0].Role != "user" || *r0.Messages[0].Content[0].Type != "image" || r0.Messages[0].Content[0].Text != nil {
 		t.Fatalf("user turn %+v", r0.Messages[0])
@@ -169,7 +175,7 @@ func TestHuggingFaceMetadata(t *testing.T) {
 
 func TestResizeHandlesDepthsAndColour(t *testing.T) {
 	out := t.TempDir()
-	s, err := Export(context.Background(), Options{Corpus: fixture(t, 4, 200), Out: out, Resize: 50, Verify: true})
+	s, err := Export(context.Background(), Options{Corpus: fixture(t, 4, 200), Out: out, Resize: 50, Verify: true, Keep16Bit: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,12 @@ package sftexport
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/imaging"
 )
 
@@ -16,12 +18,46 @@ type loadedImage struct {
 	name      string
 	converted bool // not PNG at the source (JPEG, DICOM): re-encoded as PNG
 	resized   bool
+	windowed  bool // 16-bit source windowed down to 8 bits
+	// inner is where the image sits in the padded square, and side the
+	// square's side; side is 0 when the image was not padded.
+	inner image.Rectangle
+	side  int
+}
+
+// toSquare maps a box on the original image to the padded square the
+// model is shown, so targets match the pixels they are trained on.
+func (l loadedImage) toSquare(b boxes.Box) boxes.Box {
+	if l.side == 0 {
+		return b
+	}
+	s := float64(l.side)
+	y := func(v float64) float64 { return (float64(l.inner.Min.Y) + v*float64(l.inner.Dy())) / s }
+	x := func(v float64) float64 { return (float64(l.inner.Min.X) + v*float64(l.inner.Dx())) / s }
+	return boxes.Box{Y0: y(b.Y0), X0: x(b.X0), Y1: y(b.Y1), X1: x(b.X1)}
+}
+
+// imagePrep is how images are prepared for training.
+type imagePrep struct {
+	resize int  // fit the long side (0: keep)
+	keep16 bool // keep 16-bit images as they are
+	square bool // pad to a square (the profile's model expects one)
+}
+
+// pngBitDepth is the bit depth in a PNG's IHDR chunk (0 when too short).
+func pngBitDepth(data []byte) int {
+	if len(data) < 25 {
+		return 0
+	}
+	return int(data[24])
 }
 
 // loadImage reads an image file and returns PNG bytes: the file's own
-// bytes when it is a PNG and no resize is asked (byte-exact), else a
-// decoded, optionally fitted, re-encoded PNG.
-func loadImage(path string, resize int) (loadedImage, error) {
+// bytes when it is an 8-bit (or kept 16-bit) PNG needing no resize or
+// padding (byte-exact), else a decoded, windowed to 8 bits, fitted,
+// padded, re-encoded PNG.
+func loadImage(path string, prep imagePrep) (loadedImage, error) {
+	resize := prep.resize
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return loadedImage{}, err
@@ -31,7 +67,8 @@ func loadImage(path string, resize int) (loadedImage, error) {
 	if format == imaging.Unknown {
 		return loadedImage{}, fmt.Errorf("%s: not a PNG, JPEG or DICOM image", path)
 	}
-	if format == imaging.PNG && resize <= 0 {
+	needs8 := format == imaging.PNG && pngBitDepth(data) == 16 && !prep.keep16
+	if format == imaging.PNG && resize <= 0 && !needs8 && !prep.square {
 		return loadedImage{data: data, name: name}, nil
 	}
 	img, _, err := imaging.Decode(bytes.NewReader(data))
@@ -44,7 +81,17 @@ func loadImage(path string, resize int) (loadedImage, error) {
 		out.resized = fitted != img
 		img = fitted
 	}
-	if format == imaging.PNG && !out.resized {
+	if !prep.keep16 && imaging.Is16Bit(img) {
+		img = imaging.To8Bit(img)
+		out.windowed = true
+	}
+	if prep.square {
+		sq, inner := imaging.PadToSquare(img)
+		out.resized = out.resized || sq != img
+		out.inner, out.side = inner, sq.Bounds().Dx()
+		img = sq
+	}
+	if format == imaging.PNG && !out.resized && !out.windowed {
 		// Already small enough: keep the original bytes.
 		return loadedImage{data: data, name: name}, nil
 	}

@@ -2,6 +2,10 @@ package sftexport
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cxrkit/cxrkit"
 )
 
 // Task names: the dataset's configs.
@@ -30,6 +34,26 @@ type message struct {
 	Content []contentPart `parquet:"content,optional,list" parquet-element:",optional"`
 }
 
+// Format is the layout of an exported row.
+type Format string
+
+// Export formats: one messages column (a whole chat; SFT on the whole
+// sequence), or TRL's conversational prompt/completion columns (the user
+// turn and the assistant turn apart, for completion-only loss).
+const (
+	FormatMessages         Format = "messages"
+	FormatPromptCompletion Format = "prompt-completion"
+)
+
+// ParseFormat validates a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatMessages, FormatPromptCompletion:
+		return f, nil
+	}
+	return "", fmt.Errorf("%w: --format %q: want %s or %s", cxrkit.ErrInvalidOptions, s, FormatMessages, FormatPromptCompletion)
+}
+
 // Row is one SFT example. Every field is nullable and lists use the
 // standard 3-level encoding with nullable elements, so the Arrow schema a
 // reader infers equals the one the declared Hugging Face features give.
@@ -43,6 +67,30 @@ type Row struct {
 
 func str(s string) *string { return &s }
 
+// promptCompletionRow is Row in TRL's conversational prompt-completion
+// form: prompt holds the user turn, completion the assistant turn.
+type promptCompletionRow struct {
+	Images     []imageCell `parquet:"images,optional,list" parquet-element:",optional"`
+	Prompt     []message   `parquet:"prompt,optional,list" parquet-element:",optional"`
+	Completion []message   `parquet:"completion,optional,list" parquet-element:",optional"`
+	Task       *string     `parquet:"task,optional,zstd"`
+	ImageID    *string     `parquet:"image_id,optional,zstd"`
+	Source     *string     `parquet:"source,optional,zstd"`
+}
+
+// asPromptCompletion splits a row's chat into prompt and completion.
+func asPromptCompletion(r Row) promptCompletionRow {
+	pc := promptCompletionRow{Images: r.Images, Task: r.Task, ImageID: r.ImageID, Source: r.Source}
+	for _, m := range r.Messages {
+		if m.Role != nil && *m.Role == "assistant" {
+			pc.Completion = append(pc.Completion, m)
+		} else {
+			pc.Prompt = append(pc.Prompt, m)
+		}
+	}
+	return pc
+}
+
 // featuresJSON is the Hugging Face `datasets` features of Row, in the
 // dict form its Features.to_dict writes and from_dict reads: a list is
 // written as a one-element JSON list, which every datasets version reads.
@@ -50,20 +98,33 @@ func str(s string) *string { return &s }
 // the Arrow type datasets compares.
 func featuresJSON() map[string]any {
 	text := map[string]any{"dtype": "string", "_type": "Value"}
+	chat := []any{orderedObj{
+		{"role", text},
+		{"content", []any{orderedObj{{"type", text}, {"text", text}}}},
+	}}
 	return map[string]any{
-		"images": []any{map[string]any{"_type": "Image"}},
-		"messages": []any{orderedObj{
-			{"role", text},
-			{"content", []any{orderedObj{{"type", text}, {"text", text}}}},
-		}},
-		"task":     text,
-		"image_id": text,
-		"source":   text,
+		"images":     []any{map[string]any{"_type": "Image"}},
+		"messages":   chat,
+		"prompt":     chat,
+		"completion": chat,
+		"task":       text,
+		"image_id":   text,
+		"source":     text,
 	}
 }
 
-// columnOrder is the top-level column order of Row.
-func columnOrder() []string { return []string{"images", "messages", "task", "image_id", "source"} }
+// chatColumns are the columns holding the conversation in a format.
+func chatColumns(f Format) []string {
+	if f == FormatPromptCompletion {
+		return []string{"prompt", "completion"}
+	}
+	return []string{"messages"}
+}
+
+// columnOrder is the top-level column order of a format's rows.
+func columnOrder(f Format) []string {
+	return append(append([]string{"images"}, chatColumns(f)...), "task", "image_id", "source")
+}
 
 // orderedObj is a JSON object that keeps its key order.
 type orderedObj []struct {
@@ -88,10 +149,10 @@ func (o orderedObj) MarshalJSON() ([]byte, error) {
 }
 
 // hfMetadata is the value of the parquet key-value metadata "huggingface".
-func hfMetadata() (string, error) {
+func hfMetadata(f Format) (string, error) {
 	feats := featuresJSON()
 	ordered := orderedObj{}
-	for _, k := range columnOrder() {
+	for _, k := range columnOrder(f) {
 		ordered = append(ordered, struct {
 			k string
 			v any
@@ -103,23 +164,12 @@ func hfMetadata() (string, error) {
 
 // featuresYAML is the dataset card's dataset_info features, in the YAML
 // form datasets writes (Features._to_yaml_list).
-const featuresYAML = `  features:
-  - name: images
-    list: image
-  - name: messages
-    list:
-    - name: role
-      dtype: string
-    - name: content
-      list:
-      - name: type
-        dtype: string
-      - name: text
-        dtype: string
-  - name: task
-    dtype: string
-  - name: image_id
-    dtype: string
-  - name: source
-    dtype: string
-`
+func featuresYAML(f Format) string {
+	var b strings.Builder
+	b.WriteString("  features:\n  - name: images\n    list: image\n")
+	for _, col := range chatColumns(f) {
+		fmt.Fprintf(&b, "  - name: %s\n    list:\n    - name: role\n      dtype: string\n    - name: content\n      list:\n      - name: type\n        dtype: string\n      - name: text\n        dtype: string\n", col)
+	}
+	b.WriteString("  - name: task\n    dtype: string\n  - name: image_id\n    dtype: string\n  - name: source\n    dtype: string\n")
+	return b.String()
+}

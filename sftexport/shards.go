@@ -27,15 +27,36 @@ type shardSet struct {
 	meta       string
 	tmp        []string
 	file       *os.File
-	w          *parquet.GenericWriter[Row]
+	format     Format
+	w          rowWriter
 	shardRows  int
 	groupRows  int
 	groupBytes int64
 	rows       int
 }
 
-func newShardSet(dir, split string, maxRows int, meta string) *shardSet {
-	return &shardSet{dir: dir, split: split, maxRows: maxRows, meta: meta}
+func newShardSet(dir, split string, maxRows int, meta string, format Format) *shardSet {
+	return &shardSet{dir: dir, split: split, maxRows: maxRows, meta: meta, format: format}
+}
+
+// rowWriter writes rows in one export format.
+type rowWriter interface {
+	write(Row) error
+	Flush() error
+	Close() error
+}
+
+type messagesWriter struct{ *parquet.GenericWriter[Row] }
+
+func (w messagesWriter) write(r Row) error { _, err := w.Write([]Row{r}); return err }
+
+type promptCompletionWriter struct {
+	*parquet.GenericWriter[promptCompletionRow]
+}
+
+func (w promptCompletionWriter) write(r Row) error {
+	_, err := w.Write([]promptCompletionRow{asPromptCompletion(r)})
+	return err
 }
 
 func (s *shardSet) open() error {
@@ -48,14 +69,19 @@ func (s *shardSet) open() error {
 	}
 	s.file, s.shardRows = f, 0
 	s.tmp = append(s.tmp, f.Name())
-	s.w = parquet.NewGenericWriter[Row](f,
+	opts := []parquet.WriterOption{
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.DataPageVersion(1),
 		parquet.SkipPageStatistics("images", "list", "element", "bytes"),
 		parquet.SkipPageBounds("images", "list", "element", "bytes"),
 		parquet.KeyValueMetadata("huggingface", s.meta),
 		parquet.CreatedBy("cxrkit", cxrkit.Version, ""),
-	)
+	}
+	if s.format == FormatPromptCompletion {
+		s.w = promptCompletionWriter{parquet.NewGenericWriter[promptCompletionRow](f, opts...)}
+	} else {
+		s.w = messagesWriter{parquet.NewGenericWriter[Row](f, opts...)}
+	}
 	return nil
 }
 
@@ -67,7 +93,7 @@ func (s *shardSet) write(r Row, blobBytes int) error {
 			return err
 		}
 	}
-	if _, err := s.w.Write([]Row{r}); err != nil {
+	if err := s.w.write(r); err != nil {
 		return fmt.Errorf("%s: %w", s.file.Name(), err)
 	}
 	s.rows++

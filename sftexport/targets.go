@@ -11,10 +11,19 @@ import (
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// groundingTarget is the assistant answer for an image: compact JSON in
-// canonical order, boxes rounded to 3 decimals, and the explicit no_finding
-// element for normal images.
-func groundingTarget(fs []cxrkit.Finding) string {
+// boxDecimals is how many decimals a unit-scale target box keeps; a
+// 0–1000 box is written in whole grid steps, the same precision.
+const boxDecimals = 3
+
+// groundingTarget is the assistant answer for an image as the profile
+// writes it: compact JSON in canonical order, boxes in the profile's scale
+// and order (unit: 3 decimals; 0–1000: integers), the explicit no_finding
+// element for normal images, fenced when the profile fences answers.
+func groundingTarget(fs []cxrkit.Finding, p *configs.Profile) string {
+	scale := math.Pow(10, boxDecimals)
+	if p.BoxScale == configs.BoxScale1000 {
+		scale = 1
+	}
 	type item struct {
 		Label labelmap.Label `json:"label"`
 		Box   *[4]float64    `json:"box_2d"`
@@ -28,8 +37,11 @@ func groundingTarget(fs []cxrkit.Finding) string {
 			it := item{Label: l}
 			if f.Box != nil {
 				a := f.Box.Array()
+				if p.BoxOrder == configs.BoxOrderXY {
+					a = [4]float64{a[1], a[0], a[3], a[2]}
+				}
 				for i := range a {
-					a[i] = math.Round(a[i]*1000) / 1000
+					a[i] = math.Round(a[i]*p.BoxScaleMax()*scale) / scale
 				}
 				it.Box = &a
 			}
@@ -38,6 +50,9 @@ func groundingTarget(fs []cxrkit.Finding) string {
 	}
 	if len(items) == 0 {
 		items = []item{{Label: labelmap.NoFinding}}
+	}
+	if p.AnswerFence {
+		return "```json\n" + compactJSON(items) + "\n```"
 	}
 	return compactJSON(items)
 }

@@ -42,10 +42,9 @@ func Verify(ctx context.Context, dir string, progress func(string, int, int)) (*
 	if len(shards) == 0 {
 		return nil, fmt.Errorf("%w: no shards under %s", ErrVerify, dir)
 	}
-	want := ExpectedArrowSchema()
 	v := &VerifyReport{RowsPerShard: map[string]int64{}}
 	for i, path := range shards {
-		n, imgs, err := verifyShard(ctx, path, want)
+		n, imgs, err := verifyShard(ctx, path)
 		if err != nil {
 			return v, fmt.Errorf("%w: %s: %v", ErrVerify, path, err)
 		}
@@ -60,7 +59,7 @@ func Verify(ctx context.Context, dir string, progress func(string, int, int)) (*
 	return v, nil
 }
 
-func verifyShard(ctx context.Context, path string, want *arrow.Schema) (int64, int, error) {
+func verifyShard(ctx context.Context, path string) (int64, int, error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return 0, 0, err
@@ -82,6 +81,11 @@ func verifyShard(ctx context.Context, path string, want *arrow.Schema) (int64, i
 	if string(meta.Info.Features["images"]) != `[{"_type":"Image"}]` {
 		return 0, 0, fmt.Errorf("images declared as %s, want a list of Image", meta.Info.Features["images"])
 	}
+	format := FormatMessages
+	if meta.Info.Features["prompt"] != nil {
+		format = FormatPromptCompletion
+	}
+	want := ExpectedArrowSchemaFor(format)
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16}, memory.DefaultAllocator)
 	if err != nil {
 		return 0, 0, err
@@ -146,18 +150,23 @@ func decodeImages(col arrow.Array) (int, error) {
 // ExpectedArrowSchema is the Arrow schema Hugging Face `datasets` builds
 // from the declared features: every field nullable, list items nullable,
 // Image as struct<bytes: binary, path: string>.
-func ExpectedArrowSchema() *arrow.Schema {
+func ExpectedArrowSchema() *arrow.Schema { return ExpectedArrowSchemaFor(FormatMessages) }
+
+// ExpectedArrowSchemaFor is ExpectedArrowSchema for an export format.
+func ExpectedArrowSchemaFor(f Format) *arrow.Schema {
 	str := arrow.BinaryTypes.String
 	part := arrow.StructOf(arrow.Field{Name: "type", Type: str, Nullable: true}, arrow.Field{Name: "text", Type: str, Nullable: true})
 	msg := arrow.StructOf(arrow.Field{Name: "role", Type: str, Nullable: true}, arrow.Field{Name: "content", Type: arrow.ListOf(part), Nullable: true})
 	img := arrow.StructOf(arrow.Field{Name: "bytes", Type: arrow.BinaryTypes.Binary, Nullable: true}, arrow.Field{Name: "path", Type: str, Nullable: true})
-	return arrow.NewSchema([]arrow.Field{
-		{Name: "images", Type: arrow.ListOf(img), Nullable: true},
-		{Name: "messages", Type: arrow.ListOf(msg), Nullable: true},
-		{Name: "task", Type: str, Nullable: true},
-		{Name: "image_id", Type: str, Nullable: true},
-		{Name: "source", Type: str, Nullable: true},
-	}, nil)
+	fields := []arrow.Field{{Name: "images", Type: arrow.ListOf(img), Nullable: true}}
+	for _, col := range chatColumns(f) {
+		fields = append(fields, arrow.Field{Name: col, Type: arrow.ListOf(msg), Nullable: true})
+	}
+	fields = append(fields,
+		arrow.Field{Name: "task", Type: str, Nullable: true},
+		arrow.Field{Name: "image_id", Type: str, Nullable: true},
+		arrow.Field{Name: "source", Type: str, Nullable: true})
+	return arrow.NewSchema(fields, nil)
 }
 
 // SameAsFeatures compares schemas the way datasets' feature matching does

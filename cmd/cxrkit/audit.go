@@ -104,6 +104,9 @@ func runAudit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range setup.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
+	}
 	if single {
 		res := setup.Auditor.Audit(c.Context, audit.Input{CaseID: "single", DraftText: c.String("draft"),
 			Image: cxrkit.ImageRef{Source: "upload", ImageID: filepath.Base(c.String("image")), Path: c.String("image")}})

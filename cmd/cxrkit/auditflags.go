@@ -16,6 +16,8 @@ func auditFlags() []cli.Flag {
 	d := pipeline.AuditorDefaults()
 	return []cli.Flag{
 		&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile: cxrkit (what export trains on), medgemma-native (Google's conventions: 0-1000 boxes, image padded to a square), or a profile .yaml file"},
+		&cli.StringFlag{Name: "contract", Value: d.Contract, Usage: "export folder whose contract.json gives the profile, prompts and image size the model was trained with; contradicting flags are refused"},
+		&cli.BoolFlag{Name: "allow-mismatch", Value: d.AllowMismatch, Usage: "with --contract: warn about contradicting flags instead of refusing them"},
 		&cli.BoolFlag{Name: "structured-wrapper", Usage: `with --structured: send the schema under {"findings": [...]} for servers that need an object at the top (the default is the trained bare array)`},
 		&cli.StringSliceFlag{Name: "endpoint", Usage: "OpenAI-compatible base URL of the grounding model (vLLM, SGLang, llama.cpp), e.g. http://gpu:8000/v1; repeat to share the load"},
 		&cli.StringFlag{Name: "model", Usage: "grounding model name as the server knows it"},
@@ -46,15 +48,26 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 	if err != nil {
 		return pipeline.AuditorConfig{}, err
 	}
+	profile, maxSide := c.String("profile"), c.Int("image-max-side")
+	if c.String("contract") != "" {
+		// Unset flags defer to the contract; set ones are checked against it.
+		if !c.IsSet("profile") {
+			profile = ""
+		}
+		if !c.IsSet("image-max-side") {
+			maxSide = 0
+		}
+	}
 	return pipeline.AuditorConfig{
 		Endpoints: c.StringSlice("endpoint"), Model: c.String("model"), APIKey: apiKey(c),
-		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxSide: c.Int("image-max-side"),
+		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxSide: maxSide,
 		MaxTokens: c.Int("max-tokens"), Seed: c.Int("seed"), Structured: c.Bool("structured"),
 		BoxScale: c.String("box-scale"), ExtraBody: extra, PromptGrounding: c.String("prompt-grounding"),
 		DraftParser: c.String("draft-parser"), DraftEndpoint: c.String("draft-endpoint"), DraftModel: c.String("draft-model"),
 		PromptDraft: c.String("prompt-draft"), DraftRules: c.String("draft-rules"), UncertainAs: c.String("uncertain-as"),
 		Urgent: splitList(c.String("urgent")), Labelmap: c.String("labelmap"),
-		Profile: c.String("profile"), StructuredWrapper: c.Bool("structured-wrapper"),
+		Profile: profile, StructuredWrapper: c.Bool("structured-wrapper"),
+		Contract: c.String("contract"), AllowMismatch: c.Bool("allow-mismatch"),
 	}, nil
 }
 

@@ -6,11 +6,15 @@ import (
 )
 
 func exportCommand() *cli.Command {
+	d := sftexport.Defaults()
 	return &cli.Command{
 		Name:  "export",
 		Usage: "write SFT parquet datasets (grounding, draft_parse) that TRL, Unsloth and Hugging Face datasets load",
 		Description: "Writes DIR/<task>/<split>-NNNNN-of-NNNNN.parquet and DIR/README.md (dataset card).\n" +
-			"Images are stored as PNG bytes, unchanged unless --resize is given.",
+			"Images are stored as PNG bytes: 8-bit (16-bit sources windowed down like dicom2png unless --keep-16bit),\n" +
+			"otherwise unchanged unless --resize is given or the profile pads to a square.\n" +
+			"DIR/contract.json and the card's cxrkit_contract block record the profile, prompts and preprocessing\n" +
+			"for audit --contract DIR.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "corpus", Usage: "corpus.jsonl from prepare (grounding task)"},
 			&cli.StringFlag{Name: "cases", Usage: "cases JSONL from synth (draft_parse task)"},
@@ -18,18 +22,26 @@ func exportCommand() *cli.Command {
 			&cli.StringFlag{Name: "tasks", Usage: "tasks to export, comma-separated: grounding, draft_parse (default: those whose input is given)"},
 			&cli.IntFlag{Name: "resize", Usage: "fit each image's long side to N pixels (re-encodes); 0 keeps the bytes"},
 			&cli.StringFlag{Name: "image-root", Usage: "folder relative image paths are relative to (default: the corpus folder)"},
-			&cli.IntFlag{Name: "shard-rows", Value: 1000, Usage: "rows per parquet shard"},
+			&cli.IntFlag{Name: "shard-rows", Value: d.ShardRows, Usage: "rows per parquet shard"},
+			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile the targets are written for: cxrkit, medgemma-native, or a profile .yaml file"},
+			&cli.StringFlag{Name: "format", Value: string(d.Format), Usage: "row layout: messages, or prompt-completion (TRL's conversational prompt/completion columns, for completion-only loss)"},
+			&cli.BoolFlag{Name: "keep-16bit", Value: d.Keep16Bit, Usage: "keep 16-bit images as they are (default: window them down to 8 bits, since PIL's convert(\"RGB\") clips 16-bit to white)"},
 			&cli.BoolFlag{Name: "verify", Usage: "read every shard back with Apache Arrow: row counts, schema, every image decodes"},
 			&cli.BoolFlag{Name: "skip-missing", Usage: "count and report missing or unreadable images instead of failing"},
-			&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding configs/prompts/grounding.txt"},
-			&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding configs/prompts/draft_parse.txt"},
+			&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding the profile's"},
+			&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding the profile's"},
 			&cli.IntFlag{Name: "workers", Usage: "image workers (default: one per core)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
+			format, err := sftexport.ParseFormat(c.String("format"))
+			if err != nil {
+				return usagef("%v", err)
+			}
 			s, err := sftexport.Export(c.Context, sftexport.Options{
+				Profile: c.String("profile"), Format: format, Keep16Bit: c.Bool("keep-16bit"),
 				Corpus: c.String("corpus"), Cases: c.String("cases"), Out: c.String("out"), Tasks: splitList(c.String("tasks")),
 				Resize: c.Int("resize"), ImageRoot: c.String("image-root"), ShardRows: c.Int("shard-rows"),
 				Verify: c.Bool("verify"), SkipMissing: c.Bool("skip-missing"),

@@ -51,6 +51,9 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range setup.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
+	}
 	opts := serve.Options{Auditor: setup.Auditor, GroundingMode: c.String("grounding"),
 		MaxUploadBytes: int64(c.Int("max-upload-mb")) << 20, Timeout: c.Duration("request-timeout"),
 		MaxConcurrent: c.Int("max-concurrent"), Token: c.String("token"),
