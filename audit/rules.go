@@ -1,18 +1,19 @@
 package audit
 
 import (
-	"cmp"
-	"slices"
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// RulesParser is the deterministic, negation- and uncertainty-aware draft
-// parser: it finds the six labels in a draft, decides for each mention
-// whether a cue in its clause negates or hedges it, and reports one status
-// per label with the verbatim clause that says it.
+// RulesParser is the deterministic draft parser. It reads a draft once,
+// word by word: phrases from configs/draft_rules.yaml name findings
+// (mentions) or change what a finding's mention claims (cues: negation,
+// hedging, requests, history). A cue governs the mentions within its
+// scope: the words after it (or before it) up to a clause boundary, a
+// competing cue or a word limit. Each label is reported once, with the
+// clause that says it and the id of the rule that decided it.
 type RulesParser struct{ lx *lexicon }
 
 // NewRulesParser loads the parser's lexicon from path, or the embedded
@@ -25,232 +26,252 @@ func NewRulesParser(path string) (*RulesParser, error) {
 	return &RulesParser{lx: lx}, nil
 }
 
-type span struct{ start, end int }
-
-type cue struct {
-	span
-	kind cueKind
+// Decision is one label of a draft and the rule that decided it: a cue's
+// id, or the mention rule's id when no cue reached the mention. An empty
+// Status means the label was named but not claimed (a request such as
+// "to rule out pneumothorax", or history); Parse leaves such labels out.
+type Decision struct {
+	Label  labelmap.Label `json:"label"`
+	Status cxrkit.Status  `json:"status,omitempty"`
+	Span   string         `json:"span"`
+	Rule   string         `json:"rule"`
 }
 
-type mention struct {
-	span
-	label  labelmap.Label
-	status cxrkit.Status
-	clause span
-}
+// NormalRule is the rule id of a no_finding decision.
+const NormalRule = "normal_phrases"
 
 // Parse reads a draft. Each label appears at most once: present if any
 // mention asserts it, else uncertain if any hedges it, else absent. A
-// normal-study line gives no_finding, unless a positive is reported.
+// normal-study phrase gives no_finding, unless a positive is reported.
 func (p *RulesParser) Parse(text string) []cxrkit.DraftFinding {
+	var out []cxrkit.DraftFinding
+	for _, d := range p.Explain(text) {
+		if d.Status != "" {
+			out = append(out, cxrkit.DraftFinding{Label: d.Label, Status: d.Status, Span: d.Span})
+		}
+	}
+	return out
+}
+
+type span struct{ start, end int }
+
+// item is a cue, a mention or a clause break (";" ":") of one sentence.
+type item struct {
+	tok          span // token indexes
+	word0, word1 int  // index of the first word, and one past the last
+	cue          *cueRule
+	mention      *mentionRule
+}
+
+// reading is what one mention claims.
+type reading struct {
+	rule   *mentionRule
+	clause span // bytes
+	by     *cueRule
+	status cxrkit.Status // "" when not asserted
+}
+
+var statusRank = map[cxrkit.Status]int{"": 0, cxrkit.Absent: 1, cxrkit.Uncertain: 2, cxrkit.Present: 3}
+
+// Explain reads a draft like Parse and says which rule decided each label.
+func (p *RulesParser) Explain(text string) []Decision {
 	lower := asciiLower(text)
-	var ms []mention
+	toks := tokenize(lower, p.lx.filler)
+	var best [6]*Decision // by label index; five positives used
 	normal := span{-1, -1}
-	for _, sent := range sentences(lower) {
-		if normal.start < 0 && p.lx.normal != nil {
-			if loc := p.lx.normal.FindStringIndex(lower[sent.start:sent.end]); loc != nil {
-				normal = sent
+	sentStart, tokStart := 0, 0
+	for i := 0; i <= len(toks); i++ {
+		if i < len(toks) && toks[i].kind != tokSentence {
+			continue
+		}
+		sentEnd := len(lower)
+		if i < len(toks) {
+			sentEnd = toks[i].start
+		}
+		sent := toks[tokStart:i]
+		if normal.start < 0 && p.hasNormal(lower, sent) {
+			normal = span{sentStart, sentEnd}
+		}
+		for _, r := range p.readSentence(lower, sent, span{sentStart, sentEnd}) {
+			status := r.status
+			rule := r.rule.id
+			if r.by != nil {
+				rule = r.by.id
+			}
+			for _, l := range r.rule.labels {
+				b := best[l.Index()]
+				if b == nil || statusRank[status] > statusRank[b.Status] {
+					best[l.Index()] = &Decision{Label: l, Status: status, Span: clauseText(text, r.clause), Rule: rule}
+				}
 			}
 		}
-		for _, cl := range p.clauses(lower, sent) {
-			ms = append(ms, p.mentions(lower, cl)...)
+		if i < len(toks) {
+			sentStart, tokStart = toks[i].end, i+1
 		}
 	}
-	best := map[labelmap.Label]mention{}
-	rank := map[cxrkit.Status]int{cxrkit.Absent: 1, cxrkit.Uncertain: 2, cxrkit.Present: 3}
-	for _, m := range ms {
-		if b, ok := best[m.label]; !ok || rank[m.status] > rank[b.status] {
-			best[m.label] = m
-		}
-	}
-	var out []cxrkit.DraftFinding
+	var out []Decision
 	positive := false
 	for _, l := range labelmap.Positives() {
-		m, ok := best[l]
-		if !ok {
-			continue
+		if b := best[l.Index()]; b != nil {
+			positive = positive || b.Status == cxrkit.Present || b.Status == cxrkit.Uncertain
+			out = append(out, *b)
 		}
-		positive = positive || m.status != cxrkit.Absent
-		out = append(out, cxrkit.DraftFinding{Label: l, Status: m.status, Span: clauseText(text, m.clause)})
 	}
 	if !positive && normal.start >= 0 {
-		out = append(out, cxrkit.DraftFinding{Label: labelmap.NoFinding, Status: cxrkit.Present, Span: clauseText(text, normal)})
+		out = append(out, Decision{Label: labelmap.NoFinding, Status: cxrkit.Present, Span: clauseText(text, normal), Rule: NormalRule})
 	}
 	return out
 }
 
-// asciiLower lowercases ASCII letters only, so byte offsets into the
-// result are offsets into the original text.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// sentences splits at ". ", "? ", "! " (a period inside "1.5" does not end
-// a sentence) and at line breaks.
-func sentences(s string) []span {
-	var out []span
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		end := false
-		switch c {
-		case '\n', '\r':
-			end = true
-		case '.', '?', '!':
-			end = i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\r' || s[i+1] == '\t'
-		}
-		if end {
-			if strings.TrimSpace(s[start:i]) != "" {
-				out = append(out, span{start, i})
-			}
-			start = i + 1
-		}
-	}
-	if strings.TrimSpace(s[start:]) != "" {
-		out = append(out, span{start, len(s)})
-	}
-	return out
-}
-
-// clauses splits a sentence at ";" and ":" and before each terminator.
-func (p *RulesParser) clauses(s string, sent span) []span {
-	cuts := []int{sent.start}
-	for i := sent.start; i < sent.end; i++ {
-		if s[i] == ';' || s[i] == ':' {
-			cuts = append(cuts, i+1)
-		}
-	}
-	if re := p.lx.cues[cueTerminator]; re != nil {
-		for _, loc := range re.FindAllStringIndex(s[sent.start:sent.end], -1) {
-			cuts = append(cuts, sent.start+loc[0])
-		}
-	}
-	slices.Sort(cuts)
-	cuts = slices.Compact(cuts)
-	var out []span
-	for i, c := range cuts {
-		e := sent.end
-		if i+1 < len(cuts) {
-			e = cuts[i+1]
-		}
-		if strings.TrimSpace(s[c:e]) != "" {
-			out = append(out, span{c, e})
-		}
-	}
-	return out
-}
-
-// cuesIn finds the cues of a clause. Overlapping cues resolve to the
-// longest; pseudo-negations ("no change") are found but never negate.
-func (p *RulesParser) cuesIn(s string, cl span) []cue {
-	var all []cue
-	for k := cueKind(0); k < numCueKinds; k++ {
-		re := p.lx.cues[k]
-		if re == nil || k == cueTerminator {
-			continue
-		}
-		for _, loc := range re.FindAllStringIndex(s[cl.start:cl.end], -1) {
-			all = append(all, cue{span{cl.start + loc[0], cl.start + loc[1]}, k})
-		}
-	}
-	slices.SortFunc(all, func(a, b cue) int {
-		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(b.end-b.start, a.end-a.start), cmp.Compare(b.kind, a.kind))
-	})
-	var out []cue
-	for _, c := range all {
-		overlaps := false
-		for i, o := range out {
-			if c.start < o.end && o.start < c.end {
-				overlaps = true
-				if c.end-c.start > o.end-o.start {
-					out[i] = c
-				}
-				break
-			}
-		}
-		if !overlaps {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (p *RulesParser) mentions(s string, cl span) []mention {
-	text := s[cl.start:cl.end]
-	var found []mention
-	for _, r := range p.lx.mentions {
-		for _, loc := range r.re.FindAllStringIndex(text, -1) {
-			if precededBy(text[:loc[0]], r.notAfter) {
-				continue
-			}
-			found = append(found, mention{span: span{cl.start + loc[0], cl.start + loc[1]}, label: r.label, clause: cl})
-		}
-	}
-	var absent []mention
-	for _, r := range p.lx.absent {
-		for _, loc := range r.re.FindAllStringIndex(text, -1) {
-			absent = append(absent, mention{span: span{cl.start + loc[0], cl.start + loc[1]}, label: r.label, status: cxrkit.Absent, clause: cl})
-		}
-	}
-	if len(found) == 0 {
-		return absent
-	}
-	cues := p.cuesIn(s, cl)
-	for i := range found {
-		found[i].status = statusOf(found[i].span, cues)
-	}
-	return append(found, absent...)
-}
-
-// statusOf decides one mention: the nearest negation or hedge cue before
-// it in the clause wins; failing that, the nearest one after it.
-func statusOf(m span, cues []cue) cxrkit.Status {
-	for i := len(cues) - 1; i >= 0; i-- {
-		c := cues[i]
-		if c.end > m.start {
-			continue
-		}
-		switch c.kind {
-		case cueNegBefore:
-			return cxrkit.Absent
-		case cueUncBefore:
-			return cxrkit.Uncertain
-		}
-	}
-	for _, c := range cues {
-		if c.start < m.end {
-			continue
-		}
-		switch c.kind {
-		case cueNegAfter:
-			return cxrkit.Absent
-		case cueUncAfter:
-			return cxrkit.Uncertain
-		}
-	}
-	return cxrkit.Present
-}
-
-// precededBy reports whether text ends with one of the words (as whole
-// words).
-func precededBy(text string, words []string) bool {
-	t := strings.TrimRight(text, " \t-")
-	for _, w := range words {
-		if strings.HasSuffix(t, w) && (len(t) == len(w) || !isWordByte(t[len(t)-len(w)-1])) {
+// hasNormal reports whether a normal-study phrase occurs in the sentence.
+func (p *RulesParser) hasNormal(s string, toks []token) bool {
+	for i := range toks {
+		if v, _ := p.lx.normal.longest(s, toks, i); v != nil {
 			return true
 		}
 	}
 	return false
 }
 
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+// items finds the cues, mentions and clause breaks of a sentence, longest
+// phrase first; a mention wins a tie with a cue.
+func (p *RulesParser) items(s string, toks []token) []item {
+	var out []item
+	words := 0
+	for i := 0; i < len(toks); {
+		if toks[i].kind == tokPunct && (s[toks[i].start] == ';' || s[toks[i].start] == ':') {
+			out = append(out, item{tok: span{i, i + 1}, word0: words, word1: words})
+			i++
+			continue
+		}
+		m, mn := p.lx.mentions.longest(s, toks, i)
+		c, cn := p.lx.cues.longest(s, toks, i)
+		n := 1
+		switch {
+		case m != nil && mn >= cn:
+			n = mn
+			out = append(out, item{tok: span{i, i + n}, word0: words, mention: m})
+		case c != nil:
+			n = cn
+			out = append(out, item{tok: span{i, i + n}, word0: words, cue: c})
+		}
+		for _, t := range toks[i : i+n] {
+			if t.kind == tokWord {
+				words++
+			}
+		}
+		if m != nil || c != nil {
+			out[len(out)-1].word1 = words
+		}
+		i += n
+	}
+	return out
+}
+
+// breaks reports whether an item ends every scope and starts a clause.
+func (it item) breaks() bool {
+	return it.cue == nil && it.mention == nil || it.cue != nil && it.cue.effect == EffectBoundary
+}
+
+// readSentence decides every mention of one sentence.
+func (p *RulesParser) readSentence(s string, toks []token, sent span) []reading {
+	items := p.items(s, toks)
+	if len(items) == 0 {
+		return nil
+	}
+	pre := make([]*cueRule, len(items))
+	post := make([]*cueRule, len(items))
+	// Before-cues reach forward: "no A, B or C" covers all three until a
+	// boundary, a clause break, a pseudo-cue or another cue takes over.
+	var open *cueRule
+	openEnd := 0
+	for k, it := range items {
+		switch {
+		case it.breaks():
+			open = nil
+		case it.cue != nil && it.cue.effect == EffectNone:
+			if !(it.cue.keepsNegation && open != nil && open.effect == EffectNegate) {
+				open = nil
+			}
+		case it.cue != nil && (it.cue.dir == Before || it.cue.dir == Both):
+			if it.cue.keepsNegation && open != nil && open.effect == EffectNegate {
+				openEnd = it.word1
+				continue
+			}
+			open, openEnd = it.cue, it.word1
+		case it.mention != nil && open != nil:
+			if it.word0-openEnd <= p.lx.forward {
+				pre[k] = open
+			}
+		}
+	}
+	// After-cues reach back: "A and B are not seen". "versus" reaches only
+	// the mention right before it.
+	open = nil
+	openStart := 0
+	for k := len(items) - 1; k >= 0; k-- {
+		it := items[k]
+		switch {
+		case it.breaks() || it.cue != nil && it.cue.effect == EffectNone:
+			open = nil
+		case it.cue != nil && (it.cue.dir == After || it.cue.dir == Both):
+			open, openStart = it.cue, it.word0
+		case it.mention != nil && open != nil:
+			reach := p.lx.backward
+			if open.dir == Both {
+				reach = 3
+			}
+			if pre[k] == nil && openStart-it.word1 <= reach {
+				post[k] = open
+			}
+			if open.dir == Both {
+				open = nil
+			}
+		}
+	}
+	// Clauses, for spans: a sentence cut at clause breaks and boundaries.
+	var out []reading
+	clauseStart := sent.start
+	for k, it := range items {
+		if it.breaks() {
+			clauseStart = toks[it.tok.start].start
+			if it.cue == nil {
+				clauseStart = toks[it.tok.start].end
+			}
+			continue
+		}
+		if it.mention == nil || len(it.mention.labels) == 0 {
+			continue
+		}
+		clauseEnd := sent.end
+		for _, nx := range items[k+1:] {
+			if nx.breaks() {
+				clauseEnd = toks[nx.tok.start].start
+				break
+			}
+		}
+		r := reading{rule: it.mention, clause: span{clauseStart, clauseEnd}, status: cxrkit.Present}
+		by := pre[k]
+		if by == nil {
+			by = post[k]
+		}
+		switch {
+		case it.mention.fixed != "":
+			r.status = it.mention.fixed
+		case by != nil:
+			r.by = by
+			switch by.effect {
+			case EffectNegate:
+				r.status = cxrkit.Absent
+			case EffectHedge:
+				r.status = cxrkit.Uncertain
+			case EffectNotAsserted:
+				r.status = ""
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // clauseText is the verbatim clause, trimmed of spaces and end punctuation.

@@ -3,9 +3,9 @@ package audit
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/configs"
 	"github.com/cxrkit/cxrkit/labelmap"
 	"gopkg.in/yaml.v3"
@@ -14,34 +14,53 @@ import (
 // DefaultRulesFile is the embedded lexicon of the rule-based draft parser.
 const DefaultRulesFile = "draft_rules.yaml"
 
-// cueKind is what a cue does to the mentions in its scope.
-type cueKind int
+// CueEffect is what a cue does to the mentions in its scope.
+type CueEffect string
 
+// The cue effects of configs/draft_rules.yaml.
 const (
-	cueNegBefore cueKind = iota
-	cueNegAfter
-	cueUncBefore
-	cueUncAfter
-	cuePseudo
-	cueTerminator
-	numCueKinds
+	EffectNegate      CueEffect = "negate"       // the finding is absent
+	EffectHedge       CueEffect = "hedge"        // the finding is uncertain
+	EffectNotAsserted CueEffect = "not_asserted" // a request, a question or history: no claim at all
+	EffectNone        CueEffect = "none"         // consumes words that would otherwise cue (pseudo-negation)
+	EffectBoundary    CueEffect = "boundary"     // ends every scope, starts a new clause
 )
 
-var cueKeys = [numCueKinds]string{"negation_before", "negation_after", "uncertain_before", "uncertain_after", "pseudo", "terminators"}
+// Direction is which side of a cue its scope lies on.
+type Direction string
 
-// mentionRule finds one label in text.
+// The directions of a cue's scope.
+const (
+	Before Direction = "before" // the cue comes before the mentions it governs ("no X")
+	After  Direction = "after"  // the cue follows them ("X is not seen")
+	Both   Direction = "both"   // the mention just before and those after ("A versus B")
+)
+
+// cueRule is one compiled cue group.
+type cueRule struct {
+	id, phenomenon string
+	effect         CueEffect
+	dir            Direction
+	// keepsNegation: inside an open negation the cue only links ("no
+	// opacity to suggest pneumonia"), outside it acts by its effect.
+	keepsNegation bool
+}
+
+// mentionRule is one compiled group of words naming findings.
 type mentionRule struct {
-	label    labelmap.Label
-	re       *regexp.Regexp
-	notAfter []string
+	id, phenomenon string
+	labels         []labelmap.Label // empty: words that look like a finding but are not one
+	fixed          cxrkit.Status    // non-empty: the words say the status themselves
 }
 
 // lexicon is a compiled draft_rules.yaml.
 type lexicon struct {
-	mentions []mentionRule
-	absent   []mentionRule
-	normal   *regexp.Regexp
-	cues     [numCueKinds]*regexp.Regexp
+	filler   map[string]bool
+	mentions trie[mentionRule]
+	cues     trie[cueRule]
+	normal   trie[string]
+	forward  int // words a before-cue reaches
+	backward int // words an after-cue reaches back
 }
 
 // loadLexicon loads the rules from path, or the embedded default.
@@ -54,34 +73,47 @@ func loadLexicon(path string) (*lexicon, error) {
 }
 
 type rulesDoc struct {
-	Mentions map[string]struct {
-		Match    []yaml.Node `yaml:"match"`
-		NotAfter []string    `yaml:"not_after"`
+	Scope struct {
+		ForwardWords  int `yaml:"forward_words"`
+		BackwardWords int `yaml:"backward_words"`
+	} `yaml:"scope"`
+	Filler   []string `yaml:"filler"`
+	Mentions []struct {
+		ID         string      `yaml:"id"`
+		Phenomenon string      `yaml:"phenomenon"`
+		Labels     []string    `yaml:"labels"`
+		Status     string      `yaml:"status"`
+		Phrases    []yaml.Node `yaml:"phrases"`
 	} `yaml:"mentions"`
-	AbsentPhrases map[string][]yaml.Node `yaml:"absent_phrases"`
-	NormalPhrases []yaml.Node            `yaml:"normal_phrases"`
-	Cues          map[string][]yaml.Node `yaml:"cues"`
+	Cues []struct {
+		ID            string      `yaml:"id"`
+		Phenomenon    string      `yaml:"phenomenon"`
+		Effect        CueEffect   `yaml:"effect"`
+		Direction     Direction   `yaml:"direction"`
+		KeepsNegation bool        `yaml:"keeps_negation"`
+		Phrases       []yaml.Node `yaml:"phrases"`
+	} `yaml:"cues"`
+	Normal []yaml.Node `yaml:"normal_phrases"`
 }
 
-// wordRegexp compiles patterns into one case-insensitive, word-bounded
-// alternation that prefers the longest match.
-func wordRegexp(name string, nodes []yaml.Node) (*regexp.Regexp, error) {
+// addPhrases expands each pattern node and stores v under it.
+func addPhrases[T any](t *trie[T], name, id string, nodes []yaml.Node, v *T) error {
 	if len(nodes) == 0 {
-		return nil, nil
+		return fmt.Errorf("draft rules %s: %s: no phrases", name, id)
 	}
-	parts := make([]string, len(nodes))
-	for i, n := range nodes {
+	for _, n := range nodes {
 		if n.Kind != yaml.ScalarNode || strings.TrimSpace(n.Value) == "" {
-			return nil, fmt.Errorf("%s:%d: want a non-empty pattern", name, n.Line)
+			return fmt.Errorf("draft rules %s:%d: %s: want a non-empty phrase", name, n.Line, id)
 		}
-		if _, err := regexp.Compile(n.Value); err != nil {
-			return nil, fmt.Errorf("%s:%d: pattern %q: %w", name, n.Line, n.Value, err)
+		seqs, err := expandPhrase(n.Value)
+		if err != nil {
+			return fmt.Errorf("draft rules %s:%d: %s: phrase %q: %w", name, n.Line, id, n.Value, err)
 		}
-		parts[i] = "(?:" + n.Value + ")"
+		for _, s := range seqs {
+			t.add(s, v)
+		}
 	}
-	re := regexp.MustCompile(`(?i)\b(?:` + strings.Join(parts, "|") + `)\b`)
-	re.Longest()
-	return re, nil
+	return nil
 }
 
 func parseLexicon(data []byte, name string) (*lexicon, error) {
@@ -91,63 +123,75 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("draft rules %s: %w", name, err)
 	}
-	lx := &lexicon{}
-	for _, l := range labelmap.Positives() {
-		m, ok := doc.Mentions[string(l)]
-		if !ok || len(m.Match) == 0 {
-			return nil, fmt.Errorf("draft rules %s: mentions: no patterns for %s", name, l)
+	lx := &lexicon{filler: map[string]bool{}, forward: doc.Scope.ForwardWords, backward: doc.Scope.BackwardWords}
+	if lx.forward <= 0 || lx.backward <= 0 {
+		return nil, fmt.Errorf("draft rules %s: scope: forward_words and backward_words must be positive", name)
+	}
+	for _, f := range doc.Filler {
+		lx.filler[strings.ToLower(f)] = true
+	}
+	ids := map[string]bool{}
+	checkID := func(id, phenomenon string) error {
+		if id == "" || phenomenon == "" {
+			return fmt.Errorf("draft rules %s: rule %q: every rule needs an id and the phenomenon it handles", name, id)
 		}
-		re, err := wordRegexp(name, m.Match)
-		if err != nil {
-			return nil, fmt.Errorf("draft rules %w", err)
+		if ids[id] {
+			return fmt.Errorf("draft rules %s: rule id %q used twice", name, id)
 		}
-		lx.mentions = append(lx.mentions, mentionRule{label: l, re: re, notAfter: lowerAll(m.NotAfter)})
-		if nodes, ok := doc.AbsentPhrases[string(l)]; ok {
-			re, err := wordRegexp(name, nodes)
-			if err != nil {
-				return nil, fmt.Errorf("draft rules %w", err)
+		ids[id] = true
+		return nil
+	}
+	covered := map[labelmap.Label]bool{}
+	for _, m := range doc.Mentions {
+		if err := checkID(m.ID, m.Phenomenon); err != nil {
+			return nil, err
+		}
+		r := &mentionRule{id: m.ID, phenomenon: m.Phenomenon, fixed: cxrkit.Status(m.Status)}
+		if r.fixed != "" && !r.fixed.Valid() {
+			return nil, fmt.Errorf("draft rules %s: mention %s: status %q: want present, absent or uncertain", name, m.ID, m.Status)
+		}
+		for _, l := range m.Labels {
+			if !labelmap.Label(l).Positive() {
+				return nil, fmt.Errorf("draft rules %s: mention %s: %q is not a positive label", name, m.ID, l)
 			}
-			lx.absent = append(lx.absent, mentionRule{label: l, re: re})
+			r.labels = append(r.labels, labelmap.Label(l))
+			covered[labelmap.Label(l)] = covered[labelmap.Label(l)] || r.fixed == ""
+		}
+		if err := addPhrases(&lx.mentions, name, m.ID, m.Phrases, r); err != nil {
+			return nil, err
 		}
 	}
-	for k := range doc.Mentions {
-		if !labelmap.Label(k).Positive() {
-			return nil, fmt.Errorf("draft rules %s: mentions: %q is not a positive label", name, k)
+	for _, c := range doc.Cues {
+		if err := checkID(c.ID, c.Phenomenon); err != nil {
+			return nil, err
+		}
+		r := &cueRule{id: c.ID, phenomenon: c.Phenomenon, effect: c.Effect, dir: c.Direction, keepsNegation: c.KeepsNegation}
+		switch r.effect {
+		case EffectNegate, EffectHedge, EffectNotAsserted:
+			if r.dir != Before && r.dir != After && r.dir != Both {
+				return nil, fmt.Errorf("draft rules %s: cue %s: direction %q: want before, after or both", name, c.ID, c.Direction)
+			}
+		case EffectNone, EffectBoundary:
+			if r.dir != "" {
+				return nil, fmt.Errorf("draft rules %s: cue %s: a %s cue has no direction", name, c.ID, r.effect)
+			}
+		default:
+			return nil, fmt.Errorf("draft rules %s: cue %s: effect %q: want negate, hedge, not_asserted, none or boundary", name, c.ID, c.Effect)
+		}
+		if err := addPhrases(&lx.cues, name, c.ID, c.Phrases, r); err != nil {
+			return nil, err
 		}
 	}
-	for k := range doc.AbsentPhrases {
-		if !labelmap.Label(k).Positive() {
-			return nil, fmt.Errorf("draft rules %s: absent_phrases: %q is not a positive label", name, k)
+	for _, l := range labelmap.Positives() {
+		if !covered[l] {
+			return nil, fmt.Errorf("draft rules %s: mentions: no phrases for %s", name, l)
 		}
 	}
-	var err error
-	if lx.normal, err = wordRegexp(name, doc.NormalPhrases); err != nil {
-		return nil, fmt.Errorf("draft rules %w", err)
-	}
-	for k := range doc.Cues {
-		found := false
-		for _, key := range cueKeys {
-			found = found || k == key
+	normal := "normal"
+	if len(doc.Normal) > 0 {
+		if err := addPhrases(&lx.normal, name, "normal_phrases", doc.Normal, &normal); err != nil {
+			return nil, err
 		}
-		if !found {
-			return nil, fmt.Errorf("draft rules %s: cues: unknown group %q", name, k)
-		}
-	}
-	for i, key := range cueKeys {
-		if lx.cues[i], err = wordRegexp(name, doc.Cues[key]); err != nil {
-			return nil, fmt.Errorf("draft rules %w", err)
-		}
-	}
-	if lx.cues[cueNegBefore] == nil {
-		return nil, fmt.Errorf("draft rules %s: cues: no negation_before cues", name)
 	}
 	return lx, nil
-}
-
-func lowerAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ToLower(strings.TrimSpace(s))
-	}
-	return out
 }

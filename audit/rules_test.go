@@ -55,7 +55,7 @@ func TestRulesParserSentences(t *testing.T) {
 		{"No left effusion. Small right effusion.", "pleural_effusion=present"},
 		{"Right apical pneumothorax has nearly resolved.", "pneumothorax=present"},
 		{"Atelectasis versus pneumonia in the left base.", "lung_opacity_consolidation=uncertain"},
-		{"Left base consolidation versus atelectasis.", "lung_opacity_consolidation=present"},
+		{"Left base consolidation versus atelectasis.", "lung_opacity_consolidation=uncertain"},
 		{"Heart size 1.5 times normal. No pneumothorax.", "pneumothorax=absent"},
 		{"NO PLEURAL EFFUSION.", "pleural_effusion=absent"},
 		{"Negative for pneumothorax; small effusion.", "pleural_effusion=present pneumothorax=absent"},
@@ -87,8 +87,13 @@ func TestRulesParserSpans(t *testing.T) {
 
 func TestRulesLexiconValidation(t *testing.T) {
 	tests := []struct{ doc, want string }{
-		{"mentions: {}\n", "no patterns for pleural_effusion"},
-		{"mentions:\n  pleural_effusion:\n    match: ['(']\n", "pattern \"(\""},
+		{"scope: {forward_words: 5, backward_words: 5}\nmentions: []\n", "no phrases for pleural_effusion"},
+		{"scope: {forward_words: 5, backward_words: 5}\nmentions:\n- {id: m, phenomenon: p, labels: [pleural_effusion], phrases: ['(effusion']}\n", "unclosed '('"},
+		{"scope: {forward_words: 5, backward_words: 5}\nmentions:\n- {id: m, labels: [pleural_effusion], phrases: [effusion]}\n", "needs an id and the phenomenon"},
+		{"scope: {forward_words: 5, backward_words: 5}\nmentions:\n- {id: m, phenomenon: p, labels: [effusion], phrases: [effusion]}\n", "not a positive label"},
+		{"scope: {forward_words: 5, backward_words: 5}\ncues:\n- {id: c, phenomenon: p, effect: negate, phrases: ['no']}\n", "direction"},
+		{"scope: {forward_words: 5, backward_words: 5}\ncues:\n- {id: c, phenomenon: p, effect: deny, direction: before, phrases: ['no']}\n", "effect \"deny\""},
+		{"mentions: []\n", "forward_words"},
 		{"nonsense: 1\n", "field nonsense not found"},
 	}
 	for _, tt := range tests {

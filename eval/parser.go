@@ -10,6 +10,9 @@ type ParserItem struct {
 	ID   string
 	Gold []labelmap.Label
 	Pred []cxrkit.DraftFinding
+	// Rules names, per label, the parser rule that decided it (empty when
+	// the parser does not say).
+	Rules map[labelmap.Label]string
 }
 
 // ParserReport scores a draft parser on present labels: a label is
@@ -31,6 +34,9 @@ type ParserError struct {
 	Label labelmap.Label `json:"label"`
 	Kind  string         `json:"kind"` // fp or fn
 	Span  string         `json:"span,omitempty"`
+	// Rule is the parser rule that decided the label; empty when no rule
+	// named it (a finding the parser did not see).
+	Rule string `json:"rule,omitempty"`
 }
 
 // ScoreParser computes per-label and micro precision, recall and F1.
@@ -65,10 +71,10 @@ func ScoreParser(items []ParserItem, uncertainAsAbsent bool) ParserReport {
 				c.TP++
 			case p:
 				c.FP++
-				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fp", spans[l]})
+				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fp", spans[l], it.Rules[l]})
 			case g:
 				c.FN++
-				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fn", spans[l]})
+				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fn", spans[l], it.Rules[l]})
 			}
 		}
 	}

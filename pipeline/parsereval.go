@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/eval"
@@ -21,7 +22,14 @@ func ScoreRulesParserOnIU(reportsPath, rulesPath string, vocab *labelmap.Vocabul
 			skipped++
 			return nil
 		}
-		items = append(items, eval.ParserItem{ID: r.UID, Gold: r.Labels(vocab), Pred: p.Parse(r.Text())})
+		it := eval.ParserItem{ID: r.UID, Gold: r.Labels(vocab), Rules: map[labelmap.Label]string{}}
+		for _, d := range p.Explain(r.Text()) {
+			it.Rules[d.Label] = d.Rule
+			if d.Status != "" {
+				it.Pred = append(it.Pred, cxrkit.DraftFinding{Label: d.Label, Status: d.Status, Span: d.Span})
+			}
+		}
+		items = append(items, it)
 		return nil
 	})
 	if err != nil {
