@@ -47,14 +47,13 @@ func (r *Recorder) Model() string { return r.model }
 
 // Chat records the request and answers ErrRecorded.
 func (r *Recorder) Chat(_ context.Context, req Request) (Response, error) {
-	cr := chatRequest(r.model, req)
-	key := RequestKey(cr, r.extra)
-	body, err := json.Marshal(cr)
+	key := RequestKey(r.model, req, r.extra)
+	body, err := requestBody(r.model, req, r.extra)
 	if err != nil {
 		return Response{}, err
 	}
 	r.mu.Lock()
-	r.lines[key] = BatchLine{CustomID: key, Method: "POST", URL: "/v1/chat/completions", Body: patchBody(body, r.extra)}
+	r.lines[key] = BatchLine{CustomID: key, Method: "POST", URL: "/v1/chat/completions", Body: body}
 	r.mu.Unlock()
 	return Response{}, ErrRecorded
 }
@@ -142,7 +141,7 @@ func (b *BatchAnswers) Len() (answers, errs int) { return len(b.answers), len(b.
 
 // Chat answers from the batch output by the request's content address.
 func (b *BatchAnswers) Chat(_ context.Context, req Request) (Response, error) {
-	key := RequestKey(chatRequest(b.model, req), b.extra)
+	key := RequestKey(b.model, req, b.extra)
 	if r, ok := b.answers[key]; ok {
 		return r, nil
 	}
@@ -150,11 +149,4 @@ func (b *BatchAnswers) Chat(_ context.Context, req Request) (Response, error) {
 		return Response{}, errors.New(msg)
 	}
 	return Response{}, fmt.Errorf("the batch output has no answer for request %s (was it emitted with the same model, prompt and settings?)", key[:12])
-}
-
-func chatRequest(model string, r Request) openai.ChatCompletionRequest {
-	return openai.ChatCompletionRequest{
-		Model: model, Messages: r.Messages, Temperature: r.Temperature, TopP: r.TopP,
-		MaxTokens: r.MaxTokens, Seed: r.Seed, ResponseFormat: r.ResponseFormat,
-	}
 }

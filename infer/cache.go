@@ -1,8 +1,6 @@
 package infer
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -18,19 +15,6 @@ import (
 type Cache interface {
 	Get(key string) (Response, bool)
 	Put(key string, r Response)
-}
-
-// RequestKey is the content address of a request: the sha256 of its JSON
-// with the extra body fields, so any change of prompt, image, sampling or
-// model is a different key.
-func RequestKey(req openai.ChatCompletionRequest, extra map[string]any) string {
-	data, _ := json.Marshal(struct {
-		Req   openai.ChatCompletionRequest `json:"req"`
-		Temp  float32                      `json:"temperature"`
-		Extra map[string]any               `json:"extra,omitempty"`
-	}{req, req.Temperature, extra})
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
 }
 
 // BoltCache is a response cache in one bbolt file.

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/cxrkit/cxrkit"
-	openai "github.com/sashabaranov/go-openai"
 )
 
 // ClientOptions configure a Client.
@@ -42,16 +41,6 @@ type ClientOptions struct {
 	Cache Cache
 }
 
-// Request is one chat completion request.
-type Request struct {
-	Messages       []openai.ChatCompletionMessage
-	Temperature    float32
-	TopP           float32
-	MaxTokens      int
-	Seed           *int
-	ResponseFormat *openai.ChatCompletionResponseFormat
-}
-
 // Response is the part of a completion cxrkit uses.
 type Response struct {
 	Text         string `json:"text"`
@@ -74,14 +63,13 @@ type Client struct {
 
 type endpoint struct {
 	url      string
-	client   *openai.Client
 	inFlight int
 }
 
 // ErrInvalidEndpoint reports an unusable --endpoint value.
 var ErrInvalidEndpoint = errors.New("invalid endpoint")
 
-// NewClient validates options and builds one go-openai client per endpoint.
+// NewClient validates options.
 func NewClient(o ClientOptions) (*Client, error) {
 	if len(o.Endpoints) == 0 {
 		return nil, fmt.Errorf("%w: %w: give at least one --endpoint", cxrkit.ErrInvalidOptions, ErrInvalidEndpoint)
@@ -113,10 +101,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("%w: %w %q: want http(s)://host:port/v1", cxrkit.ErrInvalidOptions, ErrInvalidEndpoint, raw)
 		}
-		cfg := openai.DefaultConfig(o.APIKey)
-		cfg.BaseURL = u.String()
-		cfg.HTTPClient = &bodyPatcher{next: o.HTTPClient, extra: o.ExtraBody}
-		c.endpoints = append(c.endpoints, &endpoint{url: u.String(), client: openai.NewClientWithConfig(cfg)})
+		c.endpoints = append(c.endpoints, &endpoint{url: u.String()})
 	}
 	return c, nil
 }
@@ -158,14 +143,18 @@ func (c *Client) release(e *endpoint) {
 // 429, 5xx, dropped connections and timeouts with exponential backoff and
 // jitter, honouring Retry-After.
 func (c *Client) Chat(ctx context.Context, r Request) (Response, error) {
-	req := chatRequest(c.opts.Model, r)
 	var key string
 	if c.opts.Cache != nil {
-		key = RequestKey(req, c.opts.ExtraBody)
+		key = RequestKey(c.opts.Model, r, c.opts.ExtraBody)
 		if resp, ok := c.opts.Cache.Get(key); ok {
 			resp.Cached = true
 			return resp, nil
 		}
+	}
+	// The body is built once and sent as it is by every attempt.
+	body, err := requestBody(c.opts.Model, r, c.opts.ExtraBody)
+	if err != nil {
+		return Response{}, fmt.Errorf("%w: %w", cxrkit.ErrInvalidOptions, err)
 	}
 	var lastErr error
 	for attempt := 0; attempt <= c.opts.Retries; attempt++ {
@@ -174,7 +163,7 @@ func (c *Client) Chat(ctx context.Context, r Request) (Response, error) {
 				return Response{}, err
 			}
 		}
-		resp, err, hint := c.once(ctx, req)
+		resp, err, hint := c.once(ctx, body)
 		if err == nil {
 			if c.opts.Cache != nil && resp.FinishReason != "" {
 				c.opts.Cache.Put(key, resp)
@@ -208,21 +197,20 @@ func unwrapAttempt(err error) error {
 	return err
 }
 
-func (c *Client) once(ctx context.Context, req openai.ChatCompletionRequest) (Response, error, string) {
+func (c *Client) once(ctx context.Context, body []byte) (Response, error, string) {
 	e := c.acquire()
 	defer c.release(e)
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	actx, hint := withRetryHint(actx)
-	out, err := e.client.CreateChatCompletion(actx, req)
+	out, retryAfter, err := c.post(actx, e.url+"/chat/completions", body)
 	if err != nil {
-		return Response{}, fmt.Errorf("%s: %w", e.url, describe(err)), hint.after
+		return Response{}, fmt.Errorf("%s: %w", e.url, err), retryAfter
 	}
 	if len(out.Choices) == 0 {
 		return Response{}, fmt.Errorf("%s: %w: response has no choices", e.url, errMalformedResponse), ""
 	}
 	ch := out.Choices[0]
-	return Response{Text: ch.Message.Content, FinishReason: string(ch.FinishReason), Model: out.Model, Endpoint: e.url}, nil, ""
+	return Response{Text: ch.Message.Content, FinishReason: ch.FinishReason, Model: out.Model, Endpoint: e.url}, nil, ""
 }
 
 var errMalformedResponse = errors.New("malformed response")
@@ -238,24 +226,6 @@ func (s *StatusError) Error() string {
 		return fmt.Sprintf("HTTP %d", s.Status)
 	}
 	return fmt.Sprintf("HTTP %d: %s", s.Status, s.Message)
-}
-
-// describe turns go-openai errors into StatusError with the server's
-// message.
-func describe(err error) error {
-	var api *openai.APIError
-	if errors.As(err, &api) {
-		return &StatusError{Status: api.HTTPStatusCode, Message: api.Message}
-	}
-	var re *openai.RequestError
-	if errors.As(err, &re) {
-		msg := strings.TrimSpace(string(re.Body))
-		if len(msg) > 300 {
-			msg = msg[:300] + "..."
-		}
-		return &StatusError{Status: re.HTTPStatusCode, Message: msg}
-	}
-	return err
 }
 
 func retryable(err error) bool {
@@ -310,12 +280,8 @@ func (c *Client) Health(ctx context.Context) map[string]error {
 	out := map[string]error{}
 	for _, e := range c.endpoints {
 		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := e.client.ListModels(hctx)
+		out[e.url] = c.get(hctx, e.url+"/models")
 		cancel()
-		if err != nil {
-			err = describe(err)
-		}
-		out[e.url] = err
 	}
 	return out
 }

@@ -2,7 +2,6 @@ package infer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -11,12 +10,11 @@ import (
 	"time"
 
 	"github.com/cxrkit/cxrkit/infer/fakevllm"
-	openai "github.com/sashabaranov/go-openai"
 )
 
 func textRequest(s string) Request {
 	seed := 7
-	return Request{Messages: []openai.ChatCompletionMessage{{Role: "user", Content: s}}, MaxTokens: 64, Seed: &seed}
+	return Request{Messages: []Message{UserText(s)}, MaxTokens: 64, Seed: &seed}
 }
 
 func newTestClient(t *testing.T, o ClientOptions, servers ...*fakevllm.Server) *Client {
@@ -182,31 +180,6 @@ func TestClientValidationAndHealth(t *testing.T) {
 	s.Close()
 	if h := c.Health(context.Background()); h[s.APIURL()] == nil {
 		t.Fatal("closed server reported healthy")
-	}
-}
-
-func TestSpliceBody(t *testing.T) {
-	tests := []struct {
-		in    string
-		extra map[string]any
-		want  map[string]any
-	}{
-		{`{"model":"m","messages":[{"role":"user","content":"temperature"}]}`, nil, map[string]any{"temperature": 0.0}},
-		{`{"model":"m","temperature":0.4}`, nil, map[string]any{"temperature": 0.4}},
-		{`{"model":"m","messages":[{"content":"\"temperature\":1"}]}`, map[string]any{"top_k": 1}, map[string]any{"temperature": 0.0, "top_k": 1.0}},
-		{`{}`, map[string]any{"x": "y"}, map[string]any{"temperature": 0.0, "x": "y"}},
-	}
-	for _, tt := range tests {
-		out := spliceBody([]byte(tt.in), tt.extra)
-		var got map[string]any
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatalf("%s -> invalid JSON %s", tt.in, out)
-		}
-		for k, v := range tt.want {
-			if got[k] != v {
-				t.Errorf("%s -> %s: %s = %v, want %v", tt.in, out, k, got[k], v)
-			}
-		}
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/cxrkit/cxrkit/configs"
 	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
-	openai "github.com/sashabaranov/go-openai"
 )
 
 // Chatter answers chat requests: the HTTP Client, a Recorder that only
@@ -21,19 +20,24 @@ type Chatter interface {
 	Model() string
 }
 
+// finishLength is the finish_reason of an answer cut at max_tokens.
+const finishLength = "length"
+
 // Corrective is the instruction added to the second and third grounding
 // attempts after an answer could not be parsed.
 const Corrective = "Your previous answer could not be read. Answer again with only the JSON array described above, no other text."
 
 // GrounderOptions configure a Grounder.
 type GrounderOptions struct {
-	Chat       Chatter
-	Prompt     configs.Prompt
-	Vocab      *labelmap.Vocabulary
-	MaxSide    int // default 896
-	MaxTokens  int // default 512
-	Seed       int
-	Structured bool
+	Chat    Chatter
+	Prompt  configs.Prompt
+	Vocab   *labelmap.Vocabulary
+	MaxSide int // default 896
+	// ServerResizes sends image files as they are (see ImageOptions).
+	ServerResizes bool
+	MaxTokens     int // default 512
+	Seed          int
+	Structured    bool
 	// StructuredWrapper sends the schema under {"findings": ...} for
 	// servers whose JSON-schema mode wants an object at the top; the
 	// default is the bare array the model is trained on.
@@ -52,8 +56,9 @@ type GrounderOptions struct {
 
 // Grounder asks a grounding model about an image.
 type Grounder struct {
-	o     GrounderOptions
-	cache *encodeCache
+	o      GrounderOptions
+	cache  *encodeCache
+	schema json.RawMessage // response_format of --structured, built once
 }
 
 // NewGrounder validates options.
@@ -73,22 +78,23 @@ func NewGrounder(o GrounderOptions) (*Grounder, error) {
 	if o.Scale == "" {
 		o.Scale = ScaleAuto
 	}
-	return &Grounder{o: o, cache: newEncodeCache(64)}, nil
+	g := &Grounder{o: o, cache: newEncodeCache(64)}
+	if o.Structured {
+		g.schema = GroundingResponseFormat(o.Profile.BoxScaleMax(), o.StructuredWrapper)
+	}
+	return g, nil
 }
 
 // request builds attempt n (1-based) of the ladder: 1 as asked, 2 with a
 // corrective instruction, 3 also sampling (temperature 0.4, top_p 0.9).
 func (g *Grounder) request(enc Encoded, attempt int) Request {
-	parts := []openai.ChatMessagePart{
-		{Type: openai.ChatMessagePartTypeImageURL, ImageURL: &openai.ChatMessageImageURL{URL: enc.URL}},
-		{Type: openai.ChatMessagePartTypeText, Text: g.o.Prompt.Text},
-	}
+	parts := []Part{{Image: &enc}, {Text: g.o.Prompt.Text}}
 	if attempt >= 2 {
-		parts = append(parts, openai.ChatMessagePart{Type: openai.ChatMessagePartTypeText, Text: Corrective})
+		parts = append(parts, Part{Text: Corrective})
 	}
 	seed := g.o.Seed
 	r := Request{
-		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, MultiContent: parts}},
+		Messages:  []Message{{Role: "user", Parts: parts}},
 		MaxTokens: g.o.MaxTokens, Seed: &seed,
 		Temperature: g.o.Profile.Sampling.Temperature, TopP: g.o.Profile.Sampling.TopP,
 	}
@@ -96,7 +102,7 @@ func (g *Grounder) request(enc Encoded, attempt int) Request {
 		r.Temperature, r.TopP = 0.4, 0.9
 	}
 	if g.o.Structured {
-		r.ResponseFormat = GroundingResponseFormat(g.o.Profile.BoxScaleMax(), g.o.StructuredWrapper)
+		r.ResponseFormat = g.schema
 	}
 	return r
 }
@@ -120,11 +126,8 @@ func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, er
 			return enc, nil
 		}
 	}
-	encode := EncodeImage
-	if g.o.Profile.PadToSquare {
-		encode = EncodeImageSquare
-	}
-	enc, err := encode(ctx, ref, g.o.MaxSide, g.o.Image)
+	enc, err := EncodeImage(ctx, ref, ImageOptions{MaxSide: g.o.MaxSide, ServerResizes: g.o.ServerResizes,
+		PadToSquare: g.o.Profile.PadToSquare, Budget: g.o.Image})
 	if err == nil && key != "" {
 		g.cache.put(key, enc)
 	}
@@ -159,7 +162,7 @@ func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grou
 		p := ParseGroundingAs(g.o.Profile.StripThinking(resp.Text), g.o.Vocab, g.answerFormat(), enc.Sent)
 		p.Findings = unpad(p.Findings, enc, &p.Notes)
 		out.Notes = append(out.Notes, prefixed(attempt, p.Notes)...)
-		if resp.FinishReason == string(openai.FinishReasonLength) {
+		if resp.FinishReason == finishLength {
 			out.Notes = append(out.Notes, fmt.Sprintf("attempt %d: answer cut at max_tokens", attempt))
 		}
 		if p.Status != ParseFailed {
@@ -183,13 +186,18 @@ func prefixed(attempt int, notes []string) []string {
 // with the profile's box bounds, or that array under {"findings": ...}
 // when wrapped. Strict is set only for the wrapped object, the form
 // OpenAI's strict mode accepts.
-func GroundingResponseFormat(boxMax float64, wrapped bool) *openai.ChatCompletionResponseFormat {
+func GroundingResponseFormat(boxMax float64, wrapped bool) json.RawMessage {
 	schema := cxrkit.GroundingTargetSchema(boxMax)
 	if wrapped {
 		schema = cxrkit.WrappedSchema(schema)
 	}
-	return &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-		JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: "cxr_findings", Schema: rawSchema(schema), Strict: wrapped}}
+	format := map[string]any{"type": "json_schema", "json_schema": map[string]any{
+		"name": "cxr_findings", "schema": schema, "strict": wrapped}}
+	data, err := json.Marshal(format)
+	if err != nil {
+		panic(err) // a schema of maps, strings and numbers always marshals
+	}
+	return data
 }
 
 // unpad maps boxes drawn on a padded square back to the original image;
@@ -212,10 +220,6 @@ func unpad(fs []cxrkit.Finding, enc Encoded, notes *[]string) []cxrkit.Finding {
 	}
 	return fs
 }
-
-type rawSchema map[string]any
-
-func (r rawSchema) MarshalJSON() ([]byte, error) { return json.Marshal(map[string]any(r)) }
 
 // DraftModelOptions configure an LLM draft parser.
 type DraftModelOptions struct {
@@ -247,8 +251,7 @@ func NewDraftModel(o DraftModelOptions) (*DraftModel, error) {
 func (d *DraftModel) request(text string) Request {
 	seed := d.o.Seed
 	prompt := strings.ReplaceAll(d.o.Prompt.Text, configs.DraftPlaceholder, text)
-	return Request{Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}},
-		MaxTokens: d.o.MaxTokens, Seed: &seed}
+	return Request{Messages: []Message{UserText(prompt)}, MaxTokens: d.o.MaxTokens, Seed: &seed}
 }
 
 // ReadDraft asks the model and parses its answer. A transport error is
@@ -260,7 +263,7 @@ func (d *DraftModel) ReadDraft(ctx context.Context, text string) (cxrkit.DraftRe
 	}
 	p := ParseDraft(resp.Text, text, d.o.Vocab)
 	r := cxrkit.DraftReading{Findings: p.Findings, Parse: p.Status, Raw: resp.Text, Notes: p.Notes}
-	if resp.FinishReason == string(openai.FinishReasonLength) {
+	if resp.FinishReason == finishLength {
 		r.Notes = append(r.Notes, "answer cut at max_tokens")
 	}
 	return r, nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"container/list"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"image"
 	"os"
@@ -15,22 +14,33 @@ import (
 	"github.com/cxrkit/cxrkit/imaging"
 )
 
-// Encoded is an image ready to send: a data URL and the size the model
-// sees (for pixel-scale boxes).
-type Encoded struct {
-	URL  string
-	Sent Size
-	// Inner is where the original image sits in the sent one when it was
-	// padded to a square (pixels of the sent image); empty when the sent
-	// image is the original.
-	Inner image.Rectangle
+// ImageOptions say how an image is prepared for the model.
+type ImageOptions struct {
+	// MaxSide bounds the long side of the image sent (0: no bound); a
+	// larger image is decoded, scaled down and sent as PNG.
+	MaxSide int
+	// ServerResizes sends PNG and JPEG files as they are, whatever their
+	// size: the endpoint's own image processor resizes every image to its
+	// input size anyway, so the client decodes and scales nothing. Pixel
+	// boxes are then read against the file's own size.
+	ServerResizes bool
+	// PadToSquare fits the image to MaxSide, then centres it on a black
+	// square, as MedGemma's own notebooks do before asking for boxes;
+	// boxes the model draws on the square map back with ToOriginal. The
+	// image is always decoded (ServerResizes does not apply).
+	PadToSquare bool
+	// Budget bounds reading and decoding (zero: imaging.Defaults).
+	Budget imaging.Options
 }
 
-// EncodeImageSquare is EncodeImage for a model that expects a square: the
-// image is fitted to maxSide, then centred on a black square, as
-// MedGemma's own notebooks do before asking for boxes. Boxes the model
-// draws on the square map back with ToOriginal.
-func EncodeImageSquare(ctx context.Context, ref cxrkit.ImageRef, maxSide int, budget imaging.Options) (Encoded, error) {
+// EncodeImage prepares an image to send. A PNG or JPEG already small
+// enough (or any PNG or JPEG with ServerResizes) is sent as it is, without
+// decoding; anything else (larger images, DICOM, square padding) is
+// decoded, scaled and sent as PNG. Reading and decoding stay within the
+// budget (regular files only, declared size checked before decoding) and
+// stop when ctx is done.
+func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Encoded, error) {
+	budget := o.Budget
 	data := ref.Data
 	if data == nil && ref.Path == "" {
 		return Encoded{}, fmt.Errorf("image %s: no image path (give image_path in the case or --corpus with image paths)", ref.Key())
@@ -41,17 +51,37 @@ func EncodeImageSquare(ctx context.Context, ref cxrkit.ImageRef, maxSide int, bu
 			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 		}
 	}
+	format := imaging.Sniff(data[:min(len(data), 132)])
+	if (format == imaging.PNG || format == imaging.JPEG) && !o.PadToSquare {
+		s, err := budget.ProbeReader(bytes.NewReader(data))
+		if err != nil {
+			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+		}
+		if o.ServerResizes || o.MaxSide <= 0 || max(s.Width, s.Height) <= o.MaxSide {
+			mime := "image/png"
+			if format == imaging.JPEG {
+				mime = "image/jpeg"
+			}
+			return newEncoded(mime, data, Size{s.Width, s.Height}), nil
+		}
+	}
 	img, _, err := budget.Decode(ctx, bytes.NewReader(data))
 	if err != nil {
 		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 	}
-	sq, inner := imaging.PadToSquare(imaging.FitLongSide(img, maxSide))
-	png, err := imaging.PNGBytes(sq, true)
+	img = imaging.FitLongSide(img, o.MaxSide)
+	var inner image.Rectangle
+	if o.PadToSquare {
+		img, inner = imaging.PadToSquare(img)
+	}
+	png, err := imaging.PNGBytes(img, true)
 	if err != nil {
 		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
 	}
-	b := sq.Bounds()
-	return Encoded{URL: dataURL("image/png", png), Sent: Size{b.Dx(), b.Dy()}, Inner: inner}, nil
+	b := img.Bounds()
+	enc := newEncoded("image/png", png, Size{b.Dx(), b.Dy()})
+	enc.Inner = inner
+	return enc, nil
 }
 
 // ToOriginal maps a box on the sent image (fractions of it) to fractions
@@ -67,53 +97,6 @@ func (e Encoded) ToOriginal(b boxes.Box) (boxes.Box, bool) {
 	y := func(v float64) float64 { return (v*sh - float64(e.Inner.Min.Y)) / ih }
 	out := boxes.Box{Y0: y(b.Y0), X0: x(b.X0), Y1: y(b.Y1), X1: x(b.X1)}.Clamp()
 	return out, out.Area() > 0
-}
-
-// EncodeImage makes the data URL of an image whose long side fits maxSide.
-// A PNG or JPEG already small enough is sent as it is, without
-// re-encoding; anything else (larger images, DICOM) is decoded, scaled and
-// sent as PNG. Reading and decoding stay within budget (regular files
-// only, declared size checked before decoding) and stop when ctx is done.
-func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, maxSide int, budget imaging.Options) (Encoded, error) {
-	data := ref.Data
-	if data == nil && ref.Path == "" {
-		return Encoded{}, fmt.Errorf("image %s: no image path (give image_path in the case or --corpus with image paths)", ref.Key())
-	}
-	if data == nil {
-		var err error
-		if data, err = budget.ReadFile(ref.Path); err != nil {
-			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
-		}
-	}
-	format := imaging.Sniff(data[:min(len(data), 132)])
-	if format == imaging.PNG || format == imaging.JPEG {
-		s, err := budget.ProbeReader(bytes.NewReader(data))
-		if err != nil {
-			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
-		}
-		if maxSide <= 0 || max(s.Width, s.Height) <= maxSide {
-			mime := "image/png"
-			if format == imaging.JPEG {
-				mime = "image/jpeg"
-			}
-			return Encoded{URL: dataURL(mime, data), Sent: Size{s.Width, s.Height}}, nil
-		}
-	}
-	img, _, err := budget.Decode(ctx, bytes.NewReader(data))
-	if err != nil {
-		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
-	}
-	img = imaging.FitLongSide(img, maxSide)
-	png, err := imaging.PNGBytes(img, true)
-	if err != nil {
-		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
-	}
-	b := img.Bounds()
-	return Encoded{URL: dataURL("image/png", png), Sent: Size{b.Dx(), b.Dy()}}, nil
-}
-
-func dataURL(mime string, data []byte) string {
-	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(data)
 }
 
 // encodeCache keeps the last few encoded images: synthetic cases audit

@@ -34,7 +34,7 @@ func (m *Memo) Model() string { return m.next.Model() }
 
 // Chat answers from memory, joins an identical request in flight, or asks.
 func (m *Memo) Chat(ctx context.Context, r Request) (Response, error) {
-	key := RequestKey(chatRequest(m.next.Model(), r), nil)
+	key := RequestKey(m.next.Model(), r, nil)
 	m.mu.Lock()
 	if resp, ok := m.answers[key]; ok {
 		m.mu.Unlock()

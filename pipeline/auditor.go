@@ -16,18 +16,20 @@ type AuditorConfig struct {
 	// Gold, when set, grounds images with corpus findings instead of a model.
 	Gold []cxrkit.Record
 
-	Endpoints  []string
-	Model      string
-	APIKey     string
-	Timeout    time.Duration
-	Retries    int
-	MaxSide    int
-	MaxTokens  int
-	Seed       int
-	Structured bool
-	BoxScale   string
-	ExtraBody  map[string]any
-	Cache      infer.Cache
+	Endpoints []string
+	Model     string
+	APIKey    string
+	Timeout   time.Duration
+	Retries   int
+	MaxSide   int
+	// ServerResizes sends image files as they are: the endpoint resizes.
+	ServerResizes bool
+	MaxTokens     int
+	Seed          int
+	Structured    bool
+	BoxScale      string
+	ExtraBody     map[string]any
+	Cache         infer.Cache
 	// Chat, when set, replaces the HTTP client for grounding (batch files).
 	Chat infer.Chatter
 	// Attempts is the grounding parse-retry ladder length (default 3).
@@ -172,7 +174,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		return nil, err
 	}
 	g, err := infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: vocab,
-		MaxSide: c.MaxSide, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, StructuredWrapper: c.StructuredWrapper,
+		MaxSide: c.MaxSide, ServerResizes: c.ServerResizes, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, StructuredWrapper: c.StructuredWrapper,
 		Scale: scale, Profile: profile, Attempts: c.Attempts})
 	if err != nil {
 		return nil, err

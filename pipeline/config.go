@@ -93,6 +93,7 @@ type AuditConfig struct {
 	Retries         *int           `yaml:"retries"`
 	Concurrency     int            `yaml:"concurrency"`
 	ImageMaxSide    int            `yaml:"image_max_side"`
+	ServerResizes   bool           `yaml:"server_resizes"`
 	MaxTokens       int            `yaml:"max_tokens"`
 	Seed            int            `yaml:"seed"`
 	Structured      bool           `yaml:"structured"`

@@ -282,7 +282,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, er
 	if err != nil {
 		return "", err
 	}
-	cfg := AuditorConfig{Endpoints: ac.Endpoints, Model: ac.Model, MaxSide: ac.ImageMaxSide, MaxTokens: ac.MaxTokens,
+	cfg := AuditorConfig{Endpoints: ac.Endpoints, Model: ac.Model, MaxSide: ac.ImageMaxSide, ServerResizes: ac.ServerResizes, MaxTokens: ac.MaxTokens,
 		Seed: ac.Seed, Structured: ac.Structured, BoxScale: ac.BoxScale, ExtraBody: ac.ExtraBody,
 		PromptGrounding: relOrEmpty(c, ac.PromptGrounding), DraftParser: ac.DraftParser, DraftEndpoint: ac.DraftEndpoint,
 		DraftModel: ac.DraftModel, PromptDraft: relOrEmpty(c, ac.PromptDraft), UncertainAs: ac.UncertainAs,

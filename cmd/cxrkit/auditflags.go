@@ -25,6 +25,7 @@ func auditFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "timeout of one HTTP attempt (Go duration)"},
 		&cli.IntFlag{Name: "retries", Value: 4, Usage: "transport retries on 429, 5xx, dropped connections and timeouts"},
 		&cli.IntFlag{Name: "image-max-side", Value: 896, Usage: "downscale images so their long side is at most this"},
+		&cli.BoolFlag{Name: "server-resizes", Usage: "send PNG/JPEG files as they are, unscaled: the endpoint's image processor resizes them anyway (saves the client decoding and scaling)"},
 		&cli.IntFlag{Name: "max-tokens", Value: 512, Usage: "max_tokens of each request"},
 		&cli.IntFlag{Name: "seed", Usage: "seed sent with each request"},
 		&cli.BoolFlag{Name: "structured", Usage: "send a JSON-schema response_format of exactly the trained target (guided decoding)"},
@@ -60,7 +61,7 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 	}
 	return pipeline.AuditorConfig{
 		Endpoints: c.StringSlice("endpoint"), Model: c.String("model"), APIKey: apiKey(c),
-		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxSide: maxSide,
+		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxSide: maxSide, ServerResizes: c.Bool("server-resizes"),
 		MaxTokens: c.Int("max-tokens"), Seed: c.Int("seed"), Structured: c.Bool("structured"),
 		BoxScale: c.String("box-scale"), ExtraBody: extra, PromptGrounding: c.String("prompt-grounding"),
 		DraftParser: c.String("draft-parser"), DraftEndpoint: c.String("draft-endpoint"), DraftModel: c.String("draft-model"),
