@@ -43,9 +43,9 @@ type DraftFinding struct {
 // Record is one corpus image (SPEC §3).
 type Record struct {
 	ImageID   string    `json:"image_id"`
-	Source    string    `json:"source"`
+	Source    Source    `json:"source"`
 	PatientID string    `json:"patient_id,omitempty"`
-	Split     string    `json:"split"`
+	Split     Split     `json:"split"`
 	Width     int       `json:"width"`
 	Height    int       `json:"height"`
 	ImagePath string    `json:"image_path,omitempty"`
@@ -53,7 +53,7 @@ type Record struct {
 }
 
 // Key is the corpus key of the record, "source:image_id".
-func (r *Record) Key() string { return r.Source + ":" + r.ImageID }
+func (r *Record) Key() string { return string(r.Source) + ":" + r.ImageID }
 
 // Positives returns the record's distinct positive labels in canonical order.
 func (r *Record) Positives() []labelmap.Label { return PositiveLabels(r.Findings) }
@@ -61,7 +61,7 @@ func (r *Record) Positives() []labelmap.Label { return PositiveLabels(r.Findings
 // PositiveLabels returns the distinct positive labels of findings in
 // canonical order.
 func PositiveLabels(findings []Finding) []labelmap.Label {
-	var seen [6]bool
+	var seen [labelmap.NumLabels]bool
 	for _, f := range findings {
 		if f.Label.Positive() {
 			seen[f.Label.Index()] = true
@@ -98,9 +98,9 @@ type Audit struct {
 type Case struct {
 	CaseID          string         `json:"case_id"`
 	ImageID         string         `json:"image_id"`
-	Source          string         `json:"source"`
-	Split           string         `json:"split,omitempty"`
-	CaseType        string         `json:"case_type,omitempty"`
+	Source          Source         `json:"source"`
+	Split           Split          `json:"split,omitempty"`
+	CaseType        CaseType       `json:"case_type,omitempty"`
 	DraftText       string         `json:"draft_text"`
 	DraftFindings   []DraftFinding `json:"draft_findings,omitempty"`
 	ExpectedAudit   *Audit         `json:"expected_audit,omitempty"`
@@ -111,16 +111,16 @@ type Case struct {
 // Parse records how each side of a result was obtained.
 type Parse struct {
 	// Grounding is ok, salvaged, failed or gold.
-	Grounding string `json:"grounding"`
+	Grounding ParseStatus `json:"grounding"`
 	// Draft is ok, salvaged, failed or rules.
-	Draft string `json:"draft"`
+	Draft ParseStatus `json:"draft"`
 }
 
 // Result is one audit outcome (SPEC §6).
 type Result struct {
 	CaseID        string         `json:"case_id"`
 	ImageID       string         `json:"image_id"`
-	Source        string         `json:"source,omitempty"`
+	Source        Source         `json:"source,omitempty"`
 	ImageFindings []Finding      `json:"image_findings"`
 	DraftFindings []DraftFinding `json:"draft_findings"`
 	// Audit is nil (JSON null) when the image or the draft could not be

@@ -19,15 +19,9 @@ type DraftReader interface {
 	ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error)
 }
 
-// Parse values that are not model-parse statuses.
-const (
-	ParseGold  = "gold"
-	ParseRules = "rules"
-)
-
 // ReadDraft makes the rules parser a DraftReader; it never fails.
 func (p *RulesParser) ReadDraft(_ context.Context, text string) (cxrkit.DraftReading, error) {
-	return cxrkit.DraftReading{Findings: p.Parse(text), Parse: ParseRules}, nil
+	return cxrkit.DraftReading{Findings: p.Parse(text), Status: cxrkit.ParseRules}, nil
 }
 
 // GoldGrounder answers with the corpus findings of the image: it measures
@@ -66,7 +60,7 @@ func (g *GoldGrounder) Ground(_ context.Context, img cxrkit.ImageRef) (cxrkit.Gr
 	if !ok {
 		return cxrkit.Grounding{}, fmt.Errorf("%w: %s", ErrNotInCorpus, img.Key())
 	}
-	return cxrkit.Grounding{Findings: fs, Parse: ParseGold}, nil
+	return cxrkit.Grounding{Findings: fs, Status: cxrkit.ParseGold}, nil
 }
 
 // Fallback reads drafts with a model and falls back to the rules parser
@@ -79,7 +73,7 @@ type Fallback struct {
 // ReadDraft tries the model, then the rules.
 func (f Fallback) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
 	r, err := f.Model.ReadDraft(ctx, text)
-	if err == nil && r.Parse != "failed" {
+	if err == nil && r.Status != cxrkit.ParseFailed {
 		return r, nil
 	}
 	why := "its answer could not be parsed"
@@ -107,7 +101,7 @@ type Input struct {
 	DraftText string
 	Image     cxrkit.ImageRef
 	// Split is the case's split, for callers that audit only some.
-	Split string
+	Split cxrkit.Split
 }
 
 // Audit runs one case and always returns a result. A result has a
@@ -118,7 +112,7 @@ func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
 	res = cxrkit.Result{CaseID: in.CaseID, ImageID: in.Image.ImageID, Source: in.Image.Source,
 		ImageFindings: []cxrkit.Finding{}, DraftFindings: []cxrkit.DraftFinding{},
 		BoxFormat: cxrkit.BoxFormat, Disclaimer: cxrkit.Disclaimer, Prompts: a.Prompts,
-		Parse: cxrkit.Parse{Grounding: "failed", Draft: "failed"}}
+		Parse: cxrkit.Parse{Grounding: cxrkit.ParseFailed, Draft: cxrkit.ParseFailed}}
 	setError := func(err error) {
 		if res.Error == nil {
 			msg := err.Error()
@@ -136,7 +130,7 @@ func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
 	if err != nil {
 		setError(err)
 	}
-	res.Parse.Draft, res.RawDraft = draft.Parse, draft.Raw
+	res.Parse.Draft, res.RawDraft = draft.Status, draft.Raw
 	res.Notes = append(res.Notes, draft.Notes...)
 	if draft.Findings != nil {
 		res.DraftFindings = draft.Findings
@@ -153,13 +147,13 @@ func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
 		res.Error = &msg
 		return res
 	}
-	res.Parse.Grounding = g.Parse
-	if g.Parse == "failed" {
+	res.Parse.Grounding = g.Status
+	if g.Status == cxrkit.ParseFailed {
 		setError(fmt.Errorf("%w after %d attempts; audit not computed", ErrGroundingUnreadable, g.Attempts))
 		return res
 	}
 	res.ImageFindings = g.Findings
-	if res.Parse.Draft == "failed" {
+	if res.Parse.Draft == cxrkit.ParseFailed {
 		setError(errors.New("the draft could not be read; audit not computed"))
 		return res
 	}

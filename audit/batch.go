@@ -212,13 +212,13 @@ func (s *BatchSummary) count(r cxrkit.Result) {
 		}
 	}
 	switch r.Parse.Grounding {
-	case "ok":
+	case cxrkit.ParseOK:
 		s.GroundingOK++
-	case "salvaged":
+	case cxrkit.ParseSalvaged:
 		s.Salvaged++
-	case "failed":
+	case cxrkit.ParseFailed:
 		s.Failed++
-	case ParseGold:
+	case cxrkit.ParseGold:
 		s.Gold++
 	}
 }

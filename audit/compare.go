@@ -35,13 +35,13 @@ const (
 // on the urgent whitelist, reported or not. no_finding never appears in a
 // list; lists come in canonical order.
 func Compare(image []cxrkit.Finding, draft []cxrkit.DraftFinding, opts CompareOptions) cxrkit.Audit {
-	var inImage [6]bool
+	var inImage [labelmap.NumLabels]bool
 	for _, f := range image {
 		if f.Label.Positive() {
 			inImage[f.Label.Index()] = true
 		}
 	}
-	var says [6]draftSays
+	var says [labelmap.NumLabels]draftSays
 	for _, d := range draft {
 		if !d.Label.Positive() {
 			continue

@@ -38,7 +38,7 @@ func TestGoldGrounderLookup(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || len(got.Findings) != 1 || got.Findings[0].Label != tt.want || got.Parse != ParseGold {
+			if err != nil || len(got.Findings) != 1 || got.Findings[0].Label != tt.want || got.Status != cxrkit.ParseGold {
 				t.Fatalf("got %+v, %v; want %s", got, err, tt.want)
 			}
 		})

@@ -37,7 +37,7 @@ func TestRulesParserReadsSynthDrafts(t *testing.T) {
 		}
 		cxrkit.ReadJSONL(&out, "cases", func(_ int, c *cxrkit.Case) error {
 			parsed := p.Parse(c.DraftText)
-			got := audit.Compare(recs[c.Source+":"+c.ImageID].Findings, parsed, audit.CompareOptions{Urgent: v.Urgent()})
+			got := audit.Compare(recs[string(c.Source)+":"+c.ImageID].Findings, parsed, audit.CompareOptions{Urgent: v.Urgent()})
 			if fmt.Sprint(got) != fmt.Sprint(*c.ExpectedAudit) {
 				t.Errorf("%s seed %d: %q parsed as %+v: audit %+v, want %+v", c.CaseID, seed, c.DraftText, parsed, got, *c.ExpectedAudit)
 			}

@@ -32,7 +32,7 @@ func TestNoVerdictWithoutReadings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok := cxrkit.Grounding{Parse: "ok", Findings: []cxrkit.Finding{{Label: labelmap.Pneumothorax}}, Attempts: 1}
+	ok := cxrkit.Grounding{Status: cxrkit.ParseOK, Findings: []cxrkit.Finding{{Label: labelmap.Pneumothorax}}, Attempts: 1}
 	tests := []struct {
 		name    string
 		g       Grounder
@@ -40,8 +40,8 @@ func TestNoVerdictWithoutReadings(t *testing.T) {
 		verdict bool
 	}{
 		{"transport error", fixedGrounder{err: errors.New("HTTP 502: bad gateway")}, rules, false},
-		{"answer never parsed", fixedGrounder{g: cxrkit.Grounding{Parse: "failed", Attempts: 3, Raw: "normal study"}}, rules, false},
-		{"draft not read", fixedGrounder{g: ok}, fixedDrafts{cxrkit.DraftReading{Parse: "failed"}}, false},
+		{"answer never parsed", fixedGrounder{g: cxrkit.Grounding{Status: cxrkit.ParseFailed, Attempts: 3, Raw: "normal study"}}, rules, false},
+		{"draft not read", fixedGrounder{g: ok}, fixedDrafts{cxrkit.DraftReading{Status: cxrkit.ParseFailed}}, false},
 		{"both read", fixedGrounder{g: ok}, rules, true},
 	}
 	for _, tt := range tests {

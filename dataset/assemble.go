@@ -63,7 +63,7 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 	}
 	keep := boxes.ResolveOverlaps(ranked, p.opts.CrossIoU)
 	var findings []cxrkit.Finding
-	var boxed [6]bool
+	var boxed [labelmap.NumLabels]bool
 	for i, f := range fused {
 		if !keep[i] {
 			bc.DroppedCross++
@@ -91,7 +91,7 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 		return nil, leftRejected
 	case a.unknownLabels > 0:
 		return nil, leftUnknown
-	case a.source == SourceNIH && !a.normal:
+	case a.source == cxrkit.SourceNIH && !a.normal:
 		return nil, leftNotExhaustive
 	}
 	return cxrkit.NoFindingList(), ""

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
 
@@ -17,7 +18,7 @@ const chestXDetSize = 1024
 // chestXDetRules are shared by every ChestX-Det layout: the dataset
 // annotates all 13 of its classes on every image.
 func chestXDetRules() sourceRules {
-	return sourceRules{input: inputChestXDet, corpus: SourceChestXDet, labels: SourceChestXDet, exhaustive: true}
+	return sourceRules{input: inputChestXDet, corpus: cxrkit.SourceChestXDet, labels: string(cxrkit.SourceChestXDet), exhaustive: true}
 }
 
 // chestXDet reads ChestX-Det in any of its published layouts: the original
@@ -75,7 +76,7 @@ func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) err
 		for i, native := range rec.Syms {
 			native = strings.TrimSpace(native)
 			box := rec.Boxes[i]
-			r := row{line: line, id: id, natives: []string{native}, reader: SourceChestXDet,
+			r := row{line: line, id: id, natives: []string{native}, reader: string(cxrkit.SourceChestXDet),
 				raw: map[string]any{"file_name": rec.FileName, "sym": native, "box": box},
 				locate: func() (boxes.Box, bool, error) {
 					var v []float64

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
 
@@ -135,7 +136,7 @@ func emitGrid(n int, id string, info any, grid labelGrid, emit func(row) error) 
 	}
 	for _, c := range comps {
 		native, _ := chestXDetClass(c.class)
-		r := row{line: n, raw: info, id: id, size: size, natives: []string{native}, reader: SourceChestXDet,
+		r := row{line: n, raw: info, id: id, size: size, natives: []string{native}, reader: string(cxrkit.SourceChestXDet),
 			locate: func() (boxes.Box, bool, error) {
 				b, err := boxes.FromPixels(float64(c.x0), float64(c.y0), float64(c.x1+1), float64(c.y1+1), grid.w, grid.h)
 				return b, true, err

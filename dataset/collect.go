@@ -1,15 +1,9 @@
 package dataset
 
 import (
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/labelmap"
-)
-
-// Source names as written in corpus records.
-const (
-	SourceVinDr     = "vindr"
-	SourceNIH       = "nih"
-	SourceChestXDet = "chestxdet"
 )
 
 // Input kinds accounted for in the report (VQA rows join VinDr images but
@@ -23,18 +17,19 @@ const (
 
 // imageAcc accumulates what the rows of one image say.
 type imageAcc struct {
-	source, id string
-	patient    string
-	view       string
-	origW      int
-	origH      int
-	width      int
-	height     int
+	source  cxrkit.Source
+	id      string
+	patient string
+	view    string
+	origW   int
+	origH   int
+	width   int
+	height  int
 	// readings per canonical label index, in row order.
-	readings [6][]boxes.Reading
+	readings [labelmap.NumLabels][]boxes.Reading
 	// boxless marks labels asserted without a box (NIH image-level labels,
 	// VQA rows without a location).
-	boxless [6]bool
+	boxless [labelmap.NumLabels]bool
 	// normal is set when a reader or an image-level label said "no finding".
 	normal bool
 	// rejectedPositive counts positive rows rejected for this image: if no
@@ -71,7 +66,10 @@ func abs(v float64) float64 {
 	return v
 }
 
-type imageKey struct{ source, id string }
+type imageKey struct {
+	source cxrkit.Source
+	id     string
+}
 
 // images holds accumulators in first-seen order.
 type images struct {
@@ -80,7 +78,7 @@ type images struct {
 
 func newImages() *images { return &images{byKey: map[imageKey]*imageAcc{}} }
 
-func (im *images) get(source, id string) *imageAcc {
+func (im *images) get(source cxrkit.Source, id string) *imageAcc {
 	k := imageKey{source, id}
 	a := im.byKey[k]
 	if a == nil {
@@ -90,7 +88,9 @@ func (im *images) get(source, id string) *imageAcc {
 	return a
 }
 
-func (im *images) lookup(source, id string) *imageAcc { return im.byKey[imageKey{source, id}] }
+func (im *images) lookup(source cxrkit.Source, id string) *imageAcc {
+	return im.byKey[imageKey{source, id}]
+}
 
 // setFacts records the image-level facts a row states.
 func (a *imageAcc) setFacts(r row) {

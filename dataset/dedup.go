@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/imaging"
 )
 
@@ -22,13 +23,13 @@ type Duplicate struct {
 
 type fingerprinted struct {
 	index  int
-	source string
+	source cxrkit.Source
 	fp     imaging.Fingerprint
 }
 
 // fingerprintAll decodes and fingerprints every image that has a path, on
 // all cores. Images that fail to decode are returned in failed.
-func fingerprintAll(ctx context.Context, paths []string, sources []string, progress func(done, total int)) ([]fingerprinted, map[int]error) {
+func fingerprintAll(ctx context.Context, paths []string, sources []cxrkit.Source, progress func(done, total int)) ([]fingerprinted, map[int]error) {
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var out []fingerprinted

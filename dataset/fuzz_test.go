@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
@@ -150,8 +151,8 @@ func FuzzVQA(f *testing.F) {
 	f.Add([]byte(`[{"image_id":"a","gt_finding":"Cardiomegaly","gt_location":"[1,2,3,4]","image_width":10,"image_height":10}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)
-		p.images.get(SourceVinDr, "a")
-		p.images.get(SourceVinDr, "aaaa0000000000000000000000000001")
+		p.images.get(cxrkit.SourceVinDr, "a")
+		p.images.get(cxrkit.SourceVinDr, "aaaa0000000000000000000000000001")
 		path := fuzzFile(t, "q.json", data)
 		if err := p.readFile(vqaPairs{size: p.vindrSize}, path); err != nil {
 			if !strings.Contains(err.Error(), path) {

@@ -3,10 +3,11 @@ package dataset
 import (
 	"io/fs"
 
-	"github.com/cxrkit/cxrkit/imaging"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/cxrkit/cxrkit/imaging"
 )
 
 // imageExtRank ranks the image file extensions an image folder is searched

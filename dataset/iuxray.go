@@ -69,7 +69,7 @@ func (r IUReport) Indexed() bool {
 // annotators gave the report, in canonical order.
 func (r IUReport) Labels(vocab *labelmap.Vocabulary) []labelmap.Label {
 	m := vocab.Source("iu_mesh")
-	var seen [6]bool
+	var seen [labelmap.NumLabels]bool
 	for _, t := range r.MeSH {
 		heading, _, _ := strings.Cut(t, "/")
 		if l, st := m.Lookup(heading); st == labelmap.Mapped && l.Positive() {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
 
@@ -31,7 +32,7 @@ type nihBoxList struct {
 }
 
 func (nihBoxList) rules() sourceRules {
-	return sourceRules{input: inputNIH, corpus: SourceNIH, labels: SourceNIH, patientOf: nihPatient}
+	return sourceRules{input: inputNIH, corpus: cxrkit.SourceNIH, labels: string(cxrkit.SourceNIH), patientOf: nihPatient}
 }
 
 func (n nihBoxList) read(ctx context.Context, path string, emit func(row) error) error {
@@ -45,7 +46,7 @@ func (n nihBoxList) read(ctx context.Context, path string, emit func(row) error)
 	}
 	return csvRows(ctx, t, 6, emit, func(rec []string, _ int) row {
 		id := stripImageExt(field(rec, 0))
-		return row{id: id, natives: []string{field(rec, 1)}, reader: SourceNIH,
+		return row{id: id, natives: []string{field(rec, 1)}, reader: string(cxrkit.SourceNIH),
 			locate: func() (boxes.Box, bool, error) {
 				b, err := n.box(id, rec)
 				return b, true, err
@@ -83,7 +84,7 @@ func pngSize(dir *imageDir, def int) func(id string) Size {
 type nihDataEntry struct{}
 
 func (nihDataEntry) rules() sourceRules {
-	return sourceRules{input: inputNIH, corpus: SourceNIH, labels: SourceNIH, noFindingIsNormal: true, patientOf: nihPatient}
+	return sourceRules{input: inputNIH, corpus: cxrkit.SourceNIH, labels: string(cxrkit.SourceNIH), noFindingIsNormal: true, patientOf: nihPatient}
 }
 
 func (nihDataEntry) read(ctx context.Context, path string, emit func(row) error) error {

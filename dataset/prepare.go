@@ -146,8 +146,8 @@ func (p *preparer) readAll() error {
 // build turns the accumulated images into sorted, balanced, split records.
 func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 	rep := &Report{Tool: "cxrkit prepare", Version: cxrkit.VersionString(), Disclaimer: cxrkit.Disclaimer,
-		Flags: p.opts.Flags, Inputs: p.inputs, Sources: map[string]*SourceImages{}, Duplicates: []Duplicate{},
-		Splits: map[string]*SplitCount{}, Labels: map[string]int{}, Identities: map[string]bool{}}
+		Flags: p.opts.Flags, Inputs: p.inputs, Sources: map[cxrkit.Source]*SourceImages{}, Duplicates: []Duplicate{},
+		Splits: map[cxrkit.Split]*SplitCount{}, Labels: map[string]int{}, Identities: map[string]bool{}}
 	for name, s := range p.inputs {
 		rep.RowsRejected += s.RowsRejected
 		rep.Identities[name] = s.Balanced()
@@ -203,7 +203,7 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 	return records, rep, nil
 }
 
-func (r *Report) source(name string) *SourceImages {
+func (r *Report) source(name cxrkit.Source) *SourceImages {
 	s := r.Sources[name]
 	if s == nil {
 		s = &SourceImages{LeftOut: map[string]int{}}
@@ -217,12 +217,12 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 	var dir *imageDir
 	var def Size
 	switch a.source {
-	case SourceVinDr:
+	case cxrkit.SourceVinDr:
 		dir = p.vindrDir
 		def, _ = p.vindrSize(a.id)
-	case SourceNIH:
+	case cxrkit.SourceNIH:
 		dir, def = p.nihDir, Size{nihPNGSize, nihPNGSize}
-	case SourceChestXDet:
+	case cxrkit.SourceChestXDet:
 		dir, def = p.chestXDetDir, Size{chestXDetSize, chestXDetSize}
 	}
 	if a.width > 0 && a.height > 0 {
@@ -242,7 +242,7 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 		if def.Width > 0 && s != def {
 			si.SizeMismatch++
 		}
-		if a.source != SourceVinDr || def.Width == 0 {
+		if a.source != cxrkit.SourceVinDr || def.Width == 0 {
 			rec.Width, rec.Height = s.Width, s.Height
 		}
 	}
@@ -269,7 +269,7 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 		return nil, nil
 	}
 	paths := make([]string, len(records))
-	sources := make([]string, len(records))
+	sources := make([]cxrkit.Source, len(records))
 	for i, r := range records {
 		paths[i], sources[i] = cxrkit.ResolvePath(p.opts.Out, r.ImagePath), r.Source
 	}
@@ -360,7 +360,7 @@ func (p *preparer) split(records []*cxrkit.Record, dups [][2]int, rep *Report) {
 	for i, r := range records {
 		items[i] = splitItem{key: r.Key(), stratum: stratum(r.Findings), holdout: holdout[r.ImageID]}
 		if r.PatientID != "" {
-			items[i].group = r.Source + ":" + r.PatientID
+			items[i].group = string(r.Source) + ":" + r.PatientID
 		}
 		if items[i].holdout {
 			matched[r.ImageID] = true
@@ -370,7 +370,7 @@ func (p *preparer) split(records []*cxrkit.Record, dups [][2]int, rep *Report) {
 	inTest := 0
 	for i, r := range records {
 		r.Split = splits[i]
-		if r.Split == SplitTest {
+		if r.Split == cxrkit.SplitTest {
 			inTest++
 		}
 	}

@@ -159,7 +159,7 @@ func TestMinReadersLeavesAmbiguousImagesOut(t *testing.T) {
 	o.MinReaders = 2
 	rep, recs := runPrepare(t, o)
 	for _, r := range recs {
-		if r.Source != SourceVinDr {
+		if r.Source != cxrkit.SourceVinDr {
 			continue
 		}
 		for _, f := range r.Findings {

@@ -116,16 +116,16 @@ func TestRealDataCounts(t *testing.T) {
 	}
 	checkInput(t, rep, "nih", len(nrows), nDropped)
 
-	written := map[string]int{}
-	positive := map[string]int{}
+	written := map[cxrkit.Source]int{}
+	positive := map[cxrkit.Source]int{}
 	for _, r := range recs {
 		written[r.Source]++
 		if len(cxrkit.PositiveLabels(r.Findings)) > 0 {
 			positive[r.Source]++
 		}
 	}
-	wantWritten := map[string]int{"vindr": len(vImages), "chestxdet": cxdImages, "nih": len(nPos)}
-	wantPositive := map[string]int{"vindr": len(vPos), "chestxdet": cxdPos, "nih": len(nPos)}
+	wantWritten := map[cxrkit.Source]int{"vindr": len(vImages), "chestxdet": cxdImages, "nih": len(nPos)}
+	wantPositive := map[cxrkit.Source]int{"vindr": len(vPos), "chestxdet": cxdPos, "nih": len(nPos)}
 	for s := range wantWritten {
 		if written[s] != wantWritten[s] || positive[s] != wantPositive[s] {
 			t.Errorf("%s: written %d (positive %d), want %d (positive %d)", s, written[s], positive[s], wantWritten[s], wantPositive[s])
@@ -149,10 +149,10 @@ func checkInput(t *testing.T, rep *Report, name string, read, dropped int) {
 
 func TestRealDataSplitsDeterministic(t *testing.T) {
 	o := realOptions(t)
-	split := func(seed int64) map[string]string {
+	split := func(seed int64) map[string]cxrkit.Split {
 		o.Seed, o.Out = seed, t.TempDir()
 		_, recs := runPrepare(t, o)
-		m := map[string]string{}
+		m := map[string]cxrkit.Split{}
 		for _, r := range recs {
 			m[r.Key()] = r.Split
 		}
@@ -173,7 +173,7 @@ func TestRealDataSplitsDeterministic(t *testing.T) {
 	}
 	val := 0
 	for _, s := range a {
-		if s == SplitValidation {
+		if s == cxrkit.SplitValidation {
 			val++
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
@@ -19,19 +20,19 @@ type Report struct {
 	// Inputs accounts for every row of every input kind.
 	Inputs map[string]*SourceStats `json:"inputs"`
 	// Sources describes images per corpus source.
-	Sources map[string]*SourceImages `json:"sources"`
+	Sources map[cxrkit.Source]*SourceImages `json:"sources"`
 
 	RowsRejected int         `json:"rows_rejected"`
 	Duplicates   []Duplicate `json:"duplicates"`
 	// Undecodable lists images that --dedup-images could not read.
 	Undecodable map[string]string `json:"undecodable_images,omitempty"`
 
-	Images     int                    `json:"images"`
-	Splits     map[string]*SplitCount `json:"splits"`
-	Labels     map[string]int         `json:"images_per_label"`
-	Holdout    *HoldoutCount          `json:"holdout,omitempty"`
-	Outputs    map[string]string      `json:"outputs"`
-	Identities map[string]bool        `json:"accounting_balanced"`
+	Images     int                          `json:"images"`
+	Splits     map[cxrkit.Split]*SplitCount `json:"splits"`
+	Labels     map[string]int               `json:"images_per_label"`
+	Holdout    *HoldoutCount                `json:"holdout,omitempty"`
+	Outputs    map[string]string            `json:"outputs"`
+	Identities map[string]bool              `json:"accounting_balanced"`
 }
 
 // SourceImages counts one corpus source's images from read to written.
@@ -84,7 +85,7 @@ func (r *Report) Summary() string {
 			name, s.ImagesRead, s.ImagesWritten, left, s.Before, s.AfterMerge, s.Final)
 	}
 	fmt.Fprintf(&b, "  splits:")
-	for _, sp := range []string{SplitTrain, SplitValidation, SplitTest} {
+	for _, sp := range cxrkit.Splits() {
 		if c := r.Splits[sp]; c != nil {
 			fmt.Fprintf(&b, " %s %d", sp, c.Images)
 		}

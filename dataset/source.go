@@ -3,6 +3,7 @@ package dataset
 import (
 	"context"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
 
@@ -22,9 +23,9 @@ type source interface {
 
 // sourceRules are what distinguishes the sources once rows are read.
 type sourceRules struct {
-	input  string // accounting kind in the report (vindr, vqa, nih, chestxdet)
-	corpus string // corpus source of the rows' images
-	labels string // label-map source of the rows' native labels
+	input  string        // accounting kind in the report (vindr, vqa, nih, chestxdet)
+	corpus cxrkit.Source // corpus source of the rows' images
+	labels string        // label-map source of the rows' native labels
 
 	// noFindingIsNormal: a mapped "no finding" label says the image is
 	// normal (VinDr rows, NIH Data_Entry). Otherwise such a row is dropped

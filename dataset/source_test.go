@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
 
@@ -35,7 +36,7 @@ func TestApplyAccountsEveryRowOnce(t *testing.T) {
 	}
 	noBox := func() (boxes.Box, bool, error) { return boxes.Box{}, false, nil }
 	bad := func() (boxes.Box, bool, error) { return boxes.Box{}, false, errBadBox }
-	vindr := sourceRules{input: "t", corpus: SourceVinDr, labels: SourceVinDr, noFindingIsNormal: true}
+	vindr := sourceRules{input: "t", corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true}
 	vqa := vindr
 	vqa.joinOnly, vqa.once = true, true
 	tests := []struct {
@@ -65,7 +66,7 @@ func TestApplyAccountsEveryRowOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, rej := testPreparer(t)
-			p.images.get(SourceVinDr, "a")
+			p.images.get(cxrkit.SourceVinDr, "a")
 			for i := range tt.rows {
 				tt.rows[i].line = i + 2
 			}
@@ -87,7 +88,7 @@ func TestApplyStopsOnEmitError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.ctx = ctx
 	cancel()
-	err := p.readFile(fakeSource{sourceRules{input: "t", corpus: SourceVinDr, labels: SourceVinDr}, []row{{id: "a"}}}, "f")
+	err := p.readFile(fakeSource{sourceRules{input: "t", corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr)}, []row{{id: "a"}}}, "f")
 	if !errors.Is(err, context.Canceled) || p.inputs["t"].RowsRead != 0 {
 		t.Fatalf("err %v, read %d", err, p.inputs["t"].RowsRead)
 	}

@@ -8,13 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
-)
 
-// Split names, as written in corpus records and shard names.
-const (
-	SplitTrain      = "train"
-	SplitValidation = "validation"
-	SplitTest       = "test"
+	"github.com/cxrkit/cxrkit"
 )
 
 // rank is a deterministic pseudo-random key for ordering: the same on any
@@ -70,7 +65,7 @@ func (u unionFind) union(a, b int) {
 // to the split furthest below its target share of the images seen so far —
 // stratified systematic sampling, so every label set is spread across
 // splits in proportion and the overall fractions are met.
-func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int64) []string {
+func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int64) []cxrkit.Split {
 	u := newUnionFind(len(items))
 	byGroup := map[string]int{}
 	for i, it := range items {
@@ -129,8 +124,8 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 		}
 		return cmp.Compare(a.key, b.key)
 	})
-	out := make([]string, len(items))
-	names := [3]string{SplitTrain, SplitValidation, SplitTest}
+	out := make([]cxrkit.Split, len(items))
+	names := [3]cxrkit.Split{cxrkit.SplitTrain, cxrkit.SplitValidation, cxrkit.SplitTest}
 	fracs := [3]float64{1 - val - test, val, test}
 	var assigned [3]float64
 	seen := 0.0

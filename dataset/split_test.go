@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/cxrkit/cxrkit"
 )
 
 func TestAssignSplitsGroupsAndHoldout(t *testing.T) {
@@ -21,22 +23,22 @@ func TestAssignSplitsGroupsAndHoldout(t *testing.T) {
 			t.Fatalf("patient p%d split across %s %s %s", i/3, got[i], got[i+1], got[i+2])
 		}
 	}
-	if got[10] != SplitTest || got[9] != SplitTest || got[11] != SplitTest {
+	if got[10] != cxrkit.SplitTest || got[9] != cxrkit.SplitTest || got[11] != cxrkit.SplitTest {
 		t.Fatalf("holdout group not in test: %s %s %s", got[9], got[10], got[11])
 	}
 	if got[100] != got[900] {
 		t.Fatalf("duplicates split: %s vs %s", got[100], got[900])
 	}
-	counts := map[string]int{}
-	perStratum := map[string]map[string]int{}
+	counts := map[cxrkit.Split]int{}
+	perStratum := map[string]map[cxrkit.Split]int{}
 	for i, s := range got {
 		counts[s]++
 		if perStratum[items[i].stratum] == nil {
-			perStratum[items[i].stratum] = map[string]int{}
+			perStratum[items[i].stratum] = map[cxrkit.Split]int{}
 		}
 		perStratum[items[i].stratum][s]++
 	}
-	for _, s := range []string{SplitValidation, SplitTest} {
+	for _, s := range []cxrkit.Split{cxrkit.SplitValidation, cxrkit.SplitTest} {
 		if math.Abs(float64(counts[s])/1000-0.1) > 0.02 {
 			t.Errorf("%s has %d of 1000", s, counts[s])
 		}
@@ -64,7 +66,7 @@ func TestAssignSplitsStratifiesRareLabelSets(t *testing.T) {
 	got := assignSplits(items, nil, 0.1, 0, 1)
 	val := 0
 	for i, s := range got {
-		if items[i].stratum == "pneumothorax" && s == SplitValidation {
+		if items[i].stratum == "pneumothorax" && s == cxrkit.SplitValidation {
 			val++
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
 
@@ -20,7 +21,7 @@ type vindrAnnotations struct {
 }
 
 func (vindrAnnotations) rules() sourceRules {
-	return sourceRules{input: inputVinDr, corpus: SourceVinDr, labels: SourceVinDr, noFindingIsNormal: true}
+	return sourceRules{input: inputVinDr, corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true}
 }
 
 func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) error) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
 
@@ -29,7 +30,7 @@ type vqaPairs struct {
 }
 
 func (vqaPairs) rules() sourceRules {
-	return sourceRules{input: inputVQA, corpus: SourceVinDr, labels: SourceVinDr, noFindingIsNormal: true, joinOnly: true, once: true}
+	return sourceRules{input: inputVQA, corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true, joinOnly: true, once: true}
 }
 
 func (v vqaPairs) read(_ context.Context, path string, emit func(row) error) error {

@@ -46,7 +46,7 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 		byID[results[i].CaseID] = &results[i]
 	}
 	counts := [3]*Counts{{}, {}, {}}
-	exact := map[string]*Exact{}
+	exact := map[cxrkit.CaseType]*Exact{}
 	overall := &Exact{}
 	known := map[string]bool{}
 	for _, c := range cases {
@@ -62,7 +62,7 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 		case r.Error != nil || r.Audit == nil:
 			// No verdict (audit null) is a failure, never agreement.
 			rep.Errors++
-			if r.Parse.Grounding == "failed" {
+			if r.Parse.Grounding == cxrkit.ParseFailed {
 				rep.GroundingFails++
 			}
 			ok = false
@@ -101,12 +101,12 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 		counts[k].finish()
 		rep.Flags.Set(name, counts[k])
 	}
-	types := make([]string, 0, len(exact))
+	types := make([]cxrkit.CaseType, 0, len(exact))
 	for t := range exact {
 		types = append(types, t)
 	}
-	order := []string{"faithful", "missing", "unsupported", "denied", "negated_faithful", "mixed"}
-	slices.SortFunc(types, func(a, b string) int {
+	order := cxrkit.CaseTypes()
+	slices.SortFunc(types, func(a, b cxrkit.CaseType) int {
 		ia, ib := slices.Index(order, a), slices.Index(order, b)
 		if ia < 0 {
 			ia = len(order)
@@ -124,7 +124,7 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 	})
 	for _, t := range types {
 		exact[t].Accuracy = ratio(exact[t].Correct, exact[t].N)
-		rep.ExactMatch.Set(t, exact[t])
+		rep.ExactMatch.Set(string(t), exact[t])
 	}
 	overall.Accuracy = ratio(overall.Correct, overall.N)
 	rep.ExactMatch.Set("all", overall)

@@ -20,7 +20,7 @@ type ImageOptions struct {
 	Bootstrap int
 	Seed      int64
 	// Split restricts gold records to one split ("" = all).
-	Split string
+	Split cxrkit.Split
 }
 
 const numPos = 5
@@ -89,8 +89,8 @@ func (c counter) imageCounts(gold, pred []cxrkit.Finding, iouSum *float64, iouN 
 	return v
 }
 
-func labelsOf(fs []cxrkit.Finding) [6]bool {
-	var out [6]bool
+func labelsOf(fs []cxrkit.Finding) [labelmap.NumLabels]bool {
+	var out [labelmap.NumLabels]bool
 	for _, f := range fs {
 		if f.Label.Positive() {
 			out[f.Label.Index()] = true
@@ -149,7 +149,7 @@ func NewDataset(gold []cxrkit.Record, pred []cxrkit.Result, o ImageOptions) (*Da
 	preds := make([]*cxrkit.Result, len(recs))
 	for i := range pred {
 		r := &pred[i]
-		idx, ok := byKey[r.Source+":"+r.ImageID]
+		idx, ok := byKey[string(r.Source)+":"+r.ImageID]
 		if !ok && r.Source == "" && len(byID[r.ImageID]) == 1 {
 			idx, ok = byID[r.ImageID][0], true
 		}
@@ -174,7 +174,7 @@ func NewDataset(gold []cxrkit.Record, pred []cxrkit.Result, o ImageOptions) (*Da
 		case p == nil:
 			d.Missing++
 			d.ParseFailures++
-		case p.Error != nil || p.Parse.Grounding == "failed":
+		case p.Error != nil || p.Parse.Grounding == cxrkit.ParseFailed:
 			d.ParseFailures++
 		default:
 			pf = p.ImageFindings

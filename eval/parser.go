@@ -47,7 +47,7 @@ func ScoreParser(items []ParserItem, uncertainAsAbsent bool) ParserReport {
 		per[l] = &Counts{}
 	}
 	for _, it := range items {
-		var gold, pred [6]bool
+		var gold, pred [labelmap.NumLabels]bool
 		spans := map[labelmap.Label]string{}
 		for _, l := range it.Gold {
 			if l.Positive() {

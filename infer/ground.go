@@ -149,7 +149,7 @@ func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grou
 	if err != nil {
 		return cxrkit.Grounding{}, err
 	}
-	out := cxrkit.Grounding{Model: g.o.Chat.Model(), Parse: ParseFailed}
+	out := cxrkit.Grounding{Model: g.o.Chat.Model(), Status: cxrkit.ParseFailed}
 	for attempt := 1; attempt <= g.o.Attempts; attempt++ {
 		resp, err := g.o.Chat.Chat(ctx, g.request(enc, attempt))
 		if err != nil {
@@ -165,8 +165,8 @@ func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grou
 		if resp.FinishReason == finishLength {
 			out.Notes = append(out.Notes, fmt.Sprintf("attempt %d: answer cut at max_tokens", attempt))
 		}
-		if p.Status != ParseFailed {
-			out.Findings, out.Parse = p.Findings, p.Status
+		if p.Status != cxrkit.ParseFailed {
+			out.Findings, out.Status = p.Findings, p.Status
 			return out, nil
 		}
 	}
@@ -259,10 +259,10 @@ func (d *DraftModel) request(text string) Request {
 func (d *DraftModel) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
 	resp, err := d.o.Chat.Chat(ctx, d.request(text))
 	if err != nil {
-		return cxrkit.DraftReading{Parse: ParseFailed}, fmt.Errorf("draft model: %w", err)
+		return cxrkit.DraftReading{Status: cxrkit.ParseFailed}, fmt.Errorf("draft model: %w", err)
 	}
 	p := ParseDraft(resp.Text, text, d.o.Vocab)
-	r := cxrkit.DraftReading{Findings: p.Findings, Parse: p.Status, Raw: resp.Text, Notes: p.Notes}
+	r := cxrkit.DraftReading{Findings: p.Findings, Status: p.Status, Raw: resp.Text, Notes: p.Notes}
 	if resp.FinishReason == finishLength {
 		r.Notes = append(r.Notes, "answer cut at max_tokens")
 	}

@@ -13,13 +13,6 @@ import (
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// Parse statuses recorded in results.
-const (
-	ParseOK       = "ok"
-	ParseSalvaged = "salvaged"
-	ParseFailed   = "failed"
-)
-
 // BoxScale says how a model writes box coordinates.
 type BoxScale string
 
@@ -58,7 +51,7 @@ var (
 // GroundingParse is the parsed grounding answer.
 type GroundingParse struct {
 	Findings []cxrkit.Finding
-	Status   string
+	Status   cxrkit.ParseStatus
 	Notes    []string
 }
 
@@ -94,9 +87,9 @@ func ParseGrounding(text string, vocab *labelmap.Vocabulary, scale BoxScale, sen
 func ParseGroundingAs(text string, vocab *labelmap.Vocabulary, format AnswerFormat, sent Size) GroundingParse {
 	ex := extractJSON(text)
 	if !ex.found {
-		return GroundingParse{Status: ParseFailed, Notes: []string{"no JSON array of findings in the answer"}}
+		return GroundingParse{Status: cxrkit.ParseFailed, Notes: []string{"no JSON array of findings in the answer"}}
 	}
-	p := GroundingParse{Status: ParseOK}
+	p := GroundingParse{Status: cxrkit.ParseOK}
 	if !ex.complete {
 		p.salvaged("answer was broken or truncated; kept %d complete elements", len(ex.elements))
 	}
@@ -154,13 +147,13 @@ func ParseGroundingAs(text string, vocab *labelmap.Vocabulary, format AnswerForm
 		p.Findings = cxrkit.NoFindingList()
 		p.salvaged("empty array read as no_finding")
 	case positives == 0:
-		return GroundingParse{Status: ParseFailed, Notes: append(p.Notes, "no usable finding in the answer")}
+		return GroundingParse{Status: cxrkit.ParseFailed, Notes: append(p.Notes, "no usable finding in the answer")}
 	}
 	return p
 }
 
 func (p *GroundingParse) salvaged(format string, args ...any) {
-	p.Status = ParseSalvaged
+	p.Status = cxrkit.ParseSalvaged
 	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
 }
 

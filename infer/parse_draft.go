@@ -12,7 +12,7 @@ import (
 // DraftParse is a draft-parsing model's answer, parsed.
 type DraftParse struct {
 	Findings []cxrkit.DraftFinding
-	Status   string
+	Status   cxrkit.ParseStatus
 	Notes    []string
 }
 
@@ -23,11 +23,11 @@ type DraftParse struct {
 func ParseDraft(text, draft string, vocab *labelmap.Vocabulary) DraftParse {
 	ex := extractJSON(text)
 	if !ex.found {
-		return DraftParse{Status: ParseFailed, Notes: []string{"no JSON array of draft findings in the answer"}}
+		return DraftParse{Status: cxrkit.ParseFailed, Notes: []string{"no JSON array of draft findings in the answer"}}
 	}
-	p := DraftParse{Status: ParseOK}
+	p := DraftParse{Status: cxrkit.ParseOK}
 	note := func(format string, args ...any) {
-		p.Status = ParseSalvaged
+		p.Status = cxrkit.ParseSalvaged
 		p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
 	}
 	if !ex.complete {
@@ -77,7 +77,7 @@ func ParseDraft(text, draft string, vocab *labelmap.Vocabulary) DraftParse {
 		p.Findings = append(p.Findings, d)
 	}
 	if len(ex.elements) > 0 && len(best) == 0 {
-		return DraftParse{Status: ParseFailed, Notes: append(p.Notes, "no usable element in the answer")}
+		return DraftParse{Status: cxrkit.ParseFailed, Notes: append(p.Notes, "no usable element in the answer")}
 	}
 	return p
 }

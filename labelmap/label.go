@@ -5,15 +5,20 @@ type Label string
 
 // The canonical labels, in presentation order.
 const (
-	PleuralEffusion  Label = "pleural_effusion"
-	Pneumothorax     Label = "pneumothorax"
-	LungOpacity      Label = "lung_opacity_consolidation"
-	NoduleMass       Label = "nodule_mass"
-	Cardiomegaly     Label = "cardiomegaly"
-	NoFinding        Label = "no_finding"
-	numCanonical           = 6
-	unknownLabelRank       = numCanonical
+	PleuralEffusion Label = "pleural_effusion"
+	Pneumothorax    Label = "pneumothorax"
+	LungOpacity     Label = "lung_opacity_consolidation"
+	NoduleMass      Label = "nodule_mass"
+	Cardiomegaly    Label = "cardiomegaly"
+	NoFinding       Label = "no_finding"
 )
+
+// NumLabels is the number of canonical labels: the length of any array
+// indexed by Label.Index.
+const NumLabels = 6
+
+// unknownLabelRank sorts labels that are not canonical last.
+const unknownLabelRank = NumLabels
 
 // All returns the six canonical labels in presentation order.
 func All() []Label {
@@ -21,7 +26,7 @@ func All() []Label {
 }
 
 // Positives returns the five positive labels in presentation order.
-func Positives() []Label { return All()[:numCanonical-1] }
+func Positives() []Label { return All()[:NumLabels-1] }
 
 // Index is the label's position in presentation order, or 6 for a label
 // that is not canonical (so unknown labels sort last).
@@ -44,7 +49,7 @@ func (l Label) Index() int {
 }
 
 // Valid reports whether l is one of the six canonical labels.
-func (l Label) Valid() bool { return l.Index() < numCanonical }
+func (l Label) Valid() bool { return l.Index() < NumLabels }
 
 // Positive reports whether l is one of the five positive labels.
 func (l Label) Positive() bool { return l.Valid() && l != NoFinding }

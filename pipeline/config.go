@@ -65,10 +65,10 @@ type PrepareConfig struct {
 
 // SynthConfig mirrors the synth flags.
 type SynthConfig struct {
-	Seed    int64    `yaml:"seed"`
-	Cases   []string `yaml:"cases"`
-	Splits  []string `yaml:"splits"`
-	Phrases string   `yaml:"phrases"`
+	Seed    int64             `yaml:"seed"`
+	Cases   []cxrkit.CaseType `yaml:"cases"`
+	Splits  []cxrkit.Split    `yaml:"splits"`
+	Phrases string            `yaml:"phrases"`
 }
 
 // ExportConfig mirrors the export flags.
@@ -106,7 +106,7 @@ type AuditConfig struct {
 	PromptDraft     string         `yaml:"prompt_draft"`
 	UncertainAs     string         `yaml:"uncertain_as"`
 	Urgent          []string       `yaml:"urgent"`
-	Splits          []string       `yaml:"splits"`
+	Splits          []cxrkit.Split `yaml:"splits"`
 }
 
 // EvalConfig chooses the reports.
@@ -142,6 +142,9 @@ func LoadConfig(path string) (*Config, error) {
 			return nil, fmt.Errorf("%w: config %s: stages: unknown stage %q (want %v)", cxrkit.ErrInvalidOptions, path, s, Stages())
 		}
 	}
+	if err := validateClosed(c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
 	if c.Audit.Grounding == "" {
 		c.Audit.Grounding = "gold"
 	}
@@ -154,6 +157,24 @@ func LoadConfig(path string) (*Config, error) {
 		}
 	}
 	return &c, nil
+}
+
+// validateClosed checks the config's closed-set values (split and case
+// type names), which YAML decodes without looking at them.
+func validateClosed(c Config) error {
+	for _, t := range c.Synth.Cases {
+		if _, err := cxrkit.ParseCaseType(string(t)); err != nil {
+			return fmt.Errorf("synth.cases: %w", err)
+		}
+	}
+	for key, list := range map[string][]cxrkit.Split{"synth.splits": c.Synth.Splits, "audit.splits": c.Audit.Splits} {
+		for _, s := range list {
+			if _, err := cxrkit.ParseSplit(string(s)); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	return nil
 }
 
 // rel resolves a path from the config file's folder.

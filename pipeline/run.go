@@ -214,7 +214,7 @@ func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, 
 		return "", err
 	}
 	var parts []string
-	for _, sp := range []string{dataset.SplitTrain, dataset.SplitValidation, dataset.SplitTest} {
+	for _, sp := range cxrkit.Splits() {
 		if sc := rep.Splits[sp]; sc != nil {
 			parts = append(parts, fmt.Sprintf("%s %d", sp, sc.Images))
 		}
@@ -349,7 +349,9 @@ func runEval(c *Config, p paths) (string, error) {
 		return "", err
 	}
 	// Score what the audit stage audited: its splits only.
-	inSplits := func(split string) bool { return len(c.Audit.Splits) == 0 || slices.Contains(c.Audit.Splits, split) }
+	inSplits := func(split cxrkit.Split) bool {
+		return len(c.Audit.Splits) == 0 || slices.Contains(c.Audit.Splits, split)
+	}
 	cases = slices.DeleteFunc(cases, func(cs cxrkit.Case) bool { return !inSplits(cs.Split) })
 	ar := eval.EvaluateAudit(cases, results)
 	title := "cxrkit audit-layer evaluation (" + filepath.Base(c.path) + ")"
@@ -373,7 +375,7 @@ func runEval(c *Config, p paths) (string, error) {
 	// Images that have cases in the audited splits.
 	withCases := map[string]bool{}
 	for _, cs := range cases {
-		withCases[cs.Source+":"+cs.ImageID] = true
+		withCases[string(cs.Source)+":"+cs.ImageID] = true
 	}
 	gold = slices.DeleteFunc(gold, func(r cxrkit.Record) bool { return !withCases[r.Key()] })
 	vocab, err := labelmapFor(c, c.Prepare.Labelmap)

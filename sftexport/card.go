@@ -14,16 +14,16 @@ import (
 )
 
 // licences of the sources a corpus may hold.
-func licence(source string) string {
+func licence(source cxrkit.Source) string {
 	switch source {
-	case "nih":
+	case cxrkit.SourceNIH:
 		return "NIH ChestX-ray14: public, citation requested (Wang et al., CVPR 2017)"
-	case "chestxdet":
+	case cxrkit.SourceChestXDet:
 		return "ChestX-Det: Apache-2.0 (Lian et al., IEEE TMI 2021); images from NIH ChestX-ray14"
-	case "vindr":
+	case cxrkit.SourceVinDr:
 		return "VinDr-CXR: PhysioNet credentialed access / VinDr data use agreement, non-commercial research only (Nguyen et al., Sci Data 2022)"
 	}
-	return source + ": see its own licence"
+	return string(source) + ": see its own licence"
 }
 
 // writeCard writes DIR/README.md: YAML front matter with configs, data

@@ -53,21 +53,21 @@ func Defaults() Options {
 
 // Summary is what an export wrote.
 type Summary struct {
-	Out         string                    `json:"out"`
-	Rows        map[string]map[string]int `json:"rows"`   // task → split → rows
-	Labels      map[string]map[string]int `json:"labels"` // task → label → rows
-	Shards      map[string][]string       `json:"shards"`
-	ImageBytes  int64                     `json:"image_bytes"`
-	Converted   int                       `json:"images_converted_to_png"`
-	Windowed    int                       `json:"images_windowed_to_8bit"`
-	Resized     int                       `json:"images_resized"`
-	Skipped     []string                  `json:"images_skipped,omitempty"`
-	Prompts     map[string]string         `json:"prompt_sha256"`
-	Seconds     float64                   `json:"seconds"`
-	MBPerSecond float64                   `json:"image_mb_per_second"`
-	Verified    *VerifyReport             `json:"verify,omitempty"`
-	Sources     map[string]int            `json:"sources"`
-	Disclaimer  string                    `json:"disclaimer"`
+	Out         string                          `json:"out"`
+	Rows        map[string]map[cxrkit.Split]int `json:"rows"`   // task → split → rows
+	Labels      map[string]map[string]int       `json:"labels"` // task → label → rows
+	Shards      map[string][]string             `json:"shards"`
+	ImageBytes  int64                           `json:"image_bytes"`
+	Converted   int                             `json:"images_converted_to_png"`
+	Windowed    int                             `json:"images_windowed_to_8bit"`
+	Resized     int                             `json:"images_resized"`
+	Skipped     []string                        `json:"images_skipped,omitempty"`
+	Prompts     map[string]string               `json:"prompt_sha256"`
+	Seconds     float64                         `json:"seconds"`
+	MBPerSecond float64                         `json:"image_mb_per_second"`
+	Verified    *VerifyReport                   `json:"verify,omitempty"`
+	Sources     map[cxrkit.Source]int           `json:"sources"`
+	Disclaimer  string                          `json:"disclaimer"`
 }
 
 // ErrImages reports missing or unreadable images.
@@ -146,23 +146,21 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", cxrkit.ErrInvalidOptions, err)
 	}
-	s := &Summary{Out: o.Out, Rows: map[string]map[string]int{}, Labels: map[string]map[string]int{},
-		Shards: map[string][]string{}, Prompts: map[string]string{}, Sources: map[string]int{}, Disclaimer: cxrkit.Disclaimer}
+	s := &Summary{Out: o.Out, Rows: map[string]map[cxrkit.Split]int{}, Labels: map[string]map[string]int{},
+		Shards: map[string][]string{}, Prompts: map[string]string{}, Sources: map[cxrkit.Source]int{}, Disclaimer: cxrkit.Disclaimer}
 	meta, err := hfMetadata(o.Format)
 	if err != nil {
 		return nil, err
 	}
 	ex := &exporter{o: &o, s: s, profile: &profile, prompts: map[string]configs.Prompt{}}
-	sets := map[string]map[string]*shardSet{}
-	setFor := func(task, split string) *shardSet {
-		if split == "" {
-			split = "train"
-		}
+	sets := map[string]map[cxrkit.Split]*shardSet{}
+	setFor := func(task string, split cxrkit.Split) *shardSet {
+		split = splitOrTrain(split)
 		if sets[task] == nil {
-			sets[task] = map[string]*shardSet{}
+			sets[task] = map[cxrkit.Split]*shardSet{}
 		}
 		if sets[task][split] == nil {
-			sets[task][split] = newShardSet(filepath.Join(o.Out, task), split, o.ShardRows, meta, o.Format)
+			sets[task][split] = newShardSet(filepath.Join(o.Out, task), string(split), o.ShardRows, meta, o.Format)
 		}
 		return sets[task][split]
 	}
@@ -233,13 +231,21 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 	return s, nil
 }
 
-func sortedSplits[V any](m map[string]V) []string {
-	order := []string{"train", "validation", "test"}
-	var out []string
+// splitOrTrain puts records and cases without a split into train.
+func splitOrTrain(s cxrkit.Split) cxrkit.Split {
+	if s == "" {
+		return cxrkit.SplitTrain
+	}
+	return s
+}
+
+func sortedSplits[V any](m map[cxrkit.Split]V) []cxrkit.Split {
+	order := cxrkit.Splits()
+	var out []cxrkit.Split
 	for k := range m {
 		out = append(out, k)
 	}
-	slices.SortFunc(out, func(a, b string) int {
+	slices.SortFunc(out, func(a, b cxrkit.Split) int {
 		ia, ib := slices.Index(order, a), slices.Index(order, b)
 		if ia < 0 {
 			ia = len(order)
@@ -250,14 +256,14 @@ func sortedSplits[V any](m map[string]V) []string {
 		if ia != ib {
 			return ia - ib
 		}
-		return strings.Compare(a, b)
+		return strings.Compare(string(a), string(b))
 	})
 	return out
 }
 
-func count(m map[string]map[string]int, a, b string) {
+func count[K comparable](m map[string]map[K]int, a string, b K) {
 	if m[a] == nil {
-		m[a] = map[string]int{}
+		m[a] = map[K]int{}
 	}
 	m[a][b]++
 }
@@ -265,7 +271,7 @@ func count(m map[string]map[string]int, a, b string) {
 // exportGrounding checks every image first (so a broken corpus fails in
 // seconds, with the full list), then streams records through a pool of
 // image workers, writing rows in corpus order.
-func (ex *exporter) grounding(ctx context.Context, setFor func(string, string) *shardSet) error {
+func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Split) *shardSet) error {
 	o, s := ex.o, ex.s
 	prompt, err := ex.profile.LoadPrompt(configs.PromptGrounding, o.PromptGrounding)
 	if err != nil {
@@ -318,7 +324,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, string) *
 					res.row = Row{
 						Images:   []imageCell{{Bytes: img.data, Path: str(img.name)}},
 						Messages: messages(prompt.Text, groundingTarget(squared(r.Findings, img), ex.profile), true),
-						Task:     str(TaskGrounding), ImageID: str(r.ImageID), Source: str(r.Source),
+						Task:     str(TaskGrounding), ImageID: str(r.ImageID), Source: str(string(r.Source)),
 					}
 				}
 				results <- res
@@ -377,11 +383,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, string) *
 				firstErr = err
 				continue
 			}
-			split := rec.Split
-			if split == "" {
-				split = "train"
-			}
-			count(s.Rows, TaskGrounding, split)
+			count(s.Rows, TaskGrounding, splitOrTrain(rec.Split))
 			labels := cxrkit.PositiveLabels(rec.Findings)
 			if len(labels) == 0 {
 				labels = []labelmap.Label{labelmap.NoFinding}
@@ -412,7 +414,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, string) *
 	return firstErr
 }
 
-func (ex *exporter) drafts(ctx context.Context, setFor func(string, string) *shardSet) error {
+func (ex *exporter) drafts(ctx context.Context, setFor func(string, cxrkit.Split) *shardSet) error {
 	o, s := ex.o, ex.s
 	prompt, err := ex.profile.LoadPrompt(configs.PromptDraftParse, o.PromptDraft)
 	if err != nil {
@@ -433,15 +435,11 @@ func (ex *exporter) drafts(ctx context.Context, setFor func(string, string) *sha
 			return errors.New("case without case_id or draft_text")
 		}
 		row := Row{Images: []imageCell{}, Messages: messages(draftPrompt(prompt, c.DraftText), draftTarget(c.DraftFindings), false),
-			Task: str(TaskDraftParse), ImageID: str(c.ImageID), Source: str(c.Source)}
+			Task: str(TaskDraftParse), ImageID: str(c.ImageID), Source: str(string(c.Source))}
 		if err := setFor(TaskDraftParse, c.Split).write(row, 0); err != nil {
 			return err
 		}
-		split := c.Split
-		if split == "" {
-			split = "train"
-		}
-		count(s.Rows, TaskDraftParse, split)
+		count(s.Rows, TaskDraftParse, splitOrTrain(c.Split))
 		for _, d := range c.DraftFindings {
 			count(s.Labels, TaskDraftParse, string(d.Label)+"/"+string(d.Status))
 		}

@@ -54,7 +54,7 @@ func fixture(t testing.TB, n int, side int) string {
 		f, _ := os.Create(filepath.Join(dir, "images", name))
 		png.Encode(f, img)
 		f.Close()
-		split := []string{"train", "train", "validation"}[i%3]
+		split := []cxrkit.Split{"train", "train", "validation"}[i%3]
 		r := cxrkit.Record{ImageID: fmt.Sprintf("img%05d", i), Source: "nih", Split: split, ImagePath: "images/" + name,
 			Findings: cxrkit.NoFindingList()}
 		if i%2 == 1 {
@@ -223,7 +223,7 @@ func TestDraftParseTask(t *testing.T) {
 	cases := filepath.Join(dir, "cases.jsonl")
 	var b bytes.Buffer
 	enc := cxrkit.NewJSONLEncoder(&b)
-	for i, split := range []string{"train", "train", "validation"} {
+	for i, split := range []cxrkit.Split{"train", "train", "validation"} {
 		enc.Encode(cxrkit.Case{CaseID: fmt.Sprint(i), ImageID: "x", Source: "vindr", Split: split, DraftText: "No pneumothorax. Small right pleural effusion.",
 			DraftFindings: []cxrkit.DraftFinding{{Label: labelmap.Pneumothorax, Status: cxrkit.Absent, Span: "No pneumothorax"},
 				{Label: labelmap.PleuralEffusion, Status: cxrkit.Present, Span: "Small right pleural effusion"}}})

@@ -9,7 +9,7 @@ import (
 )
 
 func TestSummaryTextIsOrdered(t *testing.T) {
-	s := &Summary{Out: "ds", Rows: map[string]map[string]int{
+	s := &Summary{Out: "ds", Rows: map[string]map[cxrkit.Split]int{
 		TaskDraftParse: {"validation": 4, "train": 30},
 		TaskGrounding:  {"test": 1, "validation": 2, "train": 9},
 	}, Skipped: []string{"a.png"}, Verified: &VerifyReport{Shards: 3, Rows: 46, ImagesDecoded: 12}}

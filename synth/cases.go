@@ -6,47 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
-
-// Case types, in the order cases are written.
-const (
-	Faithful        = "faithful"
-	Missing         = "missing"
-	Unsupported     = "unsupported"
-	Denied          = "denied"
-	NegatedFaithful = "negated_faithful"
-	Mixed           = "mixed"
-)
-
-// CaseTypes returns every case type in output order.
-func CaseTypes() []string {
-	return []string{Faithful, Missing, Unsupported, Denied, NegatedFaithful, Mixed}
-}
-
-// ParseCaseTypes validates a list of case types and returns them in
-// output order.
-func ParseCaseTypes(list []string) ([]string, error) {
-	want := map[string]bool{}
-	for _, t := range list {
-		t = strings.TrimSpace(t)
-		if !slices.Contains(CaseTypes(), t) {
-			return nil, fmt.Errorf("%w: unknown case type %q (want %s)", cxrkit.ErrInvalidOptions, t, strings.Join(CaseTypes(), ", "))
-		}
-		want[t] = true
-	}
-	var out []string
-	for _, t := range CaseTypes() {
-		if want[t] {
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
 
 // Skip reasons for case types a record cannot support.
 const (
@@ -57,13 +21,13 @@ const (
 // caseRNG is the randomness of one case: it depends only on the seed, the
 // record's source and image id and the case type, so adding or removing
 // other records or case types never changes a case.
-func caseRNG(seed int64, source, imageID, caseType string) *rand.Rand {
+func caseRNG(seed int64, source cxrkit.Source, imageID string, caseType cxrkit.CaseType) *rand.Rand {
 	h := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s\x00%s", seed, source, imageID, caseType)))
 	return rand.New(rand.NewPCG(binary.BigEndian.Uint64(h[:8]), binary.BigEndian.Uint64(h[8:16])))
 }
 
 // makeCase builds one case of the given type, or returns a skip reason.
-func (g *Generator) makeCase(rec *cxrkit.Record, caseType string) (*cxrkit.Case, string) {
+func (g *Generator) makeCase(rec *cxrkit.Record, caseType cxrkit.CaseType) (*cxrkit.Case, string) {
 	rng := caseRNG(g.seed, rec.Source, rec.ImageID, caseType)
 	present := cxrkit.PositiveLabels(rec.Findings)
 	var absent []labelmap.Label
@@ -72,8 +36,8 @@ func (g *Generator) makeCase(rec *cxrkit.Record, caseType string) (*cxrkit.Case,
 			absent = append(absent, l)
 		}
 	}
-	needPresent := caseType == Missing || caseType == Denied || caseType == Mixed
-	needAbsent := caseType == Unsupported || caseType == NegatedFaithful || caseType == Mixed
+	needPresent := caseType == cxrkit.CaseMissing || caseType == cxrkit.CaseDenied || caseType == cxrkit.CaseMixed
+	needAbsent := caseType == cxrkit.CaseUnsupported || caseType == cxrkit.CaseNegatedFaithful || caseType == cxrkit.CaseMixed
 	switch {
 	case needPresent && len(present) == 0:
 		return nil, skipNoPositive
@@ -84,17 +48,17 @@ func (g *Generator) makeCase(rec *cxrkit.Record, caseType string) (*cxrkit.Case,
 	var dropped, added, denied labelmap.Label
 	var negate []labelmap.Label
 	switch caseType {
-	case Missing:
+	case cxrkit.CaseMissing:
 		dropped = pick(present)
-	case Unsupported:
+	case cxrkit.CaseUnsupported:
 		added = pick(absent)
-	case Denied:
+	case cxrkit.CaseDenied:
 		denied = pick(present)
-	case NegatedFaithful:
+	case cxrkit.CaseNegatedFaithful:
 		negate = slices.Clone(absent)
 		rng.Shuffle(len(negate), func(i, j int) { negate[i], negate[j] = negate[j], negate[i] })
 		negate = negate[:1+rng.IntN(len(negate))]
-	case Mixed:
+	case cxrkit.CaseMixed:
 		dropped, added = pick(present), pick(absent)
 	}
 
@@ -117,7 +81,7 @@ func (g *Generator) makeCase(rec *cxrkit.Record, caseType string) (*cxrkit.Case,
 	var sts []statement
 	// A draft reporting no positive opens with a normal-study line, always
 	// when it has nothing else to say, sometimes beside its negations.
-	if len(positives) == 0 && (len(negatives) == 0 || caseType == NegatedFaithful || rng.IntN(2) == 0) {
+	if len(positives) == 0 && (len(negatives) == 0 || caseType == cxrkit.CaseNegatedFaithful || rng.IntN(2) == 0) {
 		sts = append(sts, g.bank.normalStatement(rng))
 	}
 	if rng.IntN(10) < 7 {
@@ -135,7 +99,7 @@ func (g *Generator) makeCase(rec *cxrkit.Record, caseType string) (*cxrkit.Case,
 	slices.SortFunc(corrupted, func(a, b labelmap.Label) int { return a.Index() - b.Index() })
 	expected := audit.Compare(rec.Findings, drafts, audit.CompareOptions{Urgent: g.urgent})
 	return &cxrkit.Case{
-		CaseID: rec.Source + ":" + rec.ImageID + ":" + caseType, ImageID: rec.ImageID, Source: rec.Source,
+		CaseID: string(rec.Source) + ":" + rec.ImageID + ":" + string(caseType), ImageID: rec.ImageID, Source: rec.Source,
 		Split: rec.Split, CaseType: caseType, DraftText: text, DraftFindings: drafts,
 		ExpectedAudit: &expected, CorruptedLabels: corrupted, ImagePath: rec.ImagePath,
 	}, ""

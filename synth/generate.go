@@ -18,28 +18,28 @@ import (
 // Options configure case generation.
 type Options struct {
 	Seed      int64
-	CaseTypes []string // nil: all
-	Splits    []string // nil: all
+	CaseTypes []cxrkit.CaseType // nil: all
+	Splits    []cxrkit.Split    // nil: all
 	Vocab     *labelmap.Vocabulary
 	Bank      *PhraseBank
 }
 
 // Summary counts what Generate wrote and skipped.
 type Summary struct {
-	Records        int                       `json:"records"`
-	RecordsInSplit int                       `json:"records_in_split"`
-	Cases          map[string]int            `json:"cases"`
-	Skipped        map[string]map[string]int `json:"skipped"`
-	Total          int                       `json:"total_cases"`
-	DistinctDrafts int                       `json:"distinct_drafts"`
-	Disclaimer     string                    `json:"disclaimer"`
+	Records        int                                `json:"records"`
+	RecordsInSplit int                                `json:"records_in_split"`
+	Cases          map[cxrkit.CaseType]int            `json:"cases"`
+	Skipped        map[cxrkit.CaseType]map[string]int `json:"skipped"`
+	Total          int                                `json:"total_cases"`
+	DistinctDrafts int                                `json:"distinct_drafts"`
+	Disclaimer     string                             `json:"disclaimer"`
 }
 
 // Generator turns corpus records into audit cases.
 type Generator struct {
 	seed   int64
-	types  []string
-	splits []string
+	types  []cxrkit.CaseType
+	splits []cxrkit.Split
 	bank   *PhraseBank
 	urgent []labelmap.Label
 	// rebase rewrites a corpus image path for the cases file.
@@ -48,11 +48,7 @@ type Generator struct {
 
 // NewGenerator validates options and loads defaults.
 func NewGenerator(o Options) (*Generator, error) {
-	types := o.CaseTypes
-	if len(types) == 0 {
-		types = CaseTypes()
-	}
-	types, err := ParseCaseTypes(types)
+	types, err := caseTypesInOrder(o.CaseTypes)
 	if err != nil {
 		return nil, err
 	}
@@ -69,11 +65,32 @@ func NewGenerator(o Options) (*Generator, error) {
 	return &Generator{seed: o.Seed, types: types, splits: o.Splits, bank: o.Bank, urgent: o.Vocab.Urgent()}, nil
 }
 
+// caseTypesInOrder validates the requested case types and returns them in
+// output order, each once; none means all.
+func caseTypesInOrder(want []cxrkit.CaseType) ([]cxrkit.CaseType, error) {
+	if len(want) == 0 {
+		return cxrkit.CaseTypes(), nil
+	}
+	for _, t := range want {
+		if !t.Valid() {
+			_, err := cxrkit.ParseCaseType(string(t))
+			return nil, err
+		}
+	}
+	var out []cxrkit.CaseType
+	for _, t := range cxrkit.CaseTypes() {
+		if slices.Contains(want, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
 // Cases returns the cases of one record in case-type order, and the reason
 // each skipped type could not be built.
-func (g *Generator) Cases(rec *cxrkit.Record) ([]cxrkit.Case, map[string]string) {
+func (g *Generator) Cases(rec *cxrkit.Record) ([]cxrkit.Case, map[cxrkit.CaseType]string) {
 	var out []cxrkit.Case
-	skipped := map[string]string{}
+	skipped := map[cxrkit.CaseType]string{}
 	for _, t := range g.types {
 		c, why := g.makeCase(rec, t)
 		if c == nil {
@@ -88,7 +105,7 @@ func (g *Generator) Cases(rec *cxrkit.Record) ([]cxrkit.Case, map[string]string)
 // Generate streams corpus records from r and writes their cases to w as
 // JSONL, in corpus order then case-type order.
 func (g *Generator) Generate(ctx context.Context, r io.Reader, name string, w io.Writer) (Summary, error) {
-	s := Summary{Cases: map[string]int{}, Skipped: map[string]map[string]int{}, Disclaimer: cxrkit.Disclaimer}
+	s := Summary{Cases: map[cxrkit.CaseType]int{}, Skipped: map[cxrkit.CaseType]map[string]int{}, Disclaimer: cxrkit.Disclaimer}
 	enc := cxrkit.NewJSONLEncoder(w)
 	drafts := map[string]struct{}{}
 	err := cxrkit.ReadJSONL(r, name, func(line int, rec *cxrkit.Record) error {
@@ -155,7 +172,7 @@ func (g *Generator) GenerateFile(ctx context.Context, corpusPath, outPath string
 func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cxrkit synth: %d cases from %d records (%d distinct drafts)\n", s.Total, s.RecordsInSplit, s.DistinctDrafts)
-	for _, t := range CaseTypes() {
+	for _, t := range cxrkit.CaseTypes() {
 		n, sk := s.Cases[t], s.Skipped[t]
 		if n == 0 && len(sk) == 0 {
 			continue

@@ -67,13 +67,13 @@ func TestGolden(t *testing.T) {
 		t.Errorf("cases differ from %s (rerun with -update after checking)", path)
 	}
 	// 5 records: 4 with positives, 1 normal, 1 with every positive.
-	want6 := map[string]int{Faithful: 5, Missing: 4, Unsupported: 4, Denied: 4, NegatedFaithful: 4, Mixed: 3}
+	want6 := map[cxrkit.CaseType]int{cxrkit.CaseFaithful: 5, cxrkit.CaseMissing: 4, cxrkit.CaseUnsupported: 4, cxrkit.CaseDenied: 4, cxrkit.CaseNegatedFaithful: 4, cxrkit.CaseMixed: 3}
 	for k, v := range want6 {
 		if s.Cases[k] != v {
 			t.Errorf("%s: %d cases, want %d", k, s.Cases[k], v)
 		}
 	}
-	if s.Skipped[Missing][skipNoPositive] != 1 || s.Skipped[Unsupported][skipAllPresent] != 1 || s.Skipped[Mixed][skipNoPositive]+s.Skipped[Mixed][skipAllPresent] != 2 {
+	if s.Skipped[cxrkit.CaseMissing][skipNoPositive] != 1 || s.Skipped[cxrkit.CaseUnsupported][skipAllPresent] != 1 || s.Skipped[cxrkit.CaseMixed][skipNoPositive]+s.Skipped[cxrkit.CaseMixed][skipAllPresent] != 2 {
 		t.Errorf("skipped %v", s.Skipped)
 	}
 }
@@ -98,7 +98,7 @@ func TestDeterminismAndIndependence(t *testing.T) {
 	// byte-identical to the full run's.
 	lines := strings.Split(strings.TrimSpace(string(corpus)), "\n")
 	sub := []byte(lines[1] + "\n" + lines[4] + "\n")
-	d, _ := generate(t, Options{Seed: 7, CaseTypes: []string{Mixed, Missing}}, sub)
+	d, _ := generate(t, Options{Seed: 7, CaseTypes: []cxrkit.CaseType{cxrkit.CaseMixed, cxrkit.CaseMissing}}, sub)
 	n := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(d)), "\n") {
 		c := parseCases(t, []byte(line))[0]
@@ -131,15 +131,15 @@ func checkCase(t *testing.T, rec cxrkit.Record, c cxrkit.Case, urgent []labelmap
 	present := cxrkit.PositiveLabels(rec.Findings)
 	var gotMissing, gotUnsup []labelmap.Label = a.MissingFindings, a.UnsupportedClaims
 	switch c.CaseType {
-	case Faithful, NegatedFaithful:
+	case cxrkit.CaseFaithful, cxrkit.CaseNegatedFaithful:
 		if len(gotMissing)+len(gotUnsup)+len(corrupted) != 0 {
 			t.Fatalf("%s: flags %+v corrupted %v", c.CaseID, a, corrupted)
 		}
-	case Missing:
+	case cxrkit.CaseMissing:
 		if len(corrupted) != 1 || !slices.Equal(gotMissing, corrupted) || len(gotUnsup) != 0 {
 			t.Fatalf("%s: %+v corrupted %v", c.CaseID, a, corrupted)
 		}
-	case Denied:
+	case cxrkit.CaseDenied:
 		if len(corrupted) != 1 || !slices.Equal(gotMissing, corrupted) || len(gotUnsup) != 0 {
 			t.Fatalf("%s: %+v corrupted %v", c.CaseID, a, corrupted)
 		}
@@ -150,16 +150,16 @@ func checkCase(t *testing.T, rec cxrkit.Record, c cxrkit.Case, urgent []labelmap
 		if !denied {
 			t.Fatalf("%s: %s not explicitly negated in %q", c.CaseID, corrupted[0], c.DraftText)
 		}
-	case Unsupported:
+	case cxrkit.CaseUnsupported:
 		if len(corrupted) != 1 || !slices.Equal(gotUnsup, corrupted) || len(gotMissing) != 0 || slices.Contains(present, corrupted[0]) {
 			t.Fatalf("%s: %+v corrupted %v", c.CaseID, a, corrupted)
 		}
-	case Mixed:
+	case cxrkit.CaseMixed:
 		if len(corrupted) != 2 || len(gotMissing) != 1 || len(gotUnsup) != 1 {
 			t.Fatalf("%s: %+v corrupted %v", c.CaseID, a, corrupted)
 		}
 	}
-	if c.CaseType == NegatedFaithful {
+	if c.CaseType == cxrkit.CaseNegatedFaithful {
 		neg := 0
 		for _, d := range c.DraftFindings {
 			if d.Status == cxrkit.Absent {
@@ -183,7 +183,7 @@ func TestCasesFollowTheirType(t *testing.T) {
 	recs := map[string]cxrkit.Record{}
 	cxrkit.ReadJSONL(bytes.NewReader(fixture(t)), "c", func(_ int, r *cxrkit.Record) error { recs[r.Key()] = *r; return nil })
 	for _, c := range parseCases(t, data) {
-		checkCase(t, recs[c.Source+":"+c.ImageID], c, v.Urgent())
+		checkCase(t, recs[string(c.Source)+":"+c.ImageID], c, v.Urgent())
 	}
 }
 
@@ -244,7 +244,7 @@ func TestPropertyRandomCorpora(t *testing.T) {
 	}
 	data, s := generate(t, Options{Seed: 99}, buf.Bytes())
 	for _, c := range parseCases(t, data) {
-		checkCase(t, recs[c.Source+":"+c.ImageID], c, v.Urgent())
+		checkCase(t, recs[string(c.Source)+":"+c.ImageID], c, v.Urgent())
 	}
 	t.Logf("%d cases, %d distinct drafts", s.Total, s.DistinctDrafts)
 }
@@ -255,7 +255,7 @@ func TestCorruptedLabelIsNotAlwaysTheFirst(t *testing.T) {
 	for i := range 60 {
 		fmt.Fprintf(&corpus, line, i)
 	}
-	data, _ := generate(t, Options{CaseTypes: []string{Missing}}, corpus.Bytes())
+	data, _ := generate(t, Options{CaseTypes: []cxrkit.CaseType{cxrkit.CaseMissing}}, corpus.Bytes())
 	seen := map[labelmap.Label]int{}
 	for _, c := range parseCases(t, data) {
 		seen[c.CorruptedLabels[0]]++

@@ -97,7 +97,14 @@ func writeReports(c *cli.Context, rep any, md func(io.Writer) error, html func(i
 }
 
 func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions, error) {
-	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"), Split: c.String("split"), Urgent: vocab.Urgent()}
+	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"), Urgent: vocab.Urgent()}
+	if s := c.String("split"); s != "" {
+		split, err := cxrkit.ParseSplit(s)
+		if err != nil {
+			return o, fmt.Errorf("--split: %w", err)
+		}
+		o.Split = split
+	}
 	for _, s := range splitList(c.String("iou")) {
 		t, err := strconv.ParseFloat(s, 64)
 		if err != nil || t <= 0 || t > 1 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/labelmap"
 	"github.com/cxrkit/cxrkit/synth"
 	"github.com/urfave/cli/v2"
@@ -17,7 +18,7 @@ func synthCommand() *cli.Command {
 			&cli.StringFlag{Name: "corpus", Required: true, Usage: "corpus.jsonl from prepare"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "cases JSONL to write"},
 			&cli.Int64Flag{Name: "seed", Usage: "seed; each case depends only on (seed, source, image_id, case_type)"},
-			&cli.StringFlag{Name: "cases", Value: strings.Join(synth.CaseTypes(), ","), Usage: "case types, comma-separated"},
+			&cli.StringFlag{Name: "cases", Value: joinNames(cxrkit.CaseTypes()), Usage: "case types, comma-separated"},
 			&cli.StringFlag{Name: "split", Usage: "only records of these splits, comma-separated (default all)"},
 			&cli.StringFlag{Name: "phrases", Usage: "phrase bank YAML overriding the embedded configs/phrases.yaml"},
 			labelmapFlag,
@@ -34,8 +35,16 @@ func synthCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			g, err := synth.NewGenerator(synth.Options{Seed: c.Int64("seed"), CaseTypes: splitList(c.String("cases")),
-				Splits: splitList(c.String("split")), Vocab: vocab, Bank: bank})
+			types, err := cxrkit.ParseCaseTypes(splitList(c.String("cases")))
+			if err != nil {
+				return err
+			}
+			splits, err := cxrkit.ParseSplits(splitList(c.String("split")))
+			if err != nil {
+				return fmt.Errorf("--split: %w", err)
+			}
+			g, err := synth.NewGenerator(synth.Options{Seed: c.Int64("seed"), CaseTypes: types,
+				Splits: splits, Vocab: vocab, Bank: bank})
 			if err != nil {
 				return err
 			}
@@ -48,6 +57,15 @@ func synthCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// joinNames joins the names of a closed set for a flag's default.
+func joinNames[T ~string](names []T) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ",")
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.
