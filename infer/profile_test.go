@@ -131,7 +131,7 @@ func TestMedGemmaNativePadsAndMapsBoxesBack(t *testing.T) {
 			if seen.Dx() != 1024 || seen.Dy() != 1024 {
 				t.Fatalf("model was shown %v, want the 1024×1024 padded square", seen)
 			}
-			if got.Parse != ParseOK || len(got.Findings) != 1 || got.Findings[0].Box == nil {
+			if got.Status != cxrkit.ParseOK || len(got.Findings) != 1 || got.Findings[0].Box == nil {
 				t.Fatalf("grounding %+v", got)
 			}
 			b := got.Findings[0].Box.Round(4).Array()
