@@ -76,23 +76,21 @@ var statusRank = map[cxrkit.Status]int{"": 0, cxrkit.Absent: 1, cxrkit.Uncertain
 // Explain reads a draft like Parse and says which rule decided each label.
 func (p *RulesParser) Explain(text string) []Decision {
 	lower := asciiLower(text)
-	toks := tokenize(lower, p.lx.filler)
-	var best [6]*Decision // by label index; five positives used
+	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler}
+	var buf sentenceBuffers
+	var best [6]*Decision // by label index; the five positives
 	normal := span{-1, -1}
-	sentStart, tokStart := 0, 0
-	for i := 0; i <= len(toks); i++ {
-		if i < len(toks) && toks[i].kind != tokSentence {
-			continue
+	for {
+		sent, bytes, ok := sc.next()
+		if !ok {
+			break
 		}
-		sentEnd := len(lower)
-		if i < len(toks) {
-			sentEnd = toks[i].start
+		var isNormal bool
+		buf.items, isNormal = p.items(sent, lower, buf.items[:0])
+		if normal.start < 0 && isNormal {
+			normal = bytes
 		}
-		sent := toks[tokStart:i]
-		if normal.start < 0 && p.hasNormal(lower, sent) {
-			normal = span{sentStart, sentEnd}
-		}
-		for _, r := range p.readSentence(lower, sent, span{sentStart, sentEnd}) {
+		for _, r := range p.readSentence(sent, &buf, bytes) {
 			status := r.status
 			rule := r.rule.id
 			if r.by != nil {
@@ -104,9 +102,6 @@ func (p *RulesParser) Explain(text string) []Decision {
 					best[l.Index()] = &Decision{Label: l, Status: status, Span: clauseText(text, r.clause), Rule: rule}
 				}
 			}
-		}
-		if i < len(toks) {
-			sentStart, tokStart = toks[i].end, i+1
 		}
 	}
 	var out []Decision
@@ -123,49 +118,46 @@ func (p *RulesParser) Explain(text string) []Decision {
 	return out
 }
 
-// hasNormal reports whether a normal-study phrase occurs in the sentence.
-func (p *RulesParser) hasNormal(s string, toks []token) bool {
-	for i := range toks {
-		if v, _ := p.lx.normal.longest(s, toks, i); v != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // items finds the cues, mentions and clause breaks of a sentence, longest
-// phrase first; a mention wins a tie with a cue.
-func (p *RulesParser) items(s string, toks []token) []item {
-	var out []item
+// phrase first (a mention wins a tie with a cue), and whether a
+// normal-study phrase occurs in it.
+func (p *RulesParser) items(toks []token, s string, out []item) ([]item, bool) {
 	words := 0
+	normal := false
 	for i := 0; i < len(toks); {
 		if toks[i].kind == tokPunct && (s[toks[i].start] == ';' || s[toks[i].start] == ':') {
 			out = append(out, item{tok: span{i, i + 1}, word0: words, word1: words})
 			i++
 			continue
 		}
-		m, mn := p.lx.mentions.longest(s, toks, i)
-		c, cn := p.lx.cues.longest(s, toks, i)
+		m := p.lx.phrases.longest(toks, i)
+		normal = normal || m.normal
 		n := 1
 		switch {
-		case m != nil && mn >= cn:
-			n = mn
-			out = append(out, item{tok: span{i, i + n}, word0: words, mention: m})
-		case c != nil:
-			n = cn
-			out = append(out, item{tok: span{i, i + n}, word0: words, cue: c})
+		case m.mention != nil && m.mLen >= m.cLen:
+			n = m.mLen
+			out = append(out, item{tok: span{i, i + n}, word0: words, mention: m.mention})
+		case m.cue != nil:
+			n = m.cLen
+			out = append(out, item{tok: span{i, i + n}, word0: words, cue: m.cue})
 		}
 		for _, t := range toks[i : i+n] {
 			if t.kind == tokWord {
 				words++
 			}
 		}
-		if m != nil || c != nil {
+		if m.mention != nil || m.cue != nil {
 			out[len(out)-1].word1 = words
+		}
+		if !normal {
+			// A normal phrase may start inside a longer match.
+			for k := i + 1; k < i+n; k++ {
+				normal = normal || p.lx.phrases.longest(toks, k).normal
+			}
 		}
 		i += n
 	}
-	return out
+	return out, normal
 }
 
 // breaks reports whether an item ends every scope and starts a clause.
@@ -173,14 +165,21 @@ func (it item) breaks() bool {
 	return it.cue == nil && it.mention == nil || it.cue != nil && it.cue.effect == EffectBoundary
 }
 
-// readSentence decides every mention of one sentence.
-func (p *RulesParser) readSentence(s string, toks []token, sent span) []reading {
-	items := p.items(s, toks)
+// sentenceBuffers are reused from sentence to sentence of one draft.
+type sentenceBuffers struct {
+	items     []item
+	pre, post []*cueRule
+	out       []reading
+}
+
+// readSentence decides every mention of one sentence (its items in buf).
+func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span) []reading {
+	items := buf.items
 	if len(items) == 0 {
 		return nil
 	}
-	pre := make([]*cueRule, len(items))
-	post := make([]*cueRule, len(items))
+	buf.pre, buf.post = resized(buf.pre, len(items)), resized(buf.post, len(items))
+	pre, post := buf.pre, buf.post
 	// Before-cues reach forward: "no A, B or C" covers all three until a
 	// boundary, a clause break, a pseudo-cue or another cue takes over.
 	var open *cueRule
@@ -230,8 +229,9 @@ func (p *RulesParser) readSentence(s string, toks []token, sent span) []reading 
 		}
 	}
 	// Clauses, for spans: a sentence cut at clause breaks and boundaries.
-	var out []reading
+	out := buf.out[:0]
 	clauseStart := sent.start
+	clauseEndAt := 0 // the next break after the current item; moves forward only
 	for k, it := range items {
 		if it.breaks() {
 			clauseStart = toks[it.tok.start].start
@@ -243,12 +243,12 @@ func (p *RulesParser) readSentence(s string, toks []token, sent span) []reading 
 		if it.mention == nil || len(it.mention.labels) == 0 {
 			continue
 		}
+		for clauseEndAt < len(items) && (clauseEndAt <= k || !items[clauseEndAt].breaks()) {
+			clauseEndAt++
+		}
 		clauseEnd := sent.end
-		for _, nx := range items[k+1:] {
-			if nx.breaks() {
-				clauseEnd = toks[nx.tok.start].start
-				break
-			}
+		if clauseEndAt < len(items) {
+			clauseEnd = toks[items[clauseEndAt].tok.start].start
 		}
 		r := reading{rule: it.mention, clause: span{clauseStart, clauseEnd}, status: cxrkit.Present}
 		by := pre[k]
@@ -271,10 +271,21 @@ func (p *RulesParser) readSentence(s string, toks []token, sent span) []reading 
 		}
 		out = append(out, r)
 	}
+	buf.out = out
 	return out
 }
 
 // clauseText is the verbatim clause, trimmed of spaces and end punctuation.
 func clauseText(text string, cl span) string {
 	return strings.Trim(text[cl.start:cl.end], " \t\r\n.,;:")
+}
+
+// resized returns s with n zero elements, reusing its storage if it can.
+func resized(s []*cueRule, n int) []*cueRule {
+	if cap(s) < n {
+		return make([]*cueRule, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }

@@ -55,10 +55,9 @@ type mentionRule struct {
 
 // lexicon is a compiled draft_rules.yaml.
 type lexicon struct {
-	filler   map[string]bool
-	mentions trie[mentionRule]
-	cues     trie[cueRule]
-	normal   trie[string]
+	vocab    vocabulary
+	filler   []int32
+	phrases  trie
 	forward  int // words a before-cue reaches
 	backward int // words an after-cue reaches back
 }
@@ -96,8 +95,9 @@ type rulesDoc struct {
 	Normal []yaml.Node `yaml:"normal_phrases"`
 }
 
-// addPhrases expands each pattern node and stores v under it.
-func addPhrases[T any](t *trie[T], name, id string, nodes []yaml.Node, v *T) error {
+// addPhrases expands each pattern node and marks its trie node with set.
+// A phrase listed twice keeps its first meaning, so earlier rules win.
+func addPhrases(lx *lexicon, name, id string, nodes []yaml.Node, set func(*trie)) error {
 	if len(nodes) == 0 {
 		return fmt.Errorf("draft rules %s: %s: no phrases", name, id)
 	}
@@ -110,7 +110,7 @@ func addPhrases[T any](t *trie[T], name, id string, nodes []yaml.Node, v *T) err
 			return fmt.Errorf("draft rules %s:%d: %s: phrase %q: %w", name, n.Line, id, n.Value, err)
 		}
 		for _, s := range seqs {
-			t.add(s, v)
+			set(lx.phrases.node(lx.vocab, s))
 		}
 	}
 	return nil
@@ -123,12 +123,12 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("draft rules %s: %w", name, err)
 	}
-	lx := &lexicon{filler: map[string]bool{}, forward: doc.Scope.ForwardWords, backward: doc.Scope.BackwardWords}
+	lx := &lexicon{vocab: vocabulary{}, forward: doc.Scope.ForwardWords, backward: doc.Scope.BackwardWords}
 	if lx.forward <= 0 || lx.backward <= 0 {
 		return nil, fmt.Errorf("draft rules %s: scope: forward_words and backward_words must be positive", name)
 	}
 	for _, f := range doc.Filler {
-		lx.filler[strings.ToLower(f)] = true
+		lx.filler = append(lx.filler, lx.vocab.id(strings.ToLower(f)))
 	}
 	ids := map[string]bool{}
 	checkID := func(id, phenomenon string) error {
@@ -157,7 +157,11 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 			r.labels = append(r.labels, labelmap.Label(l))
 			covered[labelmap.Label(l)] = covered[labelmap.Label(l)] || r.fixed == ""
 		}
-		if err := addPhrases(&lx.mentions, name, m.ID, m.Phrases, r); err != nil {
+		if err := addPhrases(lx, name, m.ID, m.Phrases, func(n *trie) {
+			if n.mention == nil {
+				n.mention = r
+			}
+		}); err != nil {
 			return nil, err
 		}
 	}
@@ -178,7 +182,11 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 		default:
 			return nil, fmt.Errorf("draft rules %s: cue %s: effect %q: want negate, hedge, not_asserted, none or boundary", name, c.ID, c.Effect)
 		}
-		if err := addPhrases(&lx.cues, name, c.ID, c.Phrases, r); err != nil {
+		if err := addPhrases(lx, name, c.ID, c.Phrases, func(n *trie) {
+			if n.cue == nil {
+				n.cue = r
+			}
+		}); err != nil {
 			return nil, err
 		}
 	}
@@ -187,9 +195,8 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 			return nil, fmt.Errorf("draft rules %s: mentions: no phrases for %s", name, l)
 		}
 	}
-	normal := "normal"
 	if len(doc.Normal) > 0 {
-		if err := addPhrases(&lx.normal, name, "normal_phrases", doc.Normal, &normal); err != nil {
+		if err := addPhrases(lx, name, "normal_phrases", doc.Normal, func(n *trie) { n.normal = true }); err != nil {
 			return nil, err
 		}
 	}

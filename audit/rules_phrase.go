@@ -3,7 +3,6 @@ package audit
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // A phrase pattern is a sequence of words with alternatives:
@@ -115,53 +114,76 @@ func parseSeq(toks []string, pos *int) ([][]string, error) {
 	return seqs, nil
 }
 
-// trie maps token sequences to what they mean; lookups take substrings
-// of the draft as keys, so matching allocates nothing.
-type trie[T any] struct {
-	next map[string]*trie[T]
-	val  *T
+// vocabulary numbers the words of all phrases, so that a draft's word is
+// hashed once and then walked through the trie by number; a word no
+// phrase uses gets noWord and stops every walk at once.
+type vocabulary map[string]int32
+
+const noWord int32 = -1
+
+func (v vocabulary) id(w string) int32 {
+	if n, ok := v[w]; ok {
+		return n
+	}
+	n := int32(len(v))
+	v[w] = n
+	return n
 }
 
-// add stores v under seq; an earlier value under the same sequence wins,
-// so that rules listed first take precedence.
-func (t *trie[T]) add(seq []string, v *T) {
+// trie maps word sequences to what they mean. One trie holds mentions,
+// cues and normal-study phrases, so a draft is walked once per position.
+type trie struct {
+	next    map[int32]*trie
+	mention *mentionRule
+	cue     *cueRule
+	normal  bool
+}
+
+// node returns the node of seq, creating it.
+func (t *trie) node(v vocabulary, seq []string) *trie {
 	n := t
 	for _, w := range seq {
 		if n.next == nil {
-			n.next = map[string]*trie[T]{}
+			n.next = map[int32]*trie{}
 		}
-		c := n.next[w]
+		id := v.id(w)
+		c := n.next[id]
 		if c == nil {
-			c = &trie[T]{}
-			n.next[w] = c
+			c = &trie{}
+			n.next[id] = c
 		}
 		n = c
 	}
-	if n.val == nil {
-		n.val = v
-	}
+	return n
 }
 
-// longest returns the value of the longest sequence starting at toks[i]
-// and how many tokens it spans (0 when none). A sentence token never
-// matches.
-func (t *trie[T]) longest(s string, toks []token, i int) (*T, int) {
-	var best *T
-	n, length := t, 0
+// match is the longest mention, the longest cue and whether a normal
+// phrase starts at one position.
+type match struct {
+	mention    *mentionRule
+	cue        *cueRule
+	mLen, cLen int
+	normal     bool
+}
+
+// longest walks the trie from toks[i].
+func (t *trie) longest(toks []token, i int) match {
+	var m match
+	n := t
 	for j := i; j < len(toks) && n.next != nil; j++ {
-		tk := toks[j]
-		if tk.kind == tokSentence {
+		if toks[j].id == noWord {
 			break
 		}
-		n = n.next[s[tk.start:tk.end]]
-		if n == nil {
+		if n = n.next[toks[j].id]; n == nil {
 			break
 		}
-		if n.val != nil {
-			best, length = n.val, j-i+1
+		if n.mention != nil {
+			m.mention, m.mLen = n.mention, j-i+1
 		}
+		if n.cue != nil {
+			m.cue, m.cLen = n.cue, j-i+1
+		}
+		m.normal = m.normal || n.normal
 	}
-	return best, length
+	return m
 }
-
-func joinSeq(seq []string) string { return strings.Join(seq, " ") }

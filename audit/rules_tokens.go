@@ -4,9 +4,8 @@ package audit
 type tokKind uint8
 
 const (
-	tokWord     tokKind = iota
-	tokPunct            // , ; : / ( ) and a ? glued to a word ("?pneumonia")
-	tokSentence         // . ? ! before a space or the end, or a line break
+	tokWord  tokKind = iota
+	tokPunct         // , ; : / ( ) and a ? glued to a word ("?pneumonia")
 )
 
 // token is a byte range of the lowercased draft. Words are runs of ASCII
@@ -14,14 +13,32 @@ const (
 // hyphens, apostrophes, other symbols and non-ASCII bytes only separate.
 type token struct {
 	start, end int
+	id         int32 // the word's number in the rules' vocabulary, or noWord
 	kind       tokKind
 }
 
-// tokenize scans s once. The caller lowercases ASCII first so that byte
-// offsets into s are offsets into the draft.
-func tokenize(s string, filler map[string]bool) []token {
-	toks := make([]token, 0, len(s)/5+1)
-	for i := 0; i < len(s); {
+// sentenceScanner cuts a lowercased draft into sentences of tokens, one
+// sentence at a time into a reused buffer, so memory stays the size of the
+// longest sentence. A sentence ends at ". " "? " "! " (a period, question
+// or exclamation mark before a space or the end) or a line break.
+type sentenceScanner struct {
+	s      string
+	vocab  vocabulary
+	filler []int32
+	pos    int
+	toks   []token
+}
+
+// next returns the tokens of the next sentence and its byte range; ok is
+// false at the end of the draft.
+func (sc *sentenceScanner) next() (toks []token, sent span, ok bool) {
+	s := sc.s
+	if sc.pos >= len(s) {
+		return nil, span{}, false
+	}
+	sc.toks = sc.toks[:0]
+	start := sc.pos
+	for i := sc.pos; i < len(s); {
 		c := s[i]
 		switch {
 		case isWordByte(c):
@@ -29,27 +46,47 @@ func tokenize(s string, filler map[string]bool) []token {
 			for j < len(s) && (isWordByte(s[j]) || s[j] == '.' && j+1 < len(s) && isDigit(s[j-1]) && isDigit(s[j+1])) {
 				j++
 			}
-			if !filler[s[i:j]] {
-				toks = append(toks, token{i, j, tokWord})
+			if id := sc.word(s[i:j]); id != fillerWord {
+				sc.toks = append(sc.toks, token{i, j, id, tokWord})
 			}
 			i = j
 			continue
 		case c == '\n' || c == '\r':
-			toks = append(toks, token{i, i + 1, tokSentence})
+			sc.pos = i + 1
+			return sc.toks, span{start, i}, true
 		case c == '.' || c == '?' || c == '!':
-			if c == '.' && i >= 2 && s[i-2:i] == "vs" && (i == 2 || !isWordByte(s[i-3])) {
-				// "effusion vs. atelectasis": an abbreviation, not a sentence end.
-			} else if i+1 == len(s) || isSpace(s[i+1]) {
-				toks = append(toks, token{i, i + 1, tokSentence})
-			} else if c == '?' {
-				toks = append(toks, token{i, i + 1, tokPunct})
+			abbrev := c == '.' && i >= 2 && s[i-2:i] == "vs" && (i == 2 || !isWordByte(s[i-3]))
+			if !abbrev && (i+1 == len(s) || isSpace(s[i+1])) {
+				sc.pos = i + 1
+				return sc.toks, span{start, i}, true
+			}
+			if c == '?' {
+				sc.toks = append(sc.toks, token{i, i + 1, sc.word(s[i : i+1]), tokPunct})
 			}
 		case c == ',' || c == ';' || c == ':' || c == '/' || c == '(' || c == ')':
-			toks = append(toks, token{i, i + 1, tokPunct})
+			sc.toks = append(sc.toks, token{i, i + 1, sc.word(s[i : i+1]), tokPunct})
 		}
 		i++
 	}
-	return toks
+	sc.pos = len(s)
+	return sc.toks, span{start, len(s)}, true
+}
+
+// fillerWord marks a word the rules skip.
+const fillerWord int32 = -2
+
+// word numbers w, or says it is filler or unknown.
+func (sc *sentenceScanner) word(w string) int32 {
+	id, ok := sc.vocab[w]
+	if !ok {
+		return noWord
+	}
+	for _, f := range sc.filler {
+		if f == id {
+			return fillerWord
+		}
+	}
+	return id
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
