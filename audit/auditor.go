@@ -19,9 +19,36 @@ type DraftReader interface {
 	ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error)
 }
 
-// ReadDraft makes the rules parser a DraftReader; it never fails.
-func (p *RulesParser) ReadDraft(_ context.Context, text string) (cxrkit.DraftReading, error) {
-	return cxrkit.DraftReading{Findings: p.Parse(text), Status: cxrkit.ParseRules}, nil
+// ReadDraft makes the rules parser a DraftReader; it fails only when ctx
+// is done (a request's deadline). The caller gets its answer at the
+// deadline even if parsing is still running; callers bound the draft's
+// size, which bounds the work left behind.
+func (p *RulesParser) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
+	if err := ctx.Err(); err != nil {
+		return cxrkit.DraftReading{Status: cxrkit.ParseFailed}, err
+	}
+	type parsed struct {
+		fs    []cxrkit.DraftFinding
+		panic any
+	}
+	done := make(chan parsed, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- parsed{panic: r}
+			}
+		}()
+		done <- parsed{fs: p.Parse(text)}
+	}()
+	select {
+	case r := <-done:
+		if r.panic != nil {
+			return cxrkit.DraftReading{Status: cxrkit.ParseFailed}, fmt.Errorf("rules parser: internal error: %v", r.panic)
+		}
+		return cxrkit.DraftReading{Findings: r.fs, Status: cxrkit.ParseRules}, nil
+	case <-ctx.Done():
+		return cxrkit.DraftReading{Status: cxrkit.ParseFailed}, fmt.Errorf("reading the draft: %w", ctx.Err())
+	}
 }
 
 // GoldGrounder answers with the corpus findings of the image: it measures
@@ -108,7 +135,15 @@ type Input struct {
 // verdict (Audit) only when both the image and the draft were read: a
 // transport failure, an unreadable image or an answer that could not be
 // parsed sets Error and leaves Audit nil, never an empty (all-clear) one.
-func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
+func (a *Auditor) Audit(ctx context.Context, in Input) cxrkit.Result {
+	res, _ := a.Run(ctx, in)
+	return res
+}
+
+// Run is Audit that also returns the cause of the result's error, so a
+// caller can tell a client's mistake (an unreadable image, an image not
+// in the corpus) from an endpoint's failure with errors.Is and errors.As.
+func (a *Auditor) Run(ctx context.Context, in Input) (res cxrkit.Result, cause error) {
 	res = cxrkit.Result{CaseID: in.CaseID, ImageID: in.Image.ImageID, Source: in.Image.Source,
 		ImageFindings: []cxrkit.Finding{}, DraftFindings: []cxrkit.DraftFinding{},
 		BoxFormat: cxrkit.BoxFormat, Disclaimer: cxrkit.Disclaimer, Prompts: a.Prompts,
@@ -116,13 +151,14 @@ func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
 	setError := func(err error) {
 		if res.Error == nil {
 			msg := err.Error()
-			res.Error = &msg
+			res.Error, cause = &msg, err
 		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			res.Audit = nil
-			msg := fmt.Sprintf("internal error: %v", p)
+			cause = fmt.Errorf("internal error: %v", p)
+			msg := cause.Error()
 			res.Error = &msg
 		}
 	}()
@@ -137,32 +173,32 @@ func (a *Auditor) Audit(ctx context.Context, in Input) (res cxrkit.Result) {
 	}
 	if err := ctx.Err(); err != nil {
 		setError(fmt.Errorf("reading the draft: %w", err))
-		return res
+		return res, cause
 	}
 	g, err := a.Grounder.Ground(ctx, in.Image)
 	res.Attempts, res.RawGrounding, res.Model = g.Attempts, g.Raw, g.Model
 	res.Notes = append(res.Notes, g.Notes...)
 	if err != nil {
-		msg := err.Error()
-		res.Error = &msg
-		return res
+		res.Error, cause = nil, nil
+		setError(err)
+		return res, cause
 	}
 	res.Parse.Grounding = g.Status
 	if g.Status == cxrkit.ParseFailed {
 		setError(fmt.Errorf("%w after %d attempts; audit not computed", ErrGroundingUnreadable, g.Attempts))
-		return res
+		return res, cause
 	}
 	res.ImageFindings = g.Findings
 	if res.Parse.Draft == cxrkit.ParseFailed {
 		setError(errors.New("the draft could not be read; audit not computed"))
-		return res
+		return res, cause
 	}
 	if res.Error != nil {
-		return res
+		return res, cause
 	}
 	verdict := Compare(g.Findings, res.DraftFindings, a.Compare)
 	res.Audit = &verdict
-	return res
+	return res, nil
 }
 
 // ErrGroundingUnreadable reports a model answer about the image that could

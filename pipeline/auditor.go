@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"github.com/cxrkit/cxrkit/imaging"
 	"time"
 
 	"github.com/cxrkit/cxrkit"
@@ -34,6 +35,8 @@ type AuditorConfig struct {
 	Chat infer.Chatter
 	// Attempts is the grounding parse-retry ladder length (default 3).
 	Attempts int
+	// MaxPixels bounds the images decoded (--max-pixels).
+	MaxPixels int64 `yaml:"max_pixels"`
 
 	// Profile is a model profile name (cxrkit, medgemma-native) or file.
 	Profile string `yaml:"profile"`
@@ -61,7 +64,7 @@ type AuditorConfig struct {
 // AuditorDefaults is the one place the defaults of the auditor settings
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
-	return AuditorConfig{Profile: configs.ProfileCxrkit}
+	return AuditorConfig{Profile: configs.ProfileCxrkit, MaxPixels: imaging.Defaults().MaxPixels}
 }
 
 // Assembled is a built auditor and the parts callers need.
@@ -175,7 +178,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	}
 	g, err := infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: vocab,
 		MaxSide: c.MaxSide, ServerResizes: c.ServerResizes, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, StructuredWrapper: c.StructuredWrapper,
-		Scale: scale, Profile: profile, Attempts: c.Attempts})
+		Scale: scale, Profile: profile, Attempts: c.Attempts, Image: imaging.Options{MaxPixels: c.MaxPixels}})
 	if err != nil {
 		return nil, err
 	}

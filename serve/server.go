@@ -15,13 +15,17 @@ import (
 	"log/slog"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/imaging"
+	"github.com/cxrkit/cxrkit/infer"
 )
 
 //go:embed web
@@ -29,50 +33,75 @@ var webFiles embed.FS
 
 // Options configure the server.
 type Options struct {
-	Auditor *audit.Auditor
+	Auditor *audit.Auditor `yaml:"-"`
 	// Health reports each model endpoint's state (nil error: answering).
-	Health func(ctx context.Context) map[string]error
+	Health func(ctx context.Context) map[string]error `yaml:"-"`
 	// GroundingMode is shown on /healthz ("model" or "gold").
-	GroundingMode string
-	// MaxUploadBytes bounds a request body (default 20 MiB).
-	MaxUploadBytes int64
-	// Timeout bounds one audit (default 120s).
-	Timeout time.Duration
-	// MaxConcurrent audits run at once; more get 503 (default 4).
-	MaxConcurrent int
+	GroundingMode string `yaml:"grounding"`
+	// MaxUploadBytes bounds a request body.
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+	// UploadTimeout bounds reading one request body, so a client sending
+	// slowly cannot hold the server.
+	UploadTimeout time.Duration `yaml:"upload_timeout"`
+	// Timeout bounds one audit, decoding and draft parsing included.
+	Timeout time.Duration `yaml:"request_timeout"`
+	// MaxConcurrent audits run at once; more get 503. A slot is taken
+	// only once the upload has been read.
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// MaxDraftChars bounds a draft, in characters (413 above).
+	MaxDraftChars int `yaml:"max_draft_chars"`
+	// Image bounds decoding uploads (--max-pixels).
+	Image imaging.Options `yaml:"image"`
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// the API.
-	Token string
+	Token string `yaml:"-"`
 	// Logger receives one line per request: method, path, status,
 	// duration. Never images or drafts.
-	Logger *slog.Logger
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// Defaults are the server's limits when none are given.
+func Defaults() Options {
+	return Options{MaxUploadBytes: 20 << 20, UploadTimeout: 30 * time.Second, Timeout: 120 * time.Second,
+		MaxConcurrent: 4, MaxDraftChars: 20000, Image: imaging.Defaults()}
 }
 
 // Server is the interactive auditor's HTTP handler.
 type Server struct {
-	o     Options
-	slots chan struct{}
-	mux   *http.ServeMux
+	o Options
+	// slots bounds audits running; uploads bounds bodies being read (each
+	// for at most UploadTimeout).
+	slots   chan struct{}
+	uploads chan struct{}
+	mux     *http.ServeMux
 }
 
-// New builds the handler.
+// New builds the handler; zero limits take their Defaults.
 func New(o Options) (*Server, error) {
 	if o.Auditor == nil {
 		return nil, errors.New("serve: no auditor")
 	}
+	d := Defaults()
 	if o.MaxUploadBytes <= 0 {
-		o.MaxUploadBytes = 20 << 20
+		o.MaxUploadBytes = d.MaxUploadBytes
+	}
+	if o.UploadTimeout <= 0 {
+		o.UploadTimeout = d.UploadTimeout
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 120 * time.Second
+		o.Timeout = d.Timeout
 	}
 	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = 4
+		o.MaxConcurrent = d.MaxConcurrent
+	}
+	if o.MaxDraftChars <= 0 {
+		o.MaxDraftChars = d.MaxDraftChars
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{o: o, slots: make(chan struct{}, o.MaxConcurrent), mux: http.NewServeMux()}
+	s := &Server{o: o, slots: make(chan struct{}, o.MaxConcurrent),
+		uploads: make(chan struct{}, 4*o.MaxConcurrent), mux: http.NewServeMux()}
 	static, err := fs.Sub(webFiles, "web")
 	if err != nil {
 		return nil, err
@@ -84,8 +113,8 @@ func New(o Options) (*Server, error) {
 		w.Write(data)
 	})
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("POST /api/audit", s.authorized(s.limited(s.audit)))
-	s.mux.HandleFunc("POST /api/preview", s.authorized(s.limited(s.preview)))
+	s.mux.HandleFunc("POST /api/audit", s.authorized(s.audit))
+	s.mux.HandleFunc("POST /api/preview", s.authorized(s.preview))
 	return s, nil
 }
 
@@ -107,6 +136,10 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection (the upload
+// read deadline).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
@@ -134,7 +167,7 @@ func fail(w http.ResponseWriter, status int, format string, args ...any) {
 func (s *Server) authorized(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.o.Token != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			got, ok := bearerToken(r.Header.Get("Authorization"))
 			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.o.Token)) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="cxrkit"`)
 				fail(w, http.StatusUnauthorized, "a bearer token is required")
@@ -145,16 +178,31 @@ func (s *Server) authorized(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) limited(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case s.slots <- struct{}{}:
-			defer func() { <-s.slots }()
-			next(w, r)
-		default:
-			w.Header().Set("Retry-After", "2")
-			fail(w, http.StatusServiceUnavailable, "the server is busy (%d audits running); retry shortly", s.o.MaxConcurrent)
-		}
+// bearerToken reads "Bearer <token>"; the scheme is case-insensitive
+// (RFC 9110 11.1).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// busy answers the JSON 503 with Retry-After.
+func (s *Server) busy(w http.ResponseWriter, what string) {
+	w.Header().Set("Retry-After", "2")
+	fail(w, http.StatusServiceUnavailable, "the server is busy (%s); retry shortly", what)
+}
+
+// slot takes an audit slot, or answers 503 and returns false.
+func (s *Server) slot(w http.ResponseWriter) (release func(), ok bool) {
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, true
+	default:
+		s.busy(w, fmt.Sprintf("%d audits running", s.o.MaxConcurrent))
+		return nil, false
 	}
 }
 
@@ -168,14 +216,28 @@ type upload struct {
 
 var errTooLarge = errors.New("too large")
 
-// readUpload reads the multipart body in memory (never to disk): the
-// image part, sniffed by content, and the draft.
+// readUpload reads the multipart body in memory (never to disk) within
+// the upload timeout: the image part, sniffed by content, and the draft.
+// Bodies being read at once are bounded too; over that bound the body is
+// drained (within the timeout, never kept) so the client reads the 503.
 func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bool) (*upload, int, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		return nil, http.StatusBadRequest, errors.New("want multipart/form-data with an image and a draft")
 	}
+	rc := http.NewResponseController(w)
+	// A deadline on the body read; cleared afterwards, since the server's
+	// watch for a closed connection reads under the same deadline.
+	rc.SetReadDeadline(time.Now().Add(s.o.UploadTimeout))
+	defer rc.SetReadDeadline(time.Time{})
 	body := http.MaxBytesReader(w, r.Body, s.o.MaxUploadBytes)
+	select {
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	default:
+		io.Copy(io.Discard, body)
+		return nil, http.StatusServiceUnavailable, fmt.Errorf("the server is busy (%d uploads being read); retry shortly", cap(s.uploads))
+	}
 	mr := multipart.NewReader(body, params["boundary"])
 	u := &upload{}
 	for {
@@ -209,16 +271,59 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bo
 	if needDraft && u.draft == "" {
 		return nil, http.StatusBadRequest, errors.New("no draft in the upload (form field \"draft\")")
 	}
+	if n := utf8.RuneCountInString(u.draft); n > s.o.MaxDraftChars {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("draft is %d characters; the limit is %d (--max-draft-chars)", n, s.o.MaxDraftChars)
+	}
 	return u, 0, nil
 }
 
-// uploadError classifies a failed multipart read: over the size limit or
-// malformed.
+// uploadError classifies a failed multipart read: over the size limit,
+// too slow, or malformed.
 func (s *Server) uploadError(err error) (int, error) {
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d MB", s.o.MaxUploadBytes>>20)
 	}
+	if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
+		return http.StatusRequestTimeout, fmt.Errorf("upload not received within %v (--upload-timeout)", s.o.UploadTimeout)
+	}
 	return http.StatusBadRequest, fmt.Errorf("malformed upload: %v", err)
+}
+
+// imageStatus maps an image decoding failure to a client error: over the
+// budget 413, not an image cxrkit reads 415, damaged 422; a deadline 504.
+func imageStatus(err error) int {
+	switch {
+	case errors.Is(err, imaging.ErrOverBudget):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, imaging.ErrUnsupported):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, imaging.ErrMalformed):
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// auditStatus is the HTTP status of an audit result: 200 with a verdict;
+// 4xx for the client's mistakes (an image not in the gold corpus, an
+// unreadable image); 504 when time ran out; 503 when the endpoint is
+// overloaded; 502 for any other endpoint failure.
+func auditStatus(cause error, ctx context.Context) int {
+	var se *infer.StatusError
+	switch {
+	case cause == nil:
+		return http.StatusOK
+	case errors.Is(cause, audit.ErrNotInCorpus):
+		return http.StatusNotFound
+	case errors.Is(cause, imaging.ErrOverBudget), errors.Is(cause, imaging.ErrUnsupported), errors.Is(cause, imaging.ErrMalformed):
+		return imageStatus(cause)
+	case ctx.Err() != nil || errors.Is(cause, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	case errors.As(cause, &se) && (se.Status == http.StatusServiceUnavailable || se.Status == http.StatusTooManyRequests):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadGateway
 }
 
 // imageIDFromName keeps the base name of an uploaded file without its
@@ -250,11 +355,22 @@ func requestID() string {
 func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	u, status, err := s.readUpload(w, r, true)
 	if err != nil {
-		fail(w, status, "%v", err)
+		s.refuse(w, status, err)
 		return
 	}
+	release, ok := s.slot(w)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(r.Context(), s.o.Timeout)
 	defer cancel()
+	// The upload is decoded once here, within the budget and deadline,
+	// so a bad image is the client's 4xx before any model is asked.
+	if _, _, err := s.o.Image.Decode(ctx, bytes.NewReader(u.image)); err != nil {
+		fail(w, imageStatus(err), "cannot read the image: %v", err)
+		return
+	}
 	id := requestID()
 	// The upload's file name (without extension) is its image id, so gold
 	// grounding can find a corpus image by name; nothing else reads it.
@@ -262,28 +378,39 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	if imageID == "" {
 		imageID = "upload-" + id
 	}
-	res := s.o.Auditor.Audit(ctx, audit.Input{CaseID: "web-" + id, DraftText: u.draft,
+	res, cause := s.o.Auditor.Run(ctx, audit.Input{CaseID: "web-" + id, DraftText: u.draft,
 		Image: cxrkit.ImageRef{ImageID: imageID, Data: u.image}})
-	switch {
-	case res.Error != nil && ctx.Err() != nil:
-		writeJSON(w, http.StatusGatewayTimeout, res)
-	case res.Error != nil:
-		writeJSON(w, http.StatusBadGateway, res)
-	default:
-		writeJSON(w, http.StatusOK, res)
+	writeJSON(w, auditStatus(cause, ctx), res)
+}
+
+// refuse answers a failed upload and closes the connection: the rest of
+// a body is never waited for (the server would otherwise drain it before
+// answering, without the upload deadline). A 503 says when to retry.
+func (s *Server) refuse(w http.ResponseWriter, status int, err error) {
+	w.Header().Set("Connection", "close")
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "2")
 	}
+	fail(w, status, "%v", err)
 }
 
 // preview renders an uploaded image (DICOM included) as PNG for the page.
 func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 	u, status, err := s.readUpload(w, r, false)
 	if err != nil {
-		fail(w, status, "%v", err)
+		s.refuse(w, status, err)
 		return
 	}
-	img, _, err := imaging.Decode(bytes.NewReader(u.image))
+	release, ok := s.slot(w)
+	if !ok {
+		return
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(r.Context(), s.o.Timeout)
+	defer cancel()
+	img, _, err := s.o.Image.Decode(ctx, bytes.NewReader(u.image))
 	if err != nil {
-		fail(w, http.StatusUnprocessableEntity, "cannot read the image: %v", err)
+		fail(w, imageStatus(err), "cannot read the image: %v", err)
 		return
 	}
 	var buf bytes.Buffer

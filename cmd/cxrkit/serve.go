@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/cxrkit/cxrkit/serve"
 	"github.com/urfave/cli/v2"
@@ -23,6 +24,8 @@ func serveCommand() *cli.Command {
 		&cli.IntFlag{Name: "max-upload-mb", Value: 20, Usage: "largest accepted upload (413 above)"},
 		&cli.DurationFlag{Name: "request-timeout", Value: 2 * time.Minute, Usage: "time limit of one audit request"},
 		&cli.IntFlag{Name: "max-concurrent", Value: 4, Usage: "audits at once; more get 503 with Retry-After"},
+		&cli.DurationFlag{Name: "upload-timeout", Value: serve.Defaults().UploadTimeout, Usage: "time limit for receiving one upload (408 after)"},
+		&cli.IntFlag{Name: "max-draft-chars", Value: serve.Defaults().MaxDraftChars, Usage: "longest accepted draft in characters (413 above)"},
 		&cli.StringFlag{Name: "token", EnvVars: []string{"CXRKIT_TOKEN"}, Usage: "require 'Authorization: Bearer TOKEN' on the API"},
 	)
 	return &cli.Command{
@@ -44,8 +47,8 @@ func runServe(c *cli.Context) error {
 	if err := setGrounding(c, &cfg, nil); err != nil {
 		return err
 	}
-	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 {
-		return usagef("--max-upload-mb and --max-concurrent must be positive")
+	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 || c.Int("max-draft-chars") <= 0 || c.Duration("upload-timeout") <= 0 || c.Int64("max-pixels") <= 0 {
+		return usagef("--max-upload-mb, --max-concurrent, --max-draft-chars, --upload-timeout and --max-pixels must be positive")
 	}
 	setup, err := pipeline.NewAuditor(cfg)
 	if err != nil {
@@ -57,6 +60,8 @@ func runServe(c *cli.Context) error {
 	opts := serve.Options{Auditor: setup.Auditor, GroundingMode: c.String("grounding"),
 		MaxUploadBytes: int64(c.Int("max-upload-mb")) << 20, Timeout: c.Duration("request-timeout"),
 		MaxConcurrent: c.Int("max-concurrent"), Token: c.String("token"),
+		UploadTimeout: c.Duration("upload-timeout"), MaxDraftChars: c.Int("max-draft-chars"),
+		Image:  imaging.Options{MaxPixels: c.Int64("max-pixels")},
 		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))}
 	if setup.Client != nil {
 		opts.Health = setup.Client.Health

@@ -1,0 +1,256 @@
+package serve
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
+	"github.com/cxrkit/cxrkit/imaging"
+	"github.com/cxrkit/cxrkit/infer/fakevllm"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// trickle opens a connection that sends an audit request's headers and
+// then its body one byte per interval, as a slow (or hostile) client.
+func trickle(t *testing.T, base string, every time.Duration, stop <-chan struct{}) <-chan string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := make(chan string, 1)
+	fmt.Fprintf(conn, "POST /api/audit HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n")
+	go func() {
+		defer conn.Close()
+		br := bufio.NewReader(conn)
+		got := make(chan string, 1)
+		go func() {
+			line, _ := br.ReadString('\n')
+			got <- strings.TrimSpace(line)
+		}()
+		for {
+			select {
+			case line := <-got:
+				status <- line
+				return
+			case <-stop:
+				status <- "stopped"
+				return
+			case <-time.After(every):
+				if _, err := conn.Write([]byte("-")); err != nil {
+					status <- <-got
+					return
+				}
+			}
+		}
+	}()
+	return status
+}
+
+// TestSlowUploadsDoNotHoldSlots: four clients sending their bodies at a
+// byte per 100 ms must not lock anyone out (the slot is taken after the
+// upload is read), and are themselves cut off at the upload timeout.
+func TestSlowUploadsDoNotHoldSlots(t *testing.T) {
+	e := newEnv(t, fakevllm.Options{}, Options{MaxConcurrent: 4, UploadTimeout: 800 * time.Millisecond})
+	stop := make(chan struct{})
+	defer close(stop)
+	var slow []<-chan string
+	for range 4 {
+		slow = append(slow, trickle(t, e.server.URL, 100*time.Millisecond, stop))
+	}
+	time.Sleep(200 * time.Millisecond)
+	resp := e.post(t, "/api/audit", readImage(t), "a.png", "Cardiomegaly.", nil)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a normal request beside four slow uploads: %d", resp.StatusCode)
+	}
+	for i, c := range slow {
+		select {
+		case line := <-c:
+			if !strings.Contains(line, "408") {
+				t.Errorf("slow upload %d: %q, want 408", i, line)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("slow upload %d still held after the upload timeout; logs %s", i, e.logs.String())
+		}
+	}
+}
+
+// blockingGrounder holds every audit until released.
+type blockingGrounder struct{ release chan struct{} }
+
+func (b blockingGrounder) Ground(ctx context.Context, _ cxrkit.ImageRef) (cxrkit.Grounding, error) {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return cxrkit.Grounding{}, ctx.Err()
+	}
+	return cxrkit.Grounding{Parse: "gold"}, nil
+}
+
+func newBareServer(t *testing.T, g audit.Grounder, o Options) *httptest.Server {
+	t.Helper()
+	rules, _ := audit.NewRulesParser("")
+	v, _ := labelmap.Default()
+	o.Auditor = &audit.Auditor{Grounder: g, Drafts: rules, Compare: audit.CompareOptions{Urgent: v.Urgent()}}
+	h, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func postForm(t *testing.T, url string, image []byte, name, draft string) (*http.Response, []byte) {
+	t.Helper()
+	body, ct := form(t, image, name, draft)
+	resp, err := http.Post(url+"/api/audit", ct, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, data
+}
+
+// TestBusyIsJSON503EvenForLargeBodies: with every slot taken, a 6 MB
+// upload gets the JSON 503 with Retry-After (not a reset connection).
+func TestBusyIsJSON503EvenForLargeBodies(t *testing.T) {
+	g := blockingGrounder{release: make(chan struct{})}
+	srv := newBareServer(t, g, Options{MaxConcurrent: 1})
+	img := readImage(t)
+	first := make(chan int, 1)
+	go func() {
+		resp, _ := postForm(t, srv.URL, img, "a.png", "Cardiomegaly.")
+		first <- resp.StatusCode
+	}()
+	time.Sleep(300 * time.Millisecond)
+	big := append(append([]byte{}, img...), bytes.Repeat([]byte{0}, 6<<20)...)
+	resp, data := postForm(t, srv.URL, big, "b.png", "Cardiomegaly.")
+	var body apiError
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || json.Unmarshal(data, &body) != nil || body.Error == "" {
+		t.Fatalf("busy: %d %q", resp.StatusCode, data)
+	}
+	close(g.release)
+	if s := <-first; s != http.StatusOK {
+		t.Fatalf("first: %d", s)
+	}
+}
+
+func TestDraftLimit(t *testing.T) {
+	srv := newBareServer(t, fixedGold{}, Options{MaxDraftChars: 100})
+	img := readImage(t)
+	for _, tt := range []struct {
+		draft string
+		want  int
+	}{{strings.Repeat("é", 100), http.StatusOK}, {strings.Repeat("é", 101), http.StatusRequestEntityTooLarge}} {
+		resp, data := postForm(t, srv.URL, img, "a.png", tt.draft)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%d-character draft: %d %s", len([]rune(tt.draft)), resp.StatusCode, data)
+		}
+	}
+	if Defaults().MaxDraftChars != 20000 {
+		t.Errorf("default draft limit %d", Defaults().MaxDraftChars)
+	}
+}
+
+type fixedGold struct{}
+
+func (fixedGold) Ground(context.Context, cxrkit.ImageRef) (cxrkit.Grounding, error) {
+	return cxrkit.Grounding{Parse: "gold"}, nil
+}
+
+// TestDraftParsingHonoursTimeout: a large draft with a short request
+// timeout answers 504 near the timeout, not 200 after parsing it all.
+func TestDraftParsingHonoursTimeout(t *testing.T) {
+	srv := newBareServer(t, fixedGold{}, Options{MaxDraftChars: 20 << 20, MaxUploadBytes: 64 << 20, Timeout: 100 * time.Millisecond})
+	draft := strings.Repeat("Mild cardiomegaly without pleural effusion; possible small pneumothorax at the left apex. ", 12000)
+	small, _ := imaging.PNGBytes(image.NewGray(image.Rect(0, 0, 8, 8)), true)
+	start := time.Now()
+	resp, data := postForm(t, srv.URL, small, "a.png", draft)
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("status %d after %v: %.200s", resp.StatusCode, time.Since(start), data)
+	}
+	var r cxrkit.Result
+	json.Unmarshal(data, &r)
+	if r.Audit != nil || r.Error == nil || !bytes.Contains(data, []byte(`"audit":null`)) {
+		t.Fatalf("timeout result %.300s", data)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("answered after %v with a 100ms timeout", d)
+	}
+}
+
+func TestBearerSchemeCaseInsensitive(t *testing.T) {
+	for _, tt := range []struct {
+		header string
+		ok     bool
+	}{{"Bearer tok", true}, {"bearer tok", true}, {"BEARER  tok ", true}, {"Basic tok", false}, {"Bearer", false}, {"Bearertok", false}} {
+		got, ok := bearerToken(tt.header)
+		if ok != tt.ok || ok && got != "tok" {
+			t.Errorf("%q: %q %v", tt.header, got, ok)
+		}
+	}
+}
+
+// hugePNG is a valid PNG header declaring w×h 16-bit RGBA with no pixels.
+func hugePNG(w, h uint32) []byte {
+	png, _ := imaging.PNGBytes(image.NewGray(image.Rect(0, 0, 1, 1)), true)
+	binary.BigEndian.PutUint32(png[16:], w)
+	binary.BigEndian.PutUint32(png[20:], h)
+	png[24], png[25] = 16, 6
+	binary.BigEndian.PutUint32(png[29:], crc32.ChecksumIEEE(png[12:29]))
+	return png
+}
+
+// TestClientMistakesAre4xx: a bad upload is the client's 4xx (never a
+// retried 502); endpoint faults are 502/503/504 with "audit": null.
+func TestClientMistakesAre4xx(t *testing.T) {
+	img := readImage(t)
+	gold := newBareServer(t, audit.NewGoldGrounder(nil), Options{})
+	model := newEnv(t, fakevllm.Options{}, Options{})
+	unreadable := newEnv(t, fakevllm.Options{Responder: func(fakevllm.Request) string { return "The study is normal." }}, Options{})
+	overloaded := newEnv(t, fakevllm.Options{Fail: 503}, Options{})
+	tests := []struct {
+		name  string
+		url   string
+		image []byte
+		want  int
+		null  bool
+	}{
+		{"truncated PNG", model.server.URL, img[:len(img)/2], http.StatusUnprocessableEntity, false},
+		{"PNG over --max-pixels", model.server.URL, hugePNG(16384, 16384), http.StatusRequestEntityTooLarge, false},
+		{"upload not in the gold corpus", gold.URL, img, http.StatusNotFound, true},
+		{"answer never parsed", unreadable.server.URL, img, http.StatusBadGateway, true},
+		{"endpoint overloaded", overloaded.server.URL, img, http.StatusServiceUnavailable, true},
+	}
+	for _, tt := range tests {
+		resp, data := postForm(t, tt.url, tt.image, "a.png", "Cardiomegaly.")
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d: %.300s", tt.name, resp.StatusCode, tt.want, data)
+		}
+		if tt.null && !bytes.Contains(data, []byte(`"audit":null`)) {
+			t.Errorf("%s: no \"audit\":null in %.300s", tt.name, data)
+		}
+		hr, err := http.Get(tt.url + "/healthz")
+		if err != nil {
+			t.Fatalf("%s: /healthz after the attack: %v", tt.name, err)
+		}
+		hr.Body.Close()
+	}
+}
