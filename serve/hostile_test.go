@@ -99,7 +99,7 @@ func (b blockingGrounder) Ground(ctx context.Context, _ cxrkit.ImageRef) (cxrkit
 	case <-ctx.Done():
 		return cxrkit.Grounding{}, ctx.Err()
 	}
-	return cxrkit.Grounding{Parse: "gold"}, nil
+	return cxrkit.Grounding{Status: cxrkit.ParseGold}, nil
 }
 
 func newBareServer(t *testing.T, g audit.Grounder, o Options) *httptest.Server {
@@ -172,7 +172,7 @@ func TestDraftLimit(t *testing.T) {
 type fixedGold struct{}
 
 func (fixedGold) Ground(context.Context, cxrkit.ImageRef) (cxrkit.Grounding, error) {
-	return cxrkit.Grounding{Parse: "gold"}, nil
+	return cxrkit.Grounding{Status: cxrkit.ParseGold}, nil
 }
 
 // TestDraftParsingHonoursTimeout: a large draft with a short request
