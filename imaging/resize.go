@@ -124,49 +124,83 @@ func resizePlane(src []float32, sw, sh, dw, dh int) []float32 {
 	return dst
 }
 
-// resizeGray8 is resizePlane for 8-bit grey, reading pixels directly and
-// summing the horizontal taps in 16.16 fixed point.
+// resizeGray8 is resizePlane for 8-bit grey in integers: weights in
+// 2.14 fixed point summing exactly to one, the horizontal pass into 8.8
+// fixed point, the vertical pass accumulated a whole row at a time, so
+// the inner loops are plain multiply-adds over contiguous memory. A flat
+// region stays exactly flat; any pixel is within one grey level of the
+// floating-point resample.
 func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	cx := weights(sw, dw)
-	fx := make([][]int32, len(cx))
-	for i, c := range cx {
-		fx[i] = make([]int32, len(c.w))
-		for k, wt := range c.w {
-			fx[i][k] = int32(wt*65536 + 0.5)
-		}
-	}
-	tmp := make([]float32, dw*sh)
+	hx := fixedTaps(weights(sw, dw))
+	tmp := make([]uint16, dw*sh)
 	for y := 0; y < sh; y++ {
 		row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
+		row = row[:sw]
 		out := tmp[y*dw : (y+1)*dw]
-		for x, c := range cx {
+		for x := range out {
+			start, w := hx.taps(x)
+			taps := row[start : start+len(w)]
 			var acc int32
-			taps := row[c.start : c.start+len(c.w)]
-			for k, wt := range fx[x] {
-				acc += int32(taps[k]) * wt
+			for k, wt := range w {
+				acc += int32(taps[k]) * int32(wt)
 			}
-			out[x] = float32(acc) / 65536
+			out[x] = uint16((acc + 1<<5) >> 6) // 8.14 -> 8.8
 		}
 	}
-	cy := weights(sh, dh)
+	vy := fixedTaps(weights(sh, dh))
 	dst := image.NewGray(image.Rect(0, 0, dw, dh))
-	line := make([]float32, dw)
-	for y, c := range cy {
+	line := make([]uint32, dw)
+	for y := 0; y < dh; y++ {
 		clear(line)
-		for k, wt := range c.w {
-			in := tmp[(c.start+k)*dw : (c.start+k+1)*dw]
-			for x := range line {
-				line[x] += in[x] * wt
+		start, w := vy.taps(y)
+		for k, wt := range w {
+			in := tmp[(start+k)*dw : (start+k+1)*dw]
+			in = in[:len(line)]
+			for x, v := range in {
+				line[x] += uint32(v) * uint32(wt)
 			}
 		}
 		out := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
 		for x, v := range line {
-			out[x] = uint8(min(max(v+0.5, 0), 255))
+			out[x] = uint8((v + 1<<21) >> 22) // 8.22 -> 8
 		}
 	}
 	return dst
+}
+
+// fixedWeights are filter taps in 2.14 fixed point, flattened: output i
+// reads w[off[i]:off[i+1]] starting at source sample start[i].
+type fixedWeights struct {
+	start []int
+	off   []int
+	w     []uint16
+}
+
+func (f *fixedWeights) taps(i int) (int, []uint16) {
+	return f.start[i], f.w[f.off[i]:f.off[i+1]]
+}
+
+// fixedTaps rounds weights to 2.14 fixed point and gives the rounding
+// error to the largest tap, so every output's taps sum to exactly 1<<14.
+func fixedTaps(cs []contrib) fixedWeights {
+	f := fixedWeights{start: make([]int, len(cs)), off: make([]int, len(cs)+1)}
+	for i, c := range cs {
+		f.start[i] = c.start
+		sum, big := 0, len(f.w)
+		for _, wt := range c.w {
+			q := int(wt*(1<<14) + 0.5)
+			f.w = append(f.w, uint16(q))
+			sum += q
+			if q > int(f.w[big]) {
+				big = len(f.w) - 1
+			}
+		}
+		f.w[big] = uint16(int(f.w[big]) + 1<<14 - sum)
+		f.off[i+1] = len(f.w)
+	}
+	return f
 }
 
 type contrib struct {
