@@ -160,6 +160,12 @@ func (p *RulesParser) items(toks []token, s string, out []item) ([]item, bool) {
 	return out, normal
 }
 
+// denies reports whether an open scope negates or withholds a claim; inside
+// it, qualifying cues ("suspicious", "to suggest") only qualify.
+func (c *cueRule) denies() bool {
+	return c != nil && (c.effect == EffectNegate || c.effect == EffectNotAsserted)
+}
+
 // breaks reports whether an item ends every scope and starts a clause.
 func (it item) breaks() bool {
 	return it.cue == nil && it.mention == nil || it.cue != nil && it.cue.effect == EffectBoundary
@@ -189,11 +195,11 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 		case it.breaks():
 			open = nil
 		case it.cue != nil && it.cue.effect == EffectNone:
-			if !(it.cue.keepsNegation && open != nil && open.effect == EffectNegate) {
+			if !(it.cue.keepsNegation && open.denies()) {
 				open = nil
 			}
 		case it.cue != nil && (it.cue.dir == Before || it.cue.dir == Both):
-			if it.cue.keepsNegation && open != nil && open.effect == EffectNegate {
+			if it.cue.keepsNegation && open.denies() {
 				openEnd = it.word1
 				continue
 			}
@@ -220,7 +226,10 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 			if open.dir == Both {
 				reach = 3
 			}
-			if pre[k] == nil && openStart-it.word1 <= reach {
+			// A qualifying hedge before the mention yields to a negation
+			// after it: "suspicious nodules are not seen".
+			free := pre[k] == nil || pre[k].keepsNegation && open.effect == EffectNegate
+			if free && openStart-it.word1 <= reach {
 				post[k] = open
 			}
 			if open.dir == Both {
@@ -252,7 +261,7 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 		}
 		r := reading{rule: it.mention, clause: span{clauseStart, clauseEnd}, status: cxrkit.Present}
 		by := pre[k]
-		if by == nil {
+		if post[k] != nil {
 			by = post[k]
 		}
 		switch {

@@ -41,8 +41,9 @@ type cueRule struct {
 	id, phenomenon string
 	effect         CueEffect
 	dir            Direction
-	// keepsNegation: inside an open negation the cue only links ("no
-	// opacity to suggest pneumonia"), outside it acts by its effect.
+	// keepsNegation: inside an open negation or request the cue only
+	// qualifies ("no opacity to suggest pneumonia", "evaluate for a
+	// possible nodule"); elsewhere it acts by its effect.
 	keepsNegation bool
 }
 
