@@ -98,7 +98,8 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 	}
 	workers := max(1, o.Concurrency)
 	jobs := a.feed(ctx, todo, workers)
-	results := make(chan cxrkit.Result)
+	// Buffered so fast (gold) runs can batch their writes; see resultWriter.
+	results := make(chan cxrkit.Result, 4*workers+64)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -111,13 +112,14 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 	}
 	go func() { wg.Wait(); close(results) }()
 	var writeErr error
+	w := newResultWriter(out)
 	for r := range results {
 		if ctx.Err() != nil && r.Error != nil {
 			// Cut short by the interruption: leave the case for the next run.
 			continue
 		}
 		if out != nil && writeErr == nil {
-			writeErr = appendResult(out, r)
+			writeErr = w.add(r, len(results) == 0)
 		}
 		if o.Sink != nil {
 			o.Sink(r)
@@ -128,6 +130,9 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 		}
 	}
 	if out != nil {
+		if err := w.flush(); err != nil && writeErr == nil {
+			writeErr = err
+		}
 		if err := out.Sync(); err != nil && writeErr == nil {
 			writeErr = err
 		}
@@ -223,14 +228,44 @@ func (s *BatchSummary) count(r cxrkit.Result) {
 	}
 }
 
-// appendResult writes one result as one line in a single write, so a kill
-// can tear at most the last line.
-func appendResult(f *os.File, r cxrkit.Result) error {
-	var buf bytes.Buffer
-	if err := cxrkit.NewJSONLEncoder(&buf).Encode(r); err != nil {
+// resultWriter appends result lines to the results file, whole lines
+// per write, so a kill can tear at most the last line. Lines are written
+// as soon as no further result is waiting (a model run writes each result
+// as it arrives) or when 256 KiB are buffered (a gold run, which produces
+// tens of thousands of results a second, makes a few hundred writes
+// rather than one per case). A kill loses at most the buffered results;
+// the next run redoes them.
+type resultWriter struct {
+	f   *os.File
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+const resultWriteBatch = 256 << 10
+
+func newResultWriter(f *os.File) *resultWriter {
+	w := &resultWriter{f: f}
+	w.enc = cxrkit.NewJSONLEncoder(&w.buf)
+	return w
+}
+
+// add encodes r and writes the buffered lines when idle or full.
+func (w *resultWriter) add(r cxrkit.Result, idle bool) error {
+	if err := w.enc.Encode(r); err != nil {
 		return fmt.Errorf("%s: %w", r.CaseID, err)
 	}
-	_, err := f.Write(buf.Bytes())
+	if idle || w.buf.Len() >= resultWriteBatch {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *resultWriter) flush() error {
+	if w.f == nil || w.buf.Len() == 0 {
+		return nil
+	}
+	_, err := w.f.Write(w.buf.Bytes())
+	w.buf.Reset()
 	return err
 }
 

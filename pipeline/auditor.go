@@ -61,6 +61,10 @@ type AuditorConfig struct {
 	Labelmap        string
 }
 
+// draftMemoSize is how many distinct drafts the rules parser's memo
+// keeps: every distinct draft of a full VinDr synthetic case file.
+const draftMemoSize = 1 << 15
+
 // AuditorDefaults is the one place the defaults of the auditor settings
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
@@ -125,7 +129,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		return nil, err
 	}
 	prompts := map[string]string{}
-	a := &Assembled{Vocab: vocab, Warnings: warnings, Auditor: &audit.Auditor{Drafts: rules, Prompts: prompts,
+	a := &Assembled{Vocab: vocab, Warnings: warnings, Auditor: &audit.Auditor{Drafts: audit.NewDraftMemo(rules, draftMemoSize), Prompts: prompts,
 		Compare: audit.CompareOptions{Urgent: vocab.Urgent(), UncertainAsAbsent: c.UncertainAs == "absent"}}}
 	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
 		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: c.APIKey, Timeout: c.Timeout,
