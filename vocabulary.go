@@ -17,18 +17,21 @@ type ParseStatus string
 
 // Parse statuses. OK, Salvaged and Failed describe a model's answer; Gold
 // (grounding from the corpus) and Rules (the rules draft parser) name the
-// sides no model answered.
+// sides no model answered; None, a draft that was not given.
 const (
 	ParseOK       ParseStatus = "ok"
 	ParseSalvaged ParseStatus = "salvaged"
 	ParseFailed   ParseStatus = "failed"
 	ParseGold     ParseStatus = "gold"
 	ParseRules    ParseStatus = "rules"
+	// ParseNone is the draft side of an image-only reading: no draft was
+	// given, so nothing was parsed or compared.
+	ParseNone ParseStatus = "none"
 )
 
 // ParseStatuses returns every parse status.
 func ParseStatuses() []ParseStatus {
-	return []ParseStatus{ParseOK, ParseSalvaged, ParseFailed, ParseGold, ParseRules}
+	return []ParseStatus{ParseOK, ParseSalvaged, ParseFailed, ParseGold, ParseRules, ParseNone}
 }
 
 // Valid reports whether s is a known parse status.

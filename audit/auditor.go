@@ -204,3 +204,38 @@ func (a *Auditor) Run(ctx context.Context, in Input) (res cxrkit.Result, cause e
 // ErrGroundingUnreadable reports a model answer about the image that could
 // not be parsed.
 var ErrGroundingUnreadable = errors.New("the grounding answer could not be parsed")
+
+// ReadImage grounds the image of in and ignores its draft: an image-only
+// reading with findings and no verdict. Its Audit is nil and its draft
+// parse is cxrkit.ParseNone, so no reader takes it for a clean draft.
+// cause is non-nil when the image could not be read, as for Run.
+func (a *Auditor) ReadImage(ctx context.Context, in Input) (res cxrkit.Result, cause error) {
+	res = cxrkit.Result{CaseID: in.CaseID, ImageID: in.Image.ImageID, Source: in.Image.Source,
+		ImageFindings: []cxrkit.Finding{}, DraftFindings: []cxrkit.DraftFinding{},
+		BoxFormat: cxrkit.BoxFormat, Disclaimer: cxrkit.Disclaimer, Prompts: a.Prompts,
+		Parse: cxrkit.Parse{Grounding: cxrkit.ParseFailed, Draft: cxrkit.ParseNone},
+		Notes: []string{"image-only reading: no draft was given, so nothing was audited"}}
+	setError := func(err error) {
+		msg := err.Error()
+		res.Error, cause = &msg, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			setError(fmt.Errorf("internal error: %v", p))
+		}
+	}()
+	g, err := a.Grounder.Ground(ctx, in.Image)
+	res.Attempts, res.RawGrounding, res.Model = g.Attempts, g.Raw, g.Model
+	res.Notes = append(res.Notes, g.Notes...)
+	if err != nil {
+		setError(err)
+		return res, cause
+	}
+	res.Parse.Grounding = g.Status
+	if g.Status == cxrkit.ParseFailed {
+		setError(fmt.Errorf("%w after %d attempts", ErrGroundingUnreadable, g.Attempts))
+		return res, cause
+	}
+	res.ImageFindings = g.Findings
+	return res, nil
+}

@@ -58,6 +58,9 @@ type Options struct {
 	// Logger receives one line per request: method, path, status,
 	// duration. Never images or drafts.
 	Logger *slog.Logger `yaml:"-"`
+	// Review, when set, serves a finished audit read-only (no Auditor
+	// needed): the page lists its cases instead of taking uploads.
+	Review *Review `yaml:"-"`
 }
 
 // Defaults are the server's limits when none are given.
@@ -78,8 +81,8 @@ type Server struct {
 
 // New builds the handler; zero limits take their Defaults.
 func New(o Options) (*Server, error) {
-	if o.Auditor == nil {
-		return nil, errors.New("serve: no auditor")
+	if o.Auditor == nil && o.Review == nil {
+		return nil, errors.New("serve: no auditor and no review")
 	}
 	d := Defaults()
 	if o.MaxUploadBytes <= 0 {
@@ -112,7 +115,14 @@ func New(o Options) (*Server, error) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(data)
 	})
+	s.mux.HandleFunc("GET /favicon.ico", favicon)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	if o.Review != nil {
+		s.mux.HandleFunc("GET /api/review/cases", s.authorized(s.reviewCases))
+		s.mux.HandleFunc("GET /api/review/case/{i}", s.authorized(s.reviewCase))
+		s.mux.HandleFunc("GET /api/review/case/{i}/image", s.authorized(s.reviewImage))
+		return s, nil
+	}
 	s.mux.HandleFunc("POST /api/audit", s.authorized(s.audit))
 	s.mux.HandleFunc("POST /api/preview", s.authorized(s.preview))
 	return s, nil
@@ -353,7 +363,9 @@ func requestID() string {
 }
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
-	u, status, err := s.readUpload(w, r, true)
+	// The draft is optional: without one the answer is an image-only
+	// reading, findings and no verdict.
+	u, status, err := s.readUpload(w, r, false)
 	if err != nil {
 		s.refuse(w, status, err)
 		return
@@ -378,8 +390,14 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	if imageID == "" {
 		imageID = "upload-" + id
 	}
-	res, cause := s.o.Auditor.Run(ctx, audit.Input{CaseID: "web-" + id, DraftText: u.draft,
-		Image: cxrkit.ImageRef{ImageID: imageID, Data: u.image}})
+	in := audit.Input{CaseID: "web-" + id, DraftText: u.draft, Image: cxrkit.ImageRef{ImageID: imageID, Data: u.image}}
+	var res cxrkit.Result
+	var cause error
+	if u.draft == "" {
+		res, cause = s.o.Auditor.ReadImage(ctx, in)
+	} else {
+		res, cause = s.o.Auditor.Run(ctx, in)
+	}
 	writeJSON(w, auditStatus(cause, ctx), res)
 }
 
@@ -425,6 +443,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 // healthReport is the /healthz body.
 type healthReport struct {
 	Status        string            `json:"status"`
+	Mode          string            `json:"mode"`
 	Grounding     string            `json:"grounding"`
 	Endpoints     map[string]string `json:"endpoints"`
 	TokenRequired bool              `json:"token_required"`
@@ -433,7 +452,11 @@ type healthReport struct {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	rep := healthReport{Status: "ok", Grounding: s.o.GroundingMode, Endpoints: map[string]string{},
+	mode := "audit"
+	if s.o.Review != nil {
+		mode = "review"
+	}
+	rep := healthReport{Status: "ok", Mode: mode, Grounding: s.o.GroundingMode, Endpoints: map[string]string{},
 		TokenRequired: s.o.Token != "", MaxUploadMB: s.o.MaxUploadBytes >> 20, Disclaimer: cxrkit.Disclaimer}
 	if s.o.Health != nil {
 		for ep, err := range s.o.Health(r.Context()) {

@@ -139,6 +139,22 @@ func TestAuditAPI(t *testing.T) {
 	}
 }
 
+// TestImageOnlyReading posts an image without a draft: the answer has the
+// image findings, a draft parse of "none" and no verdict (audit null).
+func TestImageOnlyReading(t *testing.T) {
+	e := newEnv(t, fakevllm.Options{}, Options{})
+	resp := e.post(t, "/api/audit", readImage(t), "00000001_000.png", "", nil)
+	defer resp.Body.Close()
+	var r cxrkit.Result
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d: %v", resp.StatusCode, err)
+	}
+	if r.Parse.Draft != cxrkit.ParseNone || r.Parse.Grounding != "ok" || len(r.ImageFindings) != 2 ||
+		r.Audit != nil || r.Error != nil || len(r.Notes) == 0 {
+		t.Fatalf("image-only reading %+v", r)
+	}
+}
+
 func TestHardening(t *testing.T) {
 	img := readImage(t)
 	e := newEnv(t, fakevllm.Options{}, Options{MaxUploadBytes: 64 << 10})
@@ -150,7 +166,6 @@ func TestHardening(t *testing.T) {
 	}{
 		{"too large", img, "Cardiomegaly.", http.StatusRequestEntityTooLarge},
 		{"not an image", []byte("#!/bin/sh\necho hi\n" + strings.Repeat("x", 200)), "Cardiomegaly.", http.StatusUnsupportedMediaType},
-		{"no draft", img[:1000], "", http.StatusBadRequest},
 		{"no image", nil, "Cardiomegaly.", http.StatusBadRequest},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,9 @@ func serveCommand() *cli.Command {
 		&cli.DurationFlag{Name: "upload-timeout", Value: serve.Defaults().UploadTimeout, Usage: "time limit for receiving one upload (408 after)"},
 		&cli.IntFlag{Name: "max-draft-chars", Value: serve.Defaults().MaxDraftChars, Usage: "longest accepted draft in characters (413 above)"},
 		&cli.StringFlag{Name: "token", EnvVars: []string{"CXRKIT_TOKEN"}, Usage: "require 'Authorization: Bearer TOKEN' on the API"},
+		&cli.StringFlag{Name: "review", Usage: "browse a finished audit read-only: its results JSONL (needs --corpus; no model)"},
+		&cli.StringFlag{Name: "cases", Usage: "with --review: the cases JSONL, for drafts, case types and expected audits"},
+		&cli.StringFlag{Name: "image-root", Usage: "with --review: folder relative image paths are relative to (default: the corpus folder)"},
 	)
 	return &cli.Command{
 		Name:   "serve",
@@ -40,31 +43,49 @@ func runServe(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	cfg, err := auditorConfig(c)
-	if err != nil {
-		return err
-	}
-	if err := setGrounding(c, &cfg, nil); err != nil {
-		return err
-	}
 	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 || c.Int("max-draft-chars") <= 0 || c.Duration("upload-timeout") <= 0 || c.Int64("max-pixels") <= 0 {
 		return usagef("--max-upload-mb, --max-concurrent, --max-draft-chars, --upload-timeout and --max-pixels must be positive")
 	}
-	setup, err := pipeline.NewAuditor(cfg)
-	if err != nil {
-		return err
-	}
-	for _, w := range setup.Warnings {
-		fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
-	}
-	opts := serve.Options{Auditor: setup.Auditor, GroundingMode: c.String("grounding"),
+	opts := serve.Options{GroundingMode: c.String("grounding"),
 		MaxUploadBytes: int64(c.Int("max-upload-mb")) << 20, Timeout: c.Duration("request-timeout"),
 		MaxConcurrent: c.Int("max-concurrent"), Token: c.String("token"),
 		UploadTimeout: c.Duration("upload-timeout"), MaxDraftChars: c.Int("max-draft-chars"),
 		Image:  imaging.Options{MaxPixels: c.Int64("max-pixels")},
 		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))}
-	if setup.Client != nil {
-		opts.Health = setup.Client.Health
+	if c.String("review") != "" {
+		if c.String("corpus") == "" {
+			return usagef("--review needs --corpus (image paths and annotations)")
+		}
+		start := time.Now()
+		rv, err := serve.LoadReview(c.Context, serve.ReviewFiles{Results: c.String("review"), Corpus: c.String("corpus"),
+			Cases: c.String("cases"), ImageRoot: c.String("image-root")})
+		if err != nil {
+			return err
+		}
+		opts.Review, opts.GroundingMode = rv, "review"
+		fmt.Fprintf(c.App.ErrWriter, "cxrkit serve: %d results loaded for review in %s\n", rv.Len(), time.Since(start).Round(time.Millisecond))
+	} else {
+		if c.String("cases") != "" || c.String("image-root") != "" {
+			return usagef("--cases and --image-root belong to --review")
+		}
+		cfg, err := auditorConfig(c)
+		if err != nil {
+			return err
+		}
+		if err := setGrounding(c, &cfg, nil); err != nil {
+			return err
+		}
+		setup, err := pipeline.NewAuditor(cfg)
+		if err != nil {
+			return err
+		}
+		for _, w := range setup.Warnings {
+			fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
+		}
+		opts.Auditor = setup.Auditor
+		if setup.Client != nil {
+			opts.Health = setup.Client.Health
+		}
 	}
 	handler, err := serve.New(opts)
 	if err != nil {
