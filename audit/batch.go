@@ -25,8 +25,9 @@ type BatchOptions struct {
 	Out         string
 	Concurrency int
 	Progress    func(done, total int)
-	// Sink, when set, receives every result too.
-	Sink func(cxrkit.Result)
+	// Sink, when set, receives every result too, with the cause of its
+	// error (nil when it has none) for errors.Is and errors.As.
+	Sink func(r cxrkit.Result, cause error)
 }
 
 // BatchSummary counts a batch run.
@@ -99,21 +100,27 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 	workers := max(1, o.Concurrency)
 	jobs := a.feed(ctx, todo, workers)
 	// Buffered so fast (gold) runs can batch their writes; see resultWriter.
-	results := make(chan cxrkit.Result, 4*workers+64)
+	type outcome struct {
+		cxrkit.Result
+		cause error
+	}
+	results := make(chan outcome, 4*workers+64)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for in := range jobs {
-				results <- a.Audit(ctx, in)
+				r, cause := a.Run(ctx, in)
+				results <- outcome{r, cause}
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(results) }()
 	var writeErr error
 	w := newResultWriter(out)
-	for r := range results {
+	for oc := range results {
+		r := oc.Result
 		if ctx.Err() != nil && r.Error != nil {
 			// Cut short by the interruption: leave the case for the next run.
 			continue
@@ -122,7 +129,7 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 			writeErr = w.add(r, len(results) == 0)
 		}
 		if o.Sink != nil {
-			o.Sink(r)
+			o.Sink(r, oc.cause)
 		}
 		s.count(r)
 		if o.Progress != nil {

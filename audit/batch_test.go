@@ -282,7 +282,7 @@ func TestBatchFileRoundTripEqualsOnline(t *testing.T) {
 	s := fakevllm.New(fakevllm.Options{Responder: responder})
 	defer s.Close()
 	online := map[string]cxrkit.Result{}
-	newAuditor(t, client(t, s.APIURL()), 3).RunBatch(context.Background(), ins, audit.BatchOptions{Sink: func(r cxrkit.Result) { online[r.CaseID] = r }})
+	newAuditor(t, client(t, s.APIURL()), 3).RunBatch(context.Background(), ins, audit.BatchOptions{Sink: func(r cxrkit.Result, _ error) { online[r.CaseID] = r }})
 
 	dir := t.TempDir()
 	rec := infer.NewRecorder("fake/medgemma-cxr", nil)
@@ -299,7 +299,7 @@ func TestBatchFileRoundTripEqualsOnline(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := map[string]cxrkit.Result{}
-	newAuditor(t, answers, 1).RunBatch(context.Background(), ins, audit.BatchOptions{Sink: func(r cxrkit.Result) { batch[r.CaseID] = r }})
+	newAuditor(t, answers, 1).RunBatch(context.Background(), ins, audit.BatchOptions{Sink: func(r cxrkit.Result, _ error) { batch[r.CaseID] = r }})
 	if len(batch) != len(ins) || rec.Len() != len(ins) {
 		t.Fatalf("%d batch results, %d requests recorded", len(batch), rec.Len())
 	}
@@ -350,7 +350,7 @@ func TestBatchResumesAfterSIGKILL(t *testing.T) {
 	}
 	// Uninterrupted reference run.
 	ref := map[string]cxrkit.Result{}
-	a.RunBatch(context.Background(), ins, audit.BatchOptions{Sink: func(r cxrkit.Result) { ref[r.CaseID] = r }})
+	a.RunBatch(context.Background(), ins, audit.BatchOptions{Sink: func(r cxrkit.Result, _ error) { ref[r.CaseID] = r }})
 	for id, want := range ref {
 		a, _ := json.Marshal(want)
 		b, _ := json.Marshal(final[id])

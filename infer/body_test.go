@@ -199,7 +199,7 @@ func TestRequestKey(t *testing.T) {
 func TestClientSendsImageBody(t *testing.T) {
 	s := fakevllm.New(fakevllm.Options{Responder: echo})
 	defer s.Close()
-	c := newTestClient(t, ClientOptions{Retries: 0}, s)
+	c := newTestClient(t, ClientOptions{Retries: NoRetries}, s)
 	img := testImage()
 	if _, err := c.Chat(context.Background(), groundingLike(img, 0, 0, nil)); err != nil {
 		t.Fatal(err)

@@ -26,7 +26,8 @@ type ClientOptions struct {
 	// Timeout bounds one HTTP attempt (default 60s).
 	Timeout time.Duration
 	// Retries is the number of transport retries after the first attempt
-	// (default 4) on 429, 5xx, connection errors and timeouts.
+	// on 429, 5xx, connection errors and timeouts: 0 means DefaultRetries,
+	// NoRetries (or any negative number) none.
 	Retries int
 	// Backoff is the first retry delay (default 500ms), doubled each time
 	// with jitter, capped at MaxBackoff (default 20s). A Retry-After header
@@ -66,6 +67,13 @@ type endpoint struct {
 	inFlight int
 }
 
+// DefaultRetries is the number of transport retries a client makes when
+// ClientOptions.Retries is 0.
+const DefaultRetries = 4
+
+// NoRetries asks for a client that never retries.
+const NoRetries = -1
+
 // ErrInvalidEndpoint reports an unusable --endpoint value.
 var ErrInvalidEndpoint = errors.New("invalid endpoint")
 
@@ -80,7 +88,10 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 60 * time.Second
 	}
-	if o.Retries < 0 {
+	switch {
+	case o.Retries == 0:
+		o.Retries = DefaultRetries
+	case o.Retries < 0:
 		o.Retries = 0
 	}
 	if o.Backoff <= 0 {
@@ -213,7 +224,14 @@ func (c *Client) once(ctx context.Context, body []byte) (Response, error, string
 	return Response{Text: ch.Message.Content, FinishReason: ch.FinishReason, Model: out.Model, Endpoint: e.url}, nil, ""
 }
 
+// errMalformedResponse is JSON that is cut short or lacks choices, which
+// a retry can cure.
 var errMalformedResponse = errors.New("malformed response")
+
+// ErrNotJSON reports a successful HTTP answer whose body is not JSON at
+// all, such as a proxy's login page or a web UI at the --endpoint URL. It
+// is not retried.
+var ErrNotJSON = errors.New("the endpoint did not answer JSON")
 
 // StatusError is an HTTP error answer from an endpoint.
 type StatusError struct {
@@ -233,15 +251,18 @@ func retryable(err error) bool {
 	if errors.As(err, &s) {
 		return s.Status == http.StatusTooManyRequests || s.Status == http.StatusRequestTimeout || s.Status >= 500
 	}
+	if errors.Is(err, ErrNotJSON) {
+		// A web page or a proxy's answer: asking again gets the same page.
+		return false
+	}
 	if errors.Is(err, errMalformedResponse) {
 		return true
 	}
-	// Network errors, dropped connections, attempt timeouts, truncated
-	// bodies.
+	// Network errors (*url.Error is a net.Error: dropped and reset
+	// connections, attempt timeouts) and truncated bodies.
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "connection reset") ||
-		strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "invalid character")
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 func (c *Client) delay(attempt int, last error) time.Duration {

@@ -3,9 +3,13 @@ package infer
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,5 +207,59 @@ func TestMemoAsksOnce(t *testing.T) {
 	m.Chat(context.Background(), textRequest("same")) // evicted: asked again
 	if s.Calls() != 4 {
 		t.Fatalf("%d calls, want 4 (10 concurrent identical requests asked once)", s.Calls())
+	}
+}
+
+func TestClientDoesNotRetryAPageThatIsNotJSON(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		body      string
+		wantCalls int
+		notJSON   bool
+	}{
+		{"HTML page from a proxy", http.StatusOK, "<!DOCTYPE html><html><body>Sign in</body></html>", 1, true},
+		{"plain text", http.StatusOK, "invalid character? EOF? neither", 1, true},
+		{"JSON cut short", http.StatusOK, `{"choices":[{"message":{"content":"[`, 3, false},
+		{"HTML 502 from a proxy", http.StatusBadGateway, "<html>bad gateway</html>", 3, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				calls.Add(1)
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			c, err := NewClient(ClientOptions{Endpoints: []string{srv.URL + "/v1"}, Model: "m", Retries: 2,
+				Backoff: time.Millisecond, MaxBackoff: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Chat(context.Background(), textRequest("x"))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := int(calls.Load()); got != tt.wantCalls {
+				t.Errorf("%d calls, want %d (err %v)", got, tt.wantCalls, err)
+			}
+			if errors.Is(err, ErrNotJSON) != tt.notJSON {
+				t.Errorf("errors.Is(%v, ErrNotJSON) = %v, want %v", err, !tt.notJSON, tt.notJSON)
+			}
+		})
+	}
+}
+
+func TestNewClientAppliesDefaultRetries(t *testing.T) {
+	for _, tt := range []struct{ in, want int }{{0, DefaultRetries}, {NoRetries, 0}, {-5, 0}, {2, 2}} {
+		c, err := NewClient(ClientOptions{Endpoints: []string{"http://127.0.0.1:1/v1"}, Model: "m", Retries: tt.in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.opts.Retries != tt.want {
+			t.Errorf("Retries %d: client retries %d, want %d", tt.in, c.opts.Retries, tt.want)
+		}
 	}
 }

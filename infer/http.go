@@ -50,9 +50,19 @@ func (c *Client) post(ctx context.Context, url string, body []byte) (completion,
 	}
 	var out completion
 	if err := json.Unmarshal(data, &out); err != nil {
+		if !looksLikeJSON(data) {
+			return completion{}, "", fmt.Errorf("%w (Content-Type %q; is --endpoint the server's /v1 URL?)", ErrNotJSON, resp.Header.Get("Content-Type"))
+		}
 		return completion{}, "", fmt.Errorf("%w: %w", errMalformedResponse, err)
 	}
 	return out, "", nil
+}
+
+// looksLikeJSON reports whether a body starts like a JSON object or
+// array, so a cut-short answer can be told from an HTML page.
+func looksLikeJSON(data []byte) bool {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	return len(data) > 0 && (data[0] == '{' || data[0] == '[')
 }
 
 // get checks that a GET answers 2xx (the health check's /models).

@@ -68,7 +68,8 @@ const draftMemoSize = 1 << 15
 // AuditorDefaults is the one place the defaults of the auditor settings
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
-	return AuditorConfig{Profile: configs.ProfileCxrkit, MaxPixels: imaging.Defaults().MaxPixels}
+	return AuditorConfig{Profile: configs.ProfileCxrkit, MaxPixels: imaging.Defaults().MaxPixels,
+		Retries: infer.DefaultRetries}
 }
 
 // Assembled is a built auditor and the parts callers need.
@@ -131,9 +132,13 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	prompts := map[string]string{}
 	a := &Assembled{Vocab: vocab, Warnings: warnings, Auditor: &audit.Auditor{Drafts: audit.NewDraftMemo(rules, draftMemoSize), Prompts: prompts,
 		Compare: audit.CompareOptions{Urgent: vocab.Urgent(), UncertainAsAbsent: c.UncertainAs == "absent"}}}
+	retries := c.Retries
+	if retries == 0 {
+		retries = infer.NoRetries // asked for none: 0 would mean infer's default
+	}
 	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
 		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: c.APIKey, Timeout: c.Timeout,
-			Retries: c.Retries, ExtraBody: c.ExtraBody, Cache: c.Cache}
+			Retries: retries, ExtraBody: c.ExtraBody, Cache: c.Cache}
 	}
 	switch c.DraftParser {
 	case "", "rules":

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,8 +20,8 @@ import (
 func EmitBatch(ctx context.Context, a *audit.Auditor, rec *infer.Recorder, inputs []audit.Input, concurrency int, path string) (requests int, err error) {
 	var failed []string
 	_, err = a.RunBatch(ctx, inputs, audit.BatchOptions{Concurrency: concurrency,
-		Sink: func(r cxrkit.Result) {
-			if r.Error != nil && !strings.Contains(*r.Error, infer.ErrRecorded.Error()) {
+		Sink: func(r cxrkit.Result, cause error) {
+			if r.Error != nil && !errors.Is(cause, infer.ErrRecorded) {
 				failed = append(failed, r.CaseID+": "+*r.Error)
 			}
 		}})

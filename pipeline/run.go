@@ -18,6 +18,7 @@ import (
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/eval"
+	"github.com/cxrkit/cxrkit/infer"
 	"github.com/cxrkit/cxrkit/labelmap"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
@@ -286,7 +287,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, er
 		Seed: ac.Seed, Structured: ac.Structured, BoxScale: ac.BoxScale, ExtraBody: ac.ExtraBody,
 		PromptGrounding: relOrEmpty(c, ac.PromptGrounding), DraftParser: ac.DraftParser, DraftEndpoint: ac.DraftEndpoint,
 		DraftModel: ac.DraftModel, PromptDraft: relOrEmpty(c, ac.PromptDraft), UncertainAs: ac.UncertainAs,
-		Urgent: ac.Urgent, Labelmap: relOrEmpty(c, c.Prepare.Labelmap), Retries: 4}
+		Urgent: ac.Urgent, Labelmap: relOrEmpty(c, c.Prepare.Labelmap), Retries: infer.DefaultRetries}
 	if ac.Retries != nil {
 		cfg.Retries = *ac.Retries
 	}

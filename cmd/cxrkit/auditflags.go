@@ -24,7 +24,7 @@ func auditFlags() []cli.Flag {
 		&cli.StringFlag{Name: "model", Usage: "grounding model name as the server knows it"},
 		&cli.StringFlag{Name: "api-key", Usage: "API key (default $CXRKIT_API_KEY, else $OPENAI_API_KEY); never logged"},
 		&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "timeout of one HTTP attempt (Go duration)"},
-		&cli.IntFlag{Name: "retries", Value: 4, Usage: "transport retries on 429, 5xx, dropped connections and timeouts"},
+		&cli.IntFlag{Name: "retries", Value: d.Retries, Usage: "transport retries on 429, 5xx, dropped connections and timeouts"},
 		&cli.IntFlag{Name: "image-max-side", Value: 896, Usage: "downscale images so their long side is at most this"},
 		&cli.BoolFlag{Name: "server-resizes", Usage: "send PNG/JPEG files as they are, unscaled: the endpoint's image processor resizes them anyway (saves the client decoding and scaling)"},
 		&cli.IntFlag{Name: "max-tokens", Value: 512, Usage: "max_tokens of each request"},

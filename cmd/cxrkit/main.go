@@ -53,8 +53,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 	fmt.Fprintf(stderr, "cxrkit: %s\n", msg)
+	return exitCode(err)
+}
+
+// exitCode decides by the error's type, never its wording: usage errors
+// and invalid options exit 2, everything else 1.
+func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions) || strings.HasPrefix(msg, "Required flag") {
+	if errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions) {
 		return exitUsage
 	}
 	return exitFailure
@@ -89,6 +95,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
+		checkRequired(c)
 	}
 	return app
 }
