@@ -175,6 +175,8 @@ func (it item) breaks() bool {
 type sentenceBuffers struct {
 	items     []item
 	pre, post []*cueRule
+	scopeOf      []int
+	differential []bool
 	out       []reading
 }
 
@@ -190,8 +192,21 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 	// boundary, a clause break, a pseudo-cue or another cue takes over.
 	var open *cueRule
 	openEnd := 0
+	// Scopes are numbered so that a differential list found late in a
+	// scope ("may represent A, B or C") can decide its earlier mentions.
+	scope := 0
+	scopeOf := buf.scopeOf[:0]
+	differential := append(buf.differential[:0], false) // by scope: it holds alternatives
 	for k, it := range items {
+		scopeOf = append(scopeOf, 0)
+		if it.cue != nil && it.cue.marksAlternatives && open != nil && open.alternatives != nil {
+			differential[scope] = true
+			if it.cue.effect == EffectAlternative || it.cue.dir == Both {
+				continue
+			}
+		}
 		switch {
+		case it.cue != nil && it.cue.effect == EffectAlternative:
 		case it.breaks():
 			open = nil
 		case it.cue != nil && it.cue.effect == EffectNone:
@@ -204,12 +219,21 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 				continue
 			}
 			open, openEnd = it.cue, it.word1
+			scope++
+			differential = append(differential, false)
 		case it.mention != nil && open != nil:
 			if it.word0-openEnd <= p.lx.forward {
 				pre[k] = open
+				scopeOf[k] = scope
 			}
 		}
 	}
+	for k := range items {
+		if differential[scopeOf[k]] && pre[k] != nil && pre[k].alternatives != nil {
+			pre[k] = pre[k].alternatives
+		}
+	}
+	buf.scopeOf, buf.differential = scopeOf, differential
 	// After-cues reach back: "A and B are not seen". "versus" reaches only
 	// the mention right before it.
 	open = nil
@@ -217,6 +241,7 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 	for k := len(items) - 1; k >= 0; k-- {
 		it := items[k]
 		switch {
+		case it.cue != nil && it.cue.effect == EffectAlternative:
 		case it.breaks() || it.cue != nil && it.cue.effect == EffectNone:
 			open = nil
 		case it.cue != nil && (it.cue.dir == After || it.cue.dir == Both):

@@ -24,6 +24,7 @@ const (
 	EffectNotAsserted CueEffect = "not_asserted" // a request, a question or history: no claim at all
 	EffectNone        CueEffect = "none"         // consumes words that would otherwise cue (pseudo-negation)
 	EffectBoundary    CueEffect = "boundary"     // ends every scope, starts a new clause
+	EffectAlternative CueEffect = "alternative"  // marks a list of alternatives ("or") inside a scope
 )
 
 // Direction is which side of a cue its scope lies on.
@@ -45,6 +46,13 @@ type cueRule struct {
 	// qualifies ("no opacity to suggest pneumonia", "evaluate for a
 	// possible nodule"); elsewhere it acts by its effect.
 	keepsNegation bool
+	// alternatives, when set, decides the mentions of this cue's scope
+	// instead of it if the scope holds an alternative marker ("may
+	// represent A or B": a differential list).
+	alternatives *cueRule
+	// marksAlternatives: the cue is an alternative marker inside a scope
+	// that has alternatives.
+	marksAlternatives bool
 }
 
 // mentionRule is one compiled group of words naming findings.
@@ -91,6 +99,7 @@ type rulesDoc struct {
 		Effect        CueEffect   `yaml:"effect"`
 		Direction     Direction   `yaml:"direction"`
 		KeepsNegation bool        `yaml:"keeps_negation"`
+		Alternatives  string      `yaml:"alternatives"`
 		Phrases       []yaml.Node `yaml:"phrases"`
 	} `yaml:"cues"`
 	Normal []yaml.Node `yaml:"normal_phrases"`
@@ -166,22 +175,29 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 			return nil, err
 		}
 	}
+	cues := map[string]*cueRule{}
+	var wantAlt [][2]string // cue id, the id of its alternatives rule
 	for _, c := range doc.Cues {
 		if err := checkID(c.ID, c.Phenomenon); err != nil {
 			return nil, err
 		}
-		r := &cueRule{id: c.ID, phenomenon: c.Phenomenon, effect: c.Effect, dir: c.Direction, keepsNegation: c.KeepsNegation}
+		r := &cueRule{id: c.ID, phenomenon: c.Phenomenon, effect: c.Effect, dir: c.Direction, keepsNegation: c.KeepsNegation,
+			marksAlternatives: c.Effect == EffectAlternative}
+		cues[c.ID] = r
+		if c.Alternatives != "" {
+			wantAlt = append(wantAlt, [2]string{c.ID, c.Alternatives})
+		}
 		switch r.effect {
 		case EffectNegate, EffectHedge, EffectNotAsserted:
 			if r.dir != Before && r.dir != After && r.dir != Both {
 				return nil, fmt.Errorf("draft rules %s: cue %s: direction %q: want before, after or both", name, c.ID, c.Direction)
 			}
-		case EffectNone, EffectBoundary:
+		case EffectNone, EffectBoundary, EffectAlternative:
 			if r.dir != "" {
 				return nil, fmt.Errorf("draft rules %s: cue %s: a %s cue has no direction", name, c.ID, r.effect)
 			}
 		default:
-			return nil, fmt.Errorf("draft rules %s: cue %s: effect %q: want negate, hedge, not_asserted, none or boundary", name, c.ID, c.Effect)
+			return nil, fmt.Errorf("draft rules %s: cue %s: effect %q: want negate, hedge, not_asserted, none, boundary or alternative", name, c.ID, c.Effect)
 		}
 		if err := addPhrases(lx, name, c.ID, c.Phrases, func(n *trie) {
 			if n.cue == nil {
@@ -189,6 +205,19 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 			}
 		}); err != nil {
 			return nil, err
+		}
+	}
+	for _, w := range wantAlt {
+		alt, ok := cues[w[1]]
+		if !ok || alt.alternatives != nil {
+			return nil, fmt.Errorf("draft rules %s: cue %s: alternatives %q: want the id of another cue without alternatives", name, w[0], w[1])
+		}
+		cues[w[0]].alternatives = alt
+	}
+	for _, c := range cues {
+		if c.effect == EffectHedge && c.dir == Both && c.id != "" {
+			// "versus" inside a differential scope also marks alternatives.
+			c.marksAlternatives = true
 		}
 	}
 	for _, l := range labelmap.Positives() {

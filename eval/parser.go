@@ -23,6 +23,9 @@ type ParserReport struct {
 	PerLabel map[labelmap.Label]Counts `json:"per_label"`
 	Micro    Counts                    `json:"micro"`
 	MacroF1  *float64                  `json:"macro_f1"`
+	// Confusion crosses, per label, the reference (gold yes/no) with what
+	// the parser said.
+	Confusion map[labelmap.Label]ParserConfusion `json:"confusion"`
 	// Errors lists the items the parser got wrong, for inspection.
 	Errors     []ParserError `json:"errors,omitempty"`
 	Disclaimer string        `json:"disclaimer"`
@@ -33,18 +36,65 @@ type ParserError struct {
 	ID    string         `json:"id"`
 	Label labelmap.Label `json:"label"`
 	Kind  string         `json:"kind"` // fp or fn
-	Span  string         `json:"span,omitempty"`
+	// Said is what the parser said of the label (see ParserConfusion).
+	Said ParserSaid `json:"said"`
+	Span string     `json:"span,omitempty"`
 	// Rule is the parser rule that decided the label; empty when no rule
 	// named it (a finding the parser did not see).
 	Rule string `json:"rule,omitempty"`
 }
 
+// ParserSaid is what a parser said of one label in one text.
+type ParserSaid string
+
+// What a parser can say of a label: a draft status, named without a claim
+// (a request or history), or nothing at all.
+const (
+	SaidPresent     ParserSaid = "present"
+	SaidUncertain   ParserSaid = "uncertain"
+	SaidAbsent      ParserSaid = "absent"
+	SaidNotAsserted ParserSaid = "not_asserted"
+	SaidSilent      ParserSaid = "silent"
+)
+
+// ParserSaidOrder is the column order of a confusion table.
+var ParserSaidOrder = []ParserSaid{SaidPresent, SaidUncertain, SaidAbsent, SaidNotAsserted, SaidSilent}
+
+// ParserConfusion counts, for one label, the texts by reference (Gold:
+// the reference lists the label; NotGold: it does not) and by what the
+// parser said.
+type ParserConfusion struct {
+	Gold    map[ParserSaid]int `json:"gold"`
+	NotGold map[ParserSaid]int `json:"not_gold"`
+}
+
+// said is what an item's parser output says of l.
+func (it ParserItem) said(l labelmap.Label) ParserSaid {
+	for _, d := range it.Pred {
+		if d.Label == l {
+			switch d.Status {
+			case cxrkit.Present:
+				return SaidPresent
+			case cxrkit.Uncertain:
+				return SaidUncertain
+			case cxrkit.Absent:
+				return SaidAbsent
+			}
+		}
+	}
+	if _, ok := it.Rules[l]; ok {
+		return SaidNotAsserted
+	}
+	return SaidSilent
+}
+
 // ScoreParser computes per-label and micro precision, recall and F1.
 func ScoreParser(items []ParserItem, uncertainAsAbsent bool) ParserReport {
-	rep := ParserReport{Items: len(items), PerLabel: map[labelmap.Label]Counts{}, Disclaimer: cxrkit.Disclaimer}
+	rep := ParserReport{Items: len(items), PerLabel: map[labelmap.Label]Counts{}, Confusion: map[labelmap.Label]ParserConfusion{}, Disclaimer: cxrkit.Disclaimer}
 	per := map[labelmap.Label]*Counts{}
 	for _, l := range labelmap.Positives() {
 		per[l] = &Counts{}
+		rep.Confusion[l] = ParserConfusion{Gold: map[ParserSaid]int{}, NotGold: map[ParserSaid]int{}}
 	}
 	for _, it := range items {
 		var gold, pred [labelmap.NumLabels]bool
@@ -65,16 +115,22 @@ func ScoreParser(items []ParserItem, uncertainAsAbsent bool) ParserReport {
 		}
 		for _, l := range labelmap.Positives() {
 			g, p := gold[l.Index()], pred[l.Index()]
+			said := it.said(l)
+			if g {
+				rep.Confusion[l].Gold[said]++
+			} else {
+				rep.Confusion[l].NotGold[said]++
+			}
 			c := per[l]
 			switch {
 			case g && p:
 				c.TP++
 			case p:
 				c.FP++
-				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fp", spans[l], it.Rules[l]})
+				rep.Errors = append(rep.Errors, ParserError{ID: it.ID, Label: l, Kind: "fp", Said: said, Span: spans[l], Rule: it.Rules[l]})
 			case g:
 				c.FN++
-				rep.Errors = append(rep.Errors, ParserError{it.ID, l, "fn", spans[l], it.Rules[l]})
+				rep.Errors = append(rep.Errors, ParserError{ID: it.ID, Label: l, Kind: "fn", Said: said, Span: spans[l], Rule: it.Rules[l]})
 			}
 		}
 	}
