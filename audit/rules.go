@@ -173,11 +173,11 @@ func (it item) breaks() bool {
 
 // sentenceBuffers are reused from sentence to sentence of one draft.
 type sentenceBuffers struct {
-	items     []item
-	pre, post []*cueRule
+	items        []item
+	pre, post    []*cueRule
 	scopeOf      []int
 	differential []bool
-	out       []reading
+	out          []reading
 }
 
 // readSentence decides every mention of one sentence (its items in buf).
