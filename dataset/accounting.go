@@ -19,7 +19,6 @@ var (
 	errMalformedRow   = errors.New("malformed row")
 	errMissingID      = errors.New("missing image id")
 	errMissingLabel   = errors.New("missing label")
-	errNotInVinDr     = errors.New("image_id not in the VinDr annotations")
 	errSymsBoxes      = errors.New("syms and boxes differ in length")
 	errBadBox         = errors.New("box is not four numbers")
 	errUnknownClassID = errors.New("unknown class id in label grid")
@@ -50,6 +49,7 @@ type SourceStats struct {
 	RowsDropped     int                     `json:"rows_dropped_unmapped"`
 	RowsRejected    int                     `json:"rows_rejected"`
 	NativeLabels    map[string]*NativeCount `json:"native_labels"`
+	DroppedReasons  map[string]int          `json:"dropped_by_reason"`
 	RejectedReasons map[string]int          `json:"rejected_by_reason"`
 	// RowsDuplicate counts kept rows that repeated a (label, box) already
 	// present (VQA rows restating VinDr boxes).
@@ -57,7 +57,12 @@ type SourceStats struct {
 }
 
 func newSourceStats() *SourceStats {
-	return &SourceStats{NativeLabels: map[string]*NativeCount{}, RejectedReasons: map[string]int{}}
+	return &SourceStats{NativeLabels: map[string]*NativeCount{}, DroppedReasons: map[string]int{}, RejectedReasons: map[string]int{}}
+}
+
+func (s *SourceStats) drop(reason string) {
+	s.RowsDropped++
+	s.DroppedReasons[reason]++
 }
 
 // Balanced reports whether the accounting identity holds.
@@ -120,6 +125,15 @@ func (p *preparer) readFile(src source, path string) error {
 	return src.read(p.ctx, path, func(r row) error { return p.apply(rules, st, path, r) })
 }
 
+// Reasons a row is dropped: well-formed, but saying nothing the corpus
+// can use. Native labels are counted on their own in native_labels.
+const (
+	dropNoLabel   = "no label"
+	dropUnmapped  = "no label maps to the six-label space"
+	dropNoFinding = "no-finding row of a source that never says an image is normal"
+	dropNoBox     = "mapped label without a box, from a source that asserts findings only with a box"
+)
+
 // apply is the one place a row is accounted: it counts the row as read
 // and then as exactly one of kept, dropped or rejected, and records what
 // the row says about its image.
@@ -132,24 +146,17 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 		r.reject = errMissingID
 	}
 	if r.reject != nil {
-		if r.rejectsPositive && r.id != "" && !rules.joinOnly {
+		if r.rejectsPositive && r.id != "" {
 			p.image(rules, r.id).rejectedPositive++
 		}
 		return p.rejects.add(st, path, r.line, r.reject, r.raw)
 	}
-	var img *imageAcc
-	if rules.joinOnly {
-		img = p.images.lookup(rules.corpus, r.id)
-	} else {
-		img = p.image(rules, r.id)
+	img := p.image(rules, r.id)
+	img.setFacts(r)
+	if rules.exhaustive {
+		img.exhaustive = true
 	}
-	if img != nil {
-		img.setFacts(r)
-		if rules.exhaustive {
-			img.normal = true
-		}
-	}
-	if r.normalRecord && img != nil {
+	if r.normalRecord {
 		st.countNative(nativeNoFindings, labelmap.Mapped.String(), string(labelmap.NoFinding))
 		img.normal = true
 		st.RowsKept++
@@ -157,27 +164,26 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 	}
 	if len(r.natives) == 0 {
 		st.countNative(nativeNone, labelmap.Dropped.String(), "")
-		st.RowsDropped++
+		st.drop(dropNoLabel)
 		return nil
 	}
 	m := p.vocab.Source(rules.labels)
-	kept := false
+	kept, dropped := false, dropUnmapped
 	for _, native := range r.natives {
 		label, status := m.Lookup(native)
 		st.countNative(native, status.String(), string(label))
 		if status != labelmap.Mapped {
-			if status == labelmap.Unknown && img != nil {
+			if status == labelmap.Unknown {
 				img.unknownLabels++
 			}
 			continue
-		}
-		if img == nil {
-			return p.rejects.add(st, path, r.line, errNotInVinDr, r.raw)
 		}
 		if label == labelmap.NoFinding {
 			if rules.noFindingIsNormal {
 				img.normal = true
 				kept = true
+			} else {
+				dropped = dropNoFinding
 			}
 			continue
 		}
@@ -188,6 +194,10 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 		if err != nil {
 			img.rejectedPositive++
 			return p.rejects.add(st, path, r.line, err, r.raw)
+		}
+		if !hasBox && rules.boxOnly {
+			dropped = dropNoBox
+			continue
 		}
 		kept = true
 		k := label.Index()
@@ -206,7 +216,7 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 	if kept {
 		st.RowsKept++
 	} else {
-		st.RowsDropped++
+		st.drop(dropped)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ const (
 	leftNotExhaustive = "NIH: no mapped finding and no Data_Entry No Finding"
 	leftUnknown       = "no positive and some native labels unknown to the label map"
 	leftBalance       = "normal image not sampled by --normal-ratio"
+	leftPartial       = "known only from non-exhaustive rows (VQA) and no mapped box"
 )
 
 // boxCounts are per-source box totals through the merge steps.
@@ -74,6 +75,7 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 		boxed[f.label.Index()] = true
 	}
 	bc.Final += len(findings)
+	boxedAny := len(findings) > 0
 	for _, l := range labelmap.Positives() {
 		if a.boxless[l.Index()] && !boxed[l.Index()] {
 			findings = append(findings, cxrkit.Finding{Label: l})
@@ -82,6 +84,10 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 	}
 	sortFindings(findings)
 	if len(findings) > 0 {
+		if !a.exhaustive && !boxedAny {
+			// Rows that are not an exhaustive reading assert only boxes.
+			return nil, leftPartial
+		}
 		return findings, ""
 	}
 	switch {
@@ -93,6 +99,8 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 		return nil, leftUnknown
 	case a.source == cxrkit.SourceNIH && !a.normal:
 		return nil, leftNotExhaustive
+	case !a.exhaustive:
+		return nil, leftPartial
 	}
 	return cxrkit.NoFindingList(), ""
 }

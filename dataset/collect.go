@@ -30,6 +30,9 @@ type imageAcc struct {
 	// boxless marks labels asserted without a box (NIH image-level labels,
 	// VQA rows without a location).
 	boxless [labelmap.NumLabels]bool
+	// exhaustive is set when a row came from a reading of all the
+	// source's classes: only such an image can be normal.
+	exhaustive bool
 	// normal is set when a reader or an image-level label said "no finding".
 	normal bool
 	// rejectedPositive counts positive rows rejected for this image: if no

@@ -148,6 +148,7 @@ func FuzzChestXDetJSON(f *testing.F) {
 
 func FuzzVQA(f *testing.F) {
 	seedFile(f, "vqa.json")
+	seedFile(f, "vqa_nested.json")
 	f.Add([]byte(`[{"image_id":"a","gt_finding":"Cardiomegaly","gt_location":"[1,2,3,4]","image_width":10,"image_height":10}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)

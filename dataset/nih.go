@@ -84,7 +84,7 @@ func pngSize(dir *imageDir, def int) func(id string) Size {
 type nihDataEntry struct{}
 
 func (nihDataEntry) rules() sourceRules {
-	return sourceRules{input: inputNIH, corpus: cxrkit.SourceNIH, labels: string(cxrkit.SourceNIH), noFindingIsNormal: true, patientOf: nihPatient}
+	return sourceRules{input: inputNIH, corpus: cxrkit.SourceNIH, labels: string(cxrkit.SourceNIH), noFindingIsNormal: true, exhaustive: true, patientOf: nihPatient}
 }
 
 func (nihDataEntry) read(ctx context.Context, path string, emit func(row) error) error {

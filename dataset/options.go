@@ -78,11 +78,8 @@ func ParseNormalRatio(s string) (float64, error) {
 
 func (o *Options) validate() error {
 	var errs []error
-	if len(o.VinDr)+len(o.ChestXDet)+len(o.NIHBoxes)+len(o.NIHEntries) == 0 {
-		errs = append(errs, errors.New("no input: give --vindr, --chestxdet, --nih-bbox or --nih-entries"))
-	}
-	if len(o.VQA) > 0 && len(o.VinDr) == 0 {
-		errs = append(errs, errors.New("--vqa joins VinDr images: give --vindr too"))
+	if len(o.VinDr)+len(o.VQA)+len(o.ChestXDet)+len(o.NIHBoxes)+len(o.NIHEntries) == 0 {
+		errs = append(errs, errors.New("no input: give --vindr, --vqa, --chestxdet, --nih-bbox or --nih-entries"))
 	}
 	if o.Out == "" {
 		errs = append(errs, errors.New("--out is required"))

@@ -81,7 +81,7 @@ func TestPrepareFixtureGolden(t *testing.T) {
 		}
 	}
 	want := map[string][4]int{ // read, kept, dropped, rejected
-		"vindr": {28, 18, 5, 5}, "vqa": {6, 4, 1, 1}, "nih": {14, 10, 4, 0}, "chestxdet": {14, 10, 4, 0},
+		"vindr": {28, 18, 5, 5}, "vqa": {6, 3, 3, 0}, "nih": {14, 10, 4, 0}, "chestxdet": {14, 10, 4, 0},
 	}
 	for name, w := range want {
 		s := rep.Inputs[name]
@@ -125,7 +125,8 @@ func TestPrepareRecordsFollowRules(t *testing.T) {
 	}
 	tests := []struct{ key, want, why string }{
 		{"vindr:aaaa0000000000000000000000000001", "cardiomegaly:box", "two readers merged, dropped label ignored"},
-		{"vindr:aaaa0000000000000000000000000003", "pleural_effusion:box,pneumothorax:null,nodule_mass:box", "opacity under the nodule dropped; VQA adds a box-less pneumothorax"},
+		{"vindr:aaaa0000000000000000000000000003", "pleural_effusion:box,nodule_mass:box", "opacity under the nodule dropped; a VQA pair without a box asserts nothing"},
+		{"vindr:ffff0000000000000000000000000099", "cardiomegaly:box", "known only from VQA, with a mapped box"},
 		{"vindr:aaaa0000000000000000000000000004", "no_finding:null", "only dropped labels: normal"},
 		{"vindr:aaaa0000000000000000000000000006", "lung_opacity_consolidation:box", "clamped box kept, bad rows rejected"},
 		{"vindr:aaaa0000000000000000000000000007", "(absent)", "its only positive was rejected: never normal"},
@@ -171,10 +172,10 @@ func TestMinReadersLeavesAmbiguousImagesOut(t *testing.T) {
 			t.Errorf("image 5 = %+v, want only the 2-reader pneumothorax", r.Findings)
 		}
 	}
-	// Images 3, 6, bbbb..1 had single-reader positives only (3 keeps a
-	// box-less VQA pneumothorax), so 6 and bbbb..1 are ambiguous.
-	if got := rep.Sources["vindr"].Ambiguous; got != 3 {
-		t.Errorf("ambiguous = %d, want 3 (2 = image 2's VQA-only box, 6, bbbb..1)", got)
+	// Images 2, 3, 6, bbbb..1 and the VQA-only ffff..99 had
+	// single-reader positives only.
+	if got := rep.Sources["vindr"].Ambiguous; got != 5 {
+		t.Errorf("ambiguous = %d, want 5 (2 = image 2's VQA-only box, 3, 6, bbbb..1, ffff..99)", got)
 	}
 }
 
@@ -229,7 +230,6 @@ func TestOptionsValidate(t *testing.T) {
 		want string
 	}{
 		{func(o *Options) { o.VinDr, o.VQA, o.ChestXDet, o.NIHBoxes, o.NIHEntries = nil, nil, nil, nil, nil }, "no input"},
-		{func(o *Options) { o.VinDr = nil }, "--vqa joins VinDr"},
 		{func(o *Options) { o.Out = "" }, "--out is required"},
 		{func(o *Options) { o.MergeIoU = 1.5 }, "--merge-iou"},
 		{func(o *Options) { o.ValFraction, o.TestFraction = 0.6, 0.5 }, "leaves no training"},

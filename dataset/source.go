@@ -32,12 +32,15 @@ type sourceRules struct {
 	// (a "No Finding" box means nothing).
 	noFindingIsNormal bool
 	// exhaustive: every well-formed row comes from a reading of all the
-	// source's classes, so an image with no mapped positive is normal
-	// (ChestX-Det annotates all 13 classes on every image).
+	// source's classes (VinDr radiologists, ChestX-Det annotators, NIH
+	// Data_Entry), so an image with no mapped positive is normal. Images
+	// known only from other rows (NIH box list, VinDr-CXR-VQA) are never
+	// called normal and are written only with a box.
 	exhaustive bool
-	// joinOnly: rows only add to images other sources created; a mapped
-	// row about any other image is rejected (VinDr-CXR-VQA).
-	joinOnly bool
+	// boxOnly: a mapped positive without a box is dropped: the row does
+	// not assert the finding (a VQA pair without a location is mostly a
+	// negative answer).
+	boxOnly bool
 	// once: a (label, box) pair, or a box-less label, already present on
 	// the image is counted as a duplicate, not added again.
 	once bool

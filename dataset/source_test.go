@@ -37,8 +37,8 @@ func TestApplyAccountsEveryRowOnce(t *testing.T) {
 	noBox := func() (boxes.Box, bool, error) { return boxes.Box{}, false, nil }
 	bad := func() (boxes.Box, bool, error) { return boxes.Box{}, false, errBadBox }
 	vindr := sourceRules{input: "t", corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true}
-	vqa := vindr
-	vqa.joinOnly, vqa.once = true, true
+	vqa := vqaPairs{}.rules()
+	vqa.input = "t"
 	tests := []struct {
 		name                           string
 		rules                          sourceRules
@@ -56,12 +56,13 @@ func TestApplyAccountsEveryRowOnce(t *testing.T) {
 			{natives: []string{"Cardiomegaly"}},
 			{id: "a", natives: []string{"Cardiomegaly"}, locate: bad},
 		}, 0, 0, 3, 0},
-		{"join only: unknown image rejected, repeats counted once", vqa, []row{
+		{"vqa: a box asserts, no box drops, no finding drops, repeats once", vqa, []row{
 			{id: "zz", natives: []string{"Cardiomegaly"}, locate: box(10)},
 			{id: "a", natives: []string{"Cardiomegaly"}, locate: box(10)},
 			{id: "a", natives: []string{"Cardiomegaly"}, locate: box(10)},
 			{id: "a", natives: []string{"Cardiomegaly"}, locate: noBox},
-		}, 3, 0, 1, 2},
+			{id: "a", natives: []string{"No finding"}, locate: noBox},
+		}, 3, 2, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ type vindrAnnotations struct {
 }
 
 func (vindrAnnotations) rules() sourceRules {
-	return sourceRules{input: inputVinDr, corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true}
+	return sourceRules{input: inputVinDr, corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true, exhaustive: true}
 }
 
 func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) error) error {
