@@ -38,6 +38,9 @@ type ClientOptions struct {
 	ExtraBody map[string]any
 	// HTTPClient is the transport (default a pooled http.Client).
 	HTTPClient *http.Client
+	// MaxResponseBytes bounds an endpoint's answer (default 8 MiB); a
+	// longer one is that case's error.
+	MaxResponseBytes int64
 	// Cache, when set, answers repeated identical requests.
 	Cache Cache
 }
@@ -63,7 +66,11 @@ type Client struct {
 }
 
 type endpoint struct {
-	url      string
+	url string
+	// name is url with its user-info redacted: what errors, results,
+	// health reports and logs show.
+	name     string
+	secrets  []string
 	inFlight int
 }
 
@@ -73,6 +80,11 @@ const DefaultRetries = 4
 
 // NoRetries asks for a client that never retries.
 const NoRetries = -1
+
+// ClientDefaults holds the client limits that have flags.
+func ClientDefaults() ClientOptions {
+	return ClientOptions{MaxResponseBytes: 8 << 20}
+}
 
 // ErrInvalidEndpoint reports an unusable --endpoint value.
 var ErrInvalidEndpoint = errors.New("invalid endpoint")
@@ -87,6 +99,9 @@ func NewClient(o ClientOptions) (*Client, error) {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 60 * time.Second
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = ClientDefaults().MaxResponseBytes
 	}
 	switch {
 	case o.Retries == 0:
@@ -110,9 +125,13 @@ func NewClient(o ClientOptions) (*Client, error) {
 	for _, raw := range o.Endpoints {
 		u, err := url.Parse(strings.TrimRight(raw, "/"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("%w: %w %q: want http(s)://host:port/v1", cxrkit.ErrInvalidOptions, ErrInvalidEndpoint, raw)
+			shown := "(unparseable)"
+			if err == nil {
+				shown = redactedURL(u)
+			}
+			return nil, fmt.Errorf("%w: %w %q: want http(s)://host:port/v1", cxrkit.ErrInvalidOptions, ErrInvalidEndpoint, shown)
 		}
-		c.endpoints = append(c.endpoints, &endpoint{url: u.String()})
+		c.endpoints = append(c.endpoints, &endpoint{url: u.String(), name: redactedURL(u), secrets: userInfoForms(u)})
 	}
 	return c, nil
 }
@@ -120,11 +139,11 @@ func NewClient(o ClientOptions) (*Client, error) {
 // Model is the model name requests are sent to.
 func (c *Client) Model() string { return c.opts.Model }
 
-// Endpoints returns the endpoint URLs.
+// Endpoints returns the endpoint URLs, user-info redacted.
 func (c *Client) Endpoints() []string {
 	out := make([]string, len(c.endpoints))
 	for i, e := range c.endpoints {
-		out[i] = e.url
+		out[i] = e.name
 	}
 	return out
 }
@@ -215,13 +234,13 @@ func (c *Client) once(ctx context.Context, body []byte) (Response, error, string
 	defer cancel()
 	out, retryAfter, err := c.post(actx, e.url+"/chat/completions", body)
 	if err != nil {
-		return Response{}, fmt.Errorf("%s: %w", e.url, err), retryAfter
+		return Response{}, fmt.Errorf("%s: %w", e.name, scrub(err, e.secrets)), retryAfter
 	}
 	if len(out.Choices) == 0 {
-		return Response{}, fmt.Errorf("%s: %w: response has no choices", e.url, errMalformedResponse), ""
+		return Response{}, fmt.Errorf("%s: %w: response has no choices", e.name, errMalformedResponse), ""
 	}
 	ch := out.Choices[0]
-	return Response{Text: ch.Message.Content, FinishReason: ch.FinishReason, Model: out.Model, Endpoint: e.url}, nil, ""
+	return Response{Text: ch.Message.Content, FinishReason: ch.FinishReason, Model: out.Model, Endpoint: e.name}, nil, ""
 }
 
 // errMalformedResponse is JSON that is cut short or lacks choices, which
@@ -301,7 +320,7 @@ func (c *Client) Health(ctx context.Context) map[string]error {
 	out := map[string]error{}
 	for _, e := range c.endpoints {
 		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		out[e.url] = c.get(hctx, e.url+"/models")
+		out[e.name] = scrub(c.get(hctx, e.url+"/models"), e.secrets)
 		cancel()
 	}
 	return out

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 )
 
-// maxResponseBytes bounds a completion or error body read from an
-// endpoint; grounding answers are a few kilobytes.
-const maxResponseBytes = 8 << 20
+// ErrResponseTooLarge reports an endpoint answer longer than
+// MaxResponseBytes: an error for that case, not retried.
+var ErrResponseTooLarge = errors.New("endpoint response too large")
 
 // completion is the part of a chat completion response cxrkit reads.
 type completion struct {
@@ -41,7 +42,7 @@ func (c *Client) post(ctx context.Context, url string, body []byte) (completion,
 		return completion{}, "", err
 	}
 	defer resp.Body.Close()
-	data, err := readBounded(resp.Body)
+	data, err := readBounded(resp.Body, c.opts.MaxResponseBytes)
 	if err != nil {
 		return completion{}, "", err
 	}
@@ -77,7 +78,7 @@ func (c *Client) get(ctx context.Context, url string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	data, err := readBounded(resp.Body)
+	data, err := readBounded(resp.Body, c.opts.MaxResponseBytes)
 	if err != nil {
 		return err
 	}
@@ -93,13 +94,15 @@ func (c *Client) authorize(req *http.Request) {
 	}
 }
 
-func readBounded(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxResponseBytes+1))
+// readBounded reads a response body of at most limit bytes; a longer
+// (or never-ending) one is refused after limit+1 bytes.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than %d MB (--max-response-mb)", ErrResponseTooLarge, limit>>20)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if len(data) > maxResponseBytes {
-		return nil, fmt.Errorf("%w: response larger than %d bytes", errMalformedResponse, maxResponseBytes)
 	}
 	return data, nil
 }

@@ -3,30 +3,38 @@ package infer
 import (
 	"context"
 	"sync"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Memo wraps a Chatter so that identical requests are asked once: a
-// request already in flight is waited for, and the last size answers are
+// request already in flight is joined, and the last size answers are
 // remembered. Synthetic cases audit each image several times with the same
 // deterministic request; errors are never remembered.
+//
+// A shared request runs under its own context, cancelled only when every
+// caller waiting for it has gone: one client disconnecting does not fail
+// another that asked the same thing.
 type Memo struct {
 	next    Chatter
 	size    int
+	group   singleflight.Group
 	mu      sync.Mutex
-	calls   map[string]*memoCall
+	flights map[string]*flight
 	answers map[string]Response
 	order   []string
 }
 
-type memoCall struct {
-	done chan struct{}
-	resp Response
-	err  error
+// flight is the context of one shared request and the callers waiting.
+type flight struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	waiters int
 }
 
 // NewMemo remembers up to size answers of next.
 func NewMemo(next Chatter, size int) *Memo {
-	return &Memo{next: next, size: max(size, 1), calls: map[string]*memoCall{}, answers: map[string]Response{}}
+	return &Memo{next: next, size: max(size, 1), flights: map[string]*flight{}, answers: map[string]Response{}}
 }
 
 // Model is the wrapped model's name.
@@ -41,31 +49,63 @@ func (m *Memo) Chat(ctx context.Context, r Request) (Response, error) {
 		resp.Cached = true
 		return resp, nil
 	}
-	if c, ok := m.calls[key]; ok {
-		m.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.resp, c.err
-		case <-ctx.Done():
-			return Response{}, ctx.Err()
-		}
+	f := m.flights[key]
+	if f == nil {
+		// The shared call keeps the first caller's values but not its
+		// cancellation or deadline; attempts have their own timeouts.
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{ctx: fctx, cancel: cancel}
+		m.flights[key] = f
 	}
-	c := &memoCall{done: make(chan struct{})}
-	m.calls[key] = c
+	f.waiters++
 	m.mu.Unlock()
 
-	c.resp, c.err = m.next.Chat(ctx, r)
-	m.mu.Lock()
-	delete(m.calls, key)
-	if c.err == nil {
-		m.answers[key] = c.resp
-		m.order = append(m.order, key)
-		if len(m.order) > m.size {
-			delete(m.answers, m.order[0])
-			m.order = m.order[1:]
+	ch := m.group.DoChan(key, func() (any, error) {
+		resp, err := m.next.Chat(f.ctx, r)
+		if err == nil {
+			m.remember(key, resp)
 		}
+		return resp, err
+	})
+	select {
+	case res := <-ch:
+		m.leave(key, f)
+		if res.Err != nil {
+			return Response{}, res.Err
+		}
+		return res.Val.(Response), nil
+	case <-ctx.Done():
+		m.leave(key, f)
+		return Response{}, ctx.Err()
 	}
-	m.mu.Unlock()
-	close(c.done)
-	return c.resp, c.err
+}
+
+// leave drops a waiter; the last one out cancels the shared call and
+// makes the next identical request start afresh.
+func (m *Memo) leave(key string, f *flight) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f.waiters--
+	if f.waiters > 0 {
+		return
+	}
+	f.cancel()
+	if m.flights[key] == f {
+		delete(m.flights, key)
+		m.group.Forget(key)
+	}
+}
+
+func (m *Memo) remember(key string, resp Response) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.answers[key]; ok {
+		return
+	}
+	m.answers[key] = resp
+	m.order = append(m.order, key)
+	if len(m.order) > m.size {
+		delete(m.answers, m.order[0])
+		m.order = m.order[1:]
+	}
 }

@@ -37,6 +37,8 @@ type AuditorConfig struct {
 	Attempts int
 	// MaxPixels bounds the images decoded (--max-pixels).
 	MaxPixels int64 `yaml:"max_pixels"`
+	// MaxResponseMB bounds an endpoint's answer (--max-response-mb).
+	MaxResponseMB int `yaml:"max_response_mb"`
 
 	// Profile is a model profile name (cxrkit, medgemma-native) or file.
 	Profile string `yaml:"profile"`
@@ -69,7 +71,7 @@ const draftMemoSize = 1 << 15
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
 	return AuditorConfig{Profile: configs.ProfileCxrkit, MaxPixels: imaging.Defaults().MaxPixels,
-		Retries: infer.DefaultRetries}
+		Retries: infer.DefaultRetries, MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20)}
 }
 
 // Assembled is a built auditor and the parts callers need.
@@ -138,7 +140,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	}
 	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
 		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: c.APIKey, Timeout: c.Timeout,
-			Retries: retries, ExtraBody: c.ExtraBody, Cache: c.Cache}
+			Retries: retries, ExtraBody: c.ExtraBody, Cache: c.Cache, MaxResponseBytes: int64(c.MaxResponseMB) << 20}
 	}
 	switch c.DraftParser {
 	case "", "rules":
