@@ -14,6 +14,7 @@ type AuditReport struct {
 	Errors         int              `json:"results_with_error"`
 	GroundingFails int              `json:"grounding_failed"`
 	Unmatched      int              `json:"results_without_case"`
+	Failures       Failures         `json:"failures"`
 	Flags          Ordered[*Counts] `json:"flags"`
 	ExactMatch     Ordered[*Exact]  `json:"exact_match"`
 	Disclaimer     string           `json:"disclaimer"`
@@ -53,6 +54,7 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 		known[c.CaseID] = true
 		want := flagLists(c.ExpectedAudit)
 		r := byID[c.CaseID]
+		rep.Failures.add(auditFailure(r))
 		ok := true
 		var got [3][]labelmap.Label
 		switch {
@@ -126,6 +128,7 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 		exact[t].Accuracy = ratio(exact[t].Correct, exact[t].N)
 		rep.ExactMatch.Set(string(t), exact[t])
 	}
+	rep.Failures.SetWarnAbove(DefaultWarnFailedShare)
 	overall.Accuracy = ratio(overall.Correct, overall.N)
 	rep.ExactMatch.Set("all", overall)
 	return rep

@@ -21,6 +21,9 @@ type ImageOptions struct {
 	Seed      int64
 	// Split restricts gold records to one split ("" = all).
 	Split cxrkit.Split
+	// WarnFailedShare is the share of failed predictions above which the
+	// report warns (default DefaultWarnFailedShare).
+	WarnFailedShare float64
 }
 
 const numPos = 5
@@ -118,6 +121,9 @@ type Dataset struct {
 	ParseFailures int
 	Missing       int
 	Unmatched     int // predictions for images not in gold
+	failures      Failures
+	sources       []cxrkit.Source // per image
+	failed        []bool          // per image: no usable prediction
 	iouSum        float64
 	iouN          int
 }
@@ -170,15 +176,19 @@ func NewDataset(gold []cxrkit.Record, pred []cxrkit.Result, o ImageOptions) (*Da
 	}
 	for i, rec := range recs {
 		var pf []cxrkit.Finding
-		switch p := preds[i]; {
-		case p == nil:
+		kind := groundingFailure(preds[i])
+		d.failures.add(kind)
+		switch kind {
+		case "":
+			pf = preds[i].ImageFindings
+		case "no prediction":
 			d.Missing++
 			d.ParseFailures++
-		case p.Error != nil || p.Parse.Grounding == cxrkit.ParseFailed:
-			d.ParseFailures++
 		default:
-			pf = p.ImageFindings
+			d.ParseFailures++
 		}
+		d.sources = append(d.sources, rec.Source)
+		d.failed = append(d.failed, kind != "")
 		d.vectors = append(d.vectors, d.c.imageCounts(rec.Findings, pf, &d.iouSum, &d.iouN))
 		d.keys = append(d.keys, rec.Key())
 	}
@@ -206,6 +216,9 @@ func (o ImageOptions) withDefaults() ImageOptions {
 	slices.Sort(o.Thresholds)
 	if o.Urgent == nil {
 		o.Urgent = []labelmap.Label{labelmap.Pneumothorax, labelmap.NoduleMass}
+	}
+	if o.WarnFailedShare <= 0 {
+		o.WarnFailedShare = DefaultWarnFailedShare
 	}
 	return o
 }

@@ -37,7 +37,8 @@ func (r *ImageReport) WriteMarkdown(w io.Writer, title string) error {
 }
 
 func (r *ImageReport) markdownBody(b *strings.Builder) {
-	fmt.Fprintf(b, "**Images:** %d · **parse failures:** %d (of which %d without a prediction)", r.NImages, r.ParseFailures, r.MissingPredictions)
+	r.Failures.markdownBanner(b, "images")
+	fmt.Fprintf(b, "**Images:** %d · %s", r.NImages, r.Failures.Summary("images"))
 	if r.Bootstrap.Resamples > 0 {
 		fmt.Fprintf(b, " · **intervals:** %d bootstrap resamples, seed %d", r.Bootstrap.Resamples, r.Bootstrap.Seed)
 	}
@@ -73,6 +74,28 @@ func (r *ImageReport) markdownBody(b *strings.Builder) {
 	for _, k := range r.UrgentRecall.Keys {
 		u := r.UrgentRecall.Values[k]
 		fmt.Fprintf(b, "| %s | %d / %d | %s | %s |\n", k, u.K, u.N, f3(u.Recall), ciText(u.CI))
+	}
+	if len(r.BySource.Keys) > 0 {
+		b.WriteString("\n## By source\n\n| Source | Images | Failed | Macro F1 |")
+		first := r.BySource.Values[r.BySource.Keys[0]]
+		for _, t := range first.Localization.Keys {
+			fmt.Fprintf(b, " Localization @%s |", t)
+		}
+		for _, u := range first.UrgentRecall.Keys {
+			fmt.Fprintf(b, " Recall %s |", u)
+		}
+		b.WriteString("\n|---|---:|---:|---:|" + strings.Repeat("---:|", len(first.Localization.Keys)+len(first.UrgentRecall.Keys)) + "\n")
+		for _, k := range r.BySource.Keys {
+			row := r.BySource.Values[k]
+			fmt.Fprintf(b, "| %s | %d | %d | %s |", sourceName(k), row.Images, row.Failed, f3(row.MacroF1))
+			for _, t := range row.Localization.Keys {
+				fmt.Fprintf(b, " %s |", f3(row.Localization.Values[t]))
+			}
+			for _, u := range row.UrgentRecall.Keys {
+				fmt.Fprintf(b, " %s |", f3(row.UrgentRecall.Values[u]))
+			}
+			b.WriteString("\n")
+		}
 	}
 }
 
@@ -127,7 +150,9 @@ func (r *ImageReport) stat(name string) *float64 {
 // WriteMarkdown writes an audit-mode report.
 func (r *AuditReport) WriteMarkdown(w io.Writer, title string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n> %s\n\n**Cases:** %d · **without a result:** %d · **with an error:** %d · **grounding failed:** %d\n\n", title, r.Disclaimer, r.Cases, r.MissingResults, r.Errors, r.GroundingFails)
+	fmt.Fprintf(&b, "# %s\n\n> %s\n\n", title, r.Disclaimer)
+	r.Failures.markdownBanner(&b, "cases")
+	fmt.Fprintf(&b, "**Cases:** %d · %s\n\n", r.Cases, r.Failures.Summary("cases"))
 	b.WriteString("## Flags\n\n| Flag | TP | FP | FN | Precision | Recall | F1 |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, k := range r.Flags.Keys {
 		c := r.Flags.Values[k]

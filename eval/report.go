@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/labelmap"
@@ -13,13 +14,26 @@ type ImageReport struct {
 	ParseFailures        int                    `json:"parse_failures"`
 	MissingPredictions   int                    `json:"missing_predictions"`
 	UnmatchedPredictions int                    `json:"unmatched_predictions"`
+	Failures             Failures               `json:"failures"`
 	Presence             Presence               `json:"presence"`
 	Localization         Ordered[*Localization] `json:"localization"`
 	MeanIoUMatched       *float64               `json:"mean_iou_matched"`
 	MeanIoUThreshold     float64                `json:"mean_iou_threshold"`
 	UrgentRecall         Ordered[*UrgentRecall] `json:"urgent_recall"`
 	Bootstrap            BootstrapInfo          `json:"bootstrap"`
-	Disclaimer           string                 `json:"disclaimer"`
+	// BySource breaks the headline figures down by dataset (VinDr, NIH,
+	// ChestX-Det), without intervals.
+	BySource   Ordered[*SourceRow] `json:"by_source"`
+	Disclaimer string              `json:"disclaimer"`
+}
+
+// SourceRow is one dataset's share of an image-mode report.
+type SourceRow struct {
+	Images       int               `json:"images"`
+	Failed       int               `json:"failed"`
+	MacroF1      *float64          `json:"macro_f1"`
+	Localization Ordered[*float64] `json:"localization_rate"`
+	UrgentRecall Ordered[*float64] `json:"urgent_recall"`
 }
 
 // Presence is per-label presence detection over images.
@@ -107,8 +121,10 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 		return percentileCI(res, idx[name])
 	}
 	r := &ImageReport{NImages: d.Len(), ParseFailures: d.ParseFailures, MissingPredictions: d.Missing,
-		UnmatchedPredictions: d.Unmatched, Disclaimer: cxrkit.Disclaimer,
+		UnmatchedPredictions: d.Unmatched, Failures: d.failures, Disclaimer: cxrkit.Disclaimer,
 		MeanIoUThreshold: c.thresholds[0]}
+	r.Failures.SetWarnAbove(o.WarnFailedShare)
+	r.BySource = d.bySource(idx)
 	if res != nil {
 		r.Bootstrap = BootstrapInfo{Resamples: len(res), Seed: o.Seed, Method: "percentile 95% interval, images resampled with replacement"}
 	}
@@ -228,4 +244,50 @@ func Compare(a, b *Dataset, o ImageOptions) (*CompareReport, error) {
 		rep.Diff.Set(name, d)
 	}
 	return rep, nil
+}
+
+// bySource computes each source's macro F1, localization rates and
+// urgent recall from the images of that source; idx maps stat names to
+// their position.
+func (d *Dataset) bySource(idx map[string]int) Ordered[*SourceRow] {
+	var out Ordered[*SourceRow]
+	order := cxrkit.Sources()
+	for _, s := range d.sources {
+		if !slices.Contains(order, s) {
+			order = append(order, s)
+		}
+	}
+	sum := make([]int64, d.c.size())
+	stats := make([]*float64, len(d.c.statNames()))
+	for _, src := range order {
+		var images []int
+		row := &SourceRow{}
+		for i, s := range d.sources {
+			if s == src {
+				images = append(images, i)
+				if d.failed[i] {
+					row.Failed++
+				}
+			}
+		}
+		if len(images) == 0 {
+			continue
+		}
+		row.Images = len(images)
+		d.sum(images, sum)
+		d.c.stats(sum, stats)
+		row.MacroF1 = stats[idx["macro_f1"]]
+		for _, t := range d.c.thresholds {
+			row.Localization.Set(thresholdKey(t), stats[idx["loc/"+thresholdKey(t)+"/rate"]])
+		}
+		for _, l := range d.c.urgent {
+			row.UrgentRecall.Set(string(l), stats[idx["urgent/"+string(l)]])
+		}
+		name := string(src)
+		if name == "" {
+			name = "unknown"
+		}
+		out.Set(name, row)
+	}
+	return out
 }

@@ -39,6 +39,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "markdown", Usage: "also write a model-card style Markdown report"},
 			&cli.StringFlag{Name: "html", Usage: "also write a self-contained HTML report with charts"},
 			&cli.StringFlag{Name: "title", Value: "cxrkit evaluation", Usage: "report title"},
+			&cli.Float64Flag{Name: "warn-failed-share", Value: eval.DefaultWarnFailedShare, Usage: "reports warn when more than this share of predictions failed"},
 			labelmapFlag,
 		},
 		Action: runEval,
@@ -125,6 +126,9 @@ func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions
 	if o.Bootstrap < 0 {
 		return o, usagef("--bootstrap %d: want 0 or more", o.Bootstrap)
 	}
+	if o.WarnFailedShare = c.Float64("warn-failed-share"); o.WarnFailedShare <= 0 || o.WarnFailedShare >= 1 {
+		return o, usagef("--warn-failed-share %g: want a share between 0 and 1", o.WarnFailedShare)
+	}
 	return o, nil
 }
 
@@ -154,8 +158,8 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	title := c.String("title")
 	if c.String("pred-b") == "" {
 		rep := eval.Evaluate(a, o)
-		fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: %d images, %d parse failures; macro F1 %s %s\n  %s\n",
-			rep.NImages, rep.ParseFailures, fmtPtr(rep.Presence.MacroF1), fmtCI(rep.Presence.MacroF1CI), cxrkit.Disclaimer)
+		fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: %d images, %s; macro F1 %s %s\n  %s\n",
+			rep.NImages, rep.Failures.Summary("images"), fmtPtr(rep.Presence.MacroF1), fmtCI(rep.Presence.MacroF1CI), cxrkit.Disclaimer)
 		return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
 			func(w io.Writer) error { return rep.WriteHTML(w, title) })
 	}
@@ -188,12 +192,17 @@ func evalAudit(c *cli.Context) error {
 		return err
 	}
 	rep := eval.EvaluateAudit(cases, results)
+	share := c.Float64("warn-failed-share")
+	if share <= 0 || share >= 1 {
+		return usagef("--warn-failed-share %g: want a share between 0 and 1", share)
+	}
+	rep.Failures.SetWarnAbove(share)
 	all := rep.ExactMatch.Values["all"]
 	var parts []string
 	for _, k := range rep.Flags.Keys {
 		parts = append(parts, fmt.Sprintf("%s F1 %s", k, fmtPtr(rep.Flags.Values[k].F1)))
 	}
-	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (audit): %d cases, exact match %s; %s\n  %s\n", rep.Cases, fmtPtr(all.Accuracy), strings.Join(parts, ", "), cxrkit.Disclaimer)
+	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (audit): %d cases, %s; exact match %s; %s\n  %s\n", rep.Cases, rep.Failures.Summary("cases"), fmtPtr(all.Accuracy), strings.Join(parts, ", "), cxrkit.Disclaimer)
 	title := c.String("title")
 	return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
 		func(w io.Writer) error { return rep.WriteHTML(w, title) })
