@@ -19,10 +19,15 @@ type ParserItem struct {
 // predicted when the parser says present (or uncertain, unless
 // UncertainAsAbsent), and gold when the reference lists it.
 type ParserReport struct {
-	Items    int                       `json:"items"`
-	PerLabel map[labelmap.Label]Counts `json:"per_label"`
-	Micro    Counts                    `json:"micro"`
-	MacroF1  *float64                  `json:"macro_f1"`
+	// Parser names the draft parser scored (rules or llm).
+	Parser string `json:"parser,omitempty"`
+	Items  int    `json:"items"`
+	// ParseFailures counts texts the parser could not read (an LLM's
+	// transport error or unparseable answer); they are scored as silent.
+	ParseFailures int                       `json:"parse_failures"`
+	PerLabel      map[labelmap.Label]Counts `json:"per_label"`
+	Micro         Counts                    `json:"micro"`
+	MacroF1       *float64                  `json:"macro_f1"`
 	// Confusion crosses, per label, the reference (gold yes/no) with what
 	// the parser said.
 	Confusion map[labelmap.Label]ParserConfusion `json:"confusion"`

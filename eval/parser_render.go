@@ -32,8 +32,12 @@ func (r ParserReport) WriteText(w io.Writer) error {
 // model-card section.
 func (r ParserReport) WriteMarkdown(w io.Writer, title string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n> %s\n\n**Reports scored:** %d · **micro F1:** %s · **macro F1:** %s\n\n",
+	fmt.Fprintf(&b, "# %s\n\n> %s\n\n**Reports scored:** %d · **micro F1:** %s · **macro F1:** %s",
 		title, r.Disclaimer, r.Items, f3(r.Micro.F1), f3(r.MacroF1))
+	if r.Parser != "" {
+		fmt.Fprintf(&b, " · **parser:** %s · **unreadable:** %d", r.Parser, r.ParseFailures)
+	}
+	b.WriteString("\n\n")
 	b.WriteString("| Label | N | TP | FP | FN | Precision | Recall | F1 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	row := func(name string, c Counts) {
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %s | %s |\n", name, c.N, c.TP, c.FP, c.FN, f3(c.Precision), f3(c.Recall), f3(c.F1))

@@ -16,12 +16,13 @@ import (
 )
 
 func evalCommand() *cli.Command {
+	pd := pipeline.ParserEvalDefaults()
 	return &cli.Command{
 		Name:  "eval",
 		Usage: "evaluate grounding models and the audit layer, with bootstrap confidence intervals",
 		Description: "Image mode: --gold corpus.jsonl --pred results.jsonl (add --pred-b for a paired head-to-head).\n" +
 			"Audit mode: --cases cases.jsonl --pred audit_results.jsonl.\n" +
-			"Parser mode: --iu-reports indiana_reports.csv scores the rules draft parser on real reports.",
+			"Parser mode: --iu-reports indiana_reports.csv scores a draft parser on real reports (--draft-parser rules or llm).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "gold", Usage: "image mode: gold corpus.jsonl"},
 			&cli.StringFlag{Name: "pred", Usage: "results JSONL (audit results or grounding predictions)"},
@@ -29,6 +30,15 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "cases", Usage: "audit mode: synth cases with expected audits"},
 			&cli.StringFlag{Name: "iu-reports", Usage: "parser mode: IU-Xray indiana_reports.csv with MeSH labels"},
 			&cli.StringFlag{Name: "draft-rules", Usage: "parser mode: rules lexicon overriding configs/draft_rules.yaml"},
+			&cli.StringFlag{Name: "draft-parser", Value: pd.Parser, Usage: "parser mode: rules or llm (an OpenAI-compatible endpoint)"},
+			&cli.StringFlag{Name: "draft-endpoint", Usage: "parser mode, llm: base URL of the draft-parsing model, e.g. http://gpu:8000/v1"},
+			&cli.StringFlag{Name: "draft-model", Usage: "parser mode, llm: draft-parsing model name"},
+			&cli.StringFlag{Name: "prompt-draft", Usage: "parser mode, llm: draft prompt file overriding configs/prompts/draft_parse.txt"},
+			&cli.StringFlag{Name: "api-key", Usage: "parser mode, llm: API key (default $CXRKIT_API_KEY, else $OPENAI_API_KEY); never logged"},
+			&cli.DurationFlag{Name: "timeout", Value: pd.Timeout, Usage: "parser mode, llm: timeout of one HTTP attempt"},
+			&cli.IntFlag{Name: "retries", Value: pd.Retries, Usage: "parser mode, llm: transport retries"},
+			&cli.IntFlag{Name: "max-tokens", Value: pd.MaxTokens, Usage: "parser mode, llm: max_tokens of each request"},
+			&cli.IntFlag{Name: "concurrency", Value: pd.Concurrency, Usage: "parser mode, llm: reports read at once"},
 			&cli.StringFlag{Name: "uncertain-as", Value: "absent", Usage: "parser mode: score hedged statements as absent or present"},
 			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
 			&cli.StringFlag{Name: "iou", Value: "0.3,0.5", Usage: "IoU thresholds of localization, comma-separated"},
@@ -216,11 +226,16 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if c.String("html") != "" {
 		return usagef("eval: parser mode writes JSON and --markdown, not --html")
 	}
-	rep, skipped, err := pipeline.ScoreRulesParserOnIU(c.String("iu-reports"), c.String("draft-rules"), vocab, unc == "absent")
+	o := pipeline.ParserEvalOptions{Parser: c.String("draft-parser"), Rules: c.String("draft-rules"),
+		Endpoint: c.String("draft-endpoint"), Model: c.String("draft-model"), APIKey: apiKey(c), PromptDraft: c.String("prompt-draft"),
+		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxTokens: c.Int("max-tokens"),
+		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == "absent"}
+	rep, sum, err := pipeline.ScoreParserOnIU(c.Context, c.String("iu-reports"), vocab, o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser): %d reports scored, %d skipped (No Indexing or no text); hedged = %s\n", rep.Items, skipped, unc)
+	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser %s): %d reports scored, %d skipped (No Indexing or no text), %d unreadable; hedged = %s\n",
+		rep.Parser, rep.Items, sum.Skipped, sum.Failed, unc)
 	if err := rep.WriteText(c.App.ErrWriter); err != nil {
 		return err
 	}
