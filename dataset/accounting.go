@@ -149,7 +149,7 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 		if r.rejectsPositive && r.id != "" {
 			p.image(rules, r.id).rejectedPositive++
 		}
-		return p.rejects.add(st, path, r.line, r.reject, r.raw)
+		return p.rejects.add(st, path, r.line, r.reject, r.rawValue())
 	}
 	img := p.image(rules, r.id)
 	img.setFacts(r)
@@ -193,7 +193,7 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 		}
 		if err != nil {
 			img.rejectedPositive++
-			return p.rejects.add(st, path, r.line, err, r.raw)
+			return p.rejects.add(st, path, r.line, err, r.rawValue())
 		}
 		if !hasBox && rules.boxOnly {
 			dropped = dropNoBox

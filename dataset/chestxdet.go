@@ -77,7 +77,7 @@ func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) err
 			native = strings.TrimSpace(native)
 			box := rec.Boxes[i]
 			r := row{line: line, id: id, natives: []string{native}, reader: string(cxrkit.SourceChestXDet),
-				raw: map[string]any{"file_name": rec.FileName, "sym": native, "box": box},
+				raw: chestXDetRowRaw{Box: box, FileName: rec.FileName, Sym: native},
 				locate: func() (boxes.Box, bool, error) {
 					var v []float64
 					if err := json.Unmarshal(box, &v); err != nil || len(v) != 4 {
@@ -93,6 +93,14 @@ func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) err
 		}
 		return nil
 	})
+}
+
+// chestXDetRowRaw is one (sym, box) row as rejects.jsonl shows it; its
+// fields are in key order, as a map of them would be written.
+type chestXDetRowRaw struct {
+	Box      json.RawMessage `json:"box"`
+	FileName string          `json:"file_name"`
+	Sym      string          `json:"sym"`
 }
 
 // compactRecord keeps a rejected JSON record without its polygons, which

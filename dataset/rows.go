@@ -27,10 +27,10 @@ func csvRows(ctx context.Context, t *csvTable, minFields int, emit func(row) err
 		if reject == nil && len(rec) < minFields {
 			reject = fmt.Errorf("%w: %d, want %d", errFieldCount, len(rec), minFields)
 		}
-		r := row{line: line, raw: rec, reject: reject}
+		r := row{line: line, fields: rec, reject: reject}
 		if reject == nil {
 			r = toRow(rec, line)
-			r.line, r.raw = line, rec
+			r.line, r.fields = line, rec
 		}
 		if err := emit(r); err != nil {
 			return err

@@ -54,6 +54,9 @@ type sourceRules struct {
 type row struct {
 	line int
 	raw  any // the row as read, written to rejects.jsonl
+	// fields is the CSV record of a CSV row, its raw form when raw is nil;
+	// kept as a slice so a row that is not rejected costs no boxing.
+	fields []string
 
 	// reject rejects the row as read (malformed, missing id, mismatched
 	// fields). rejectsPositive says the rejected row claimed a finding on
@@ -89,3 +92,11 @@ const (
 	nativeNone       = "(none)"
 	nativeNoFindings = "(no findings)"
 )
+
+// rawValue is the row as read, for rejects.jsonl.
+func (r *row) rawValue() any {
+	if r.raw == nil && r.fields != nil {
+		return r.fields
+	}
+	return r.raw
+}

@@ -4,9 +4,9 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
@@ -15,13 +15,16 @@ import (
 // rank is a deterministic pseudo-random key for ordering: the same on any
 // machine for the same seed and parts.
 func rank(seed int64, parts ...string) uint64 {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d", seed)
+	// The bytes hashed are the seed in decimal, then a zero byte before
+	// each part; built on the stack for the usual short ids.
+	var stack [128]byte
+	b := strconv.AppendInt(stack[:0], seed, 10)
 	for _, p := range parts {
-		h.Write([]byte{0})
-		h.Write([]byte(p))
+		b = append(b, 0)
+		b = append(b, p...)
 	}
-	return binary.BigEndian.Uint64(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return binary.BigEndian.Uint64(sum[:])
 }
 
 // splitItem is one image as the splitter sees it.

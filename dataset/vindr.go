@@ -36,14 +36,28 @@ func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) 
 		return fmt.Errorf("%s:1: not a VinDr annotation CSV: want image_id, class_name, x_min, y_min, x_max, y_max columns; got %v", path, t.header)
 	}
 	need := max(idCol, classCol, coordCols[0], coordCols[1], coordCols[2], coordCols[3]) + 1
+	// One row is alive at a time (until emit returns), so its label slice
+	// and box locator are reused rather than allocated per row.
+	cur := &vindrRow{v: v, cols: coordCols}
+	locate, natives := cur.locate, make([]string, 1)
 	return csvRows(ctx, t, need, emit, func(rec []string, _ int) row {
-		id := field(rec, idCol)
-		return row{id: id, natives: []string{field(rec, classCol)}, reader: field(rec, radCol),
-			locate: func() (boxes.Box, bool, error) {
-				b, err := v.box(id, rec, coordCols)
-				return b, true, err
-			}}
+		cur.id, cur.rec = field(rec, idCol), rec
+		natives[0] = field(rec, classCol)
+		return row{id: cur.id, natives: natives, reader: field(rec, radCol), locate: locate}
 	})
+}
+
+// vindrRow locates the box of the row being applied.
+type vindrRow struct {
+	v    vindrAnnotations
+	cols [4]int
+	id   string
+	rec  []string
+}
+
+func (r *vindrRow) locate() (boxes.Box, bool, error) {
+	b, err := r.v.box(r.id, r.rec, r.cols)
+	return b, true, err
 }
 
 func (v vindrAnnotations) box(id string, rec []string, cols [4]int) (boxes.Box, error) {
