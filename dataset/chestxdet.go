@@ -53,7 +53,7 @@ func (chestXDetJSON) rules() sourceRules { return chestXDetRules() }
 func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) error) error {
 	return forEachArrayElement(path, func(raw json.RawMessage, line int) error {
 		var rec chestXDetRecord
-		if err := json.Unmarshal(raw, &rec); err != nil {
+		if err := json.Unmarshal(withoutMember(raw, "polygons"), &rec); err != nil {
 			return emit(row{line: line, raw: compactRecord(raw), reject: fmt.Errorf("%w: %v", errMalformedRow, err)})
 		}
 		id := stripImageExt(rec.FileName)
