@@ -183,3 +183,23 @@ func TestAuditSplitsFilterCases(t *testing.T) {
 		}
 	}
 }
+
+func TestRunRefusesOutOverInput(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	os.MkdirAll(data, 0o755)
+	os.WriteFile(filepath.Join(data, "bbox.csv"), []byte("Image Index,Finding Label,Bbox [x,y,w,h],,,\n"), 0o644)
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("out: data\nstages: [prepare]\nprepare:\n  nih_bbox: [data/bbox.csv]\n"), 0o644)
+	c, err := LoadConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), c, RunOptions{})
+	if !errors.Is(err, cxrkit.ErrOutputOverlapsInput) || !strings.Contains(err.Error(), "contains prepare input") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "prepare")); !os.IsNotExist(err) {
+		t.Fatal("refused run wrote into the input folder")
+	}
+}

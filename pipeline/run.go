@@ -89,6 +89,9 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		}
 		return in
 	}
+	if err := checkConfigOutputs(c, prepareInputs(), p.out); err != nil {
+		return s, err
+	}
 	stages := []stage{
 		{StagePrepare, prepareInputs, []string{p.corpus(), p.report(), p.rejects()}, func() (string, error) { return runPrepare(ctx, c, p, o) }},
 		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}, func() (string, error) { return runSynth(ctx, c, p) }},
@@ -430,4 +433,20 @@ func writeReport(base string, v any, md, html func(io.Writer) error) error {
 		}
 	}
 	return nil
+}
+
+// checkConfigOutputs refuses a run whose out folder is, contains or is
+// inside one of the config's inputs (the config file included).
+func checkConfigOutputs(c *Config, prepareInputs []string, out string) error {
+	ins := []cxrkit.PathFlag{{Flag: "config", Path: c.path}}
+	for _, in := range prepareInputs {
+		ins = append(ins, cxrkit.PathFlag{Flag: "prepare input", Path: in})
+	}
+	for _, x := range []struct{ key, path string }{{"synth.phrases", c.Synth.Phrases},
+		{"audit.prompt_grounding", c.Audit.PromptGrounding}, {"audit.prompt_draft", c.Audit.PromptDraft}} {
+		if x.path != "" {
+			ins = append(ins, cxrkit.PathFlag{Flag: x.key, Path: c.rel(x.path)})
+		}
+	}
+	return cxrkit.CheckOutputs(ins, []cxrkit.PathFlag{{Flag: "out", Path: out}})
 }

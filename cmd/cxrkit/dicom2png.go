@@ -38,19 +38,15 @@ func dicom2pngCommand() *cli.Command {
 			case c.String("out") == "" && c.String("out-dir") == "":
 				return usagef("dicom2png: give --out or --out-dir")
 			}
-			for _, in := range files {
-				if strings.HasPrefix(in, "-") {
-					return usagef("dicom2png: flag %s after a file name; flags go first", in)
-				}
-				out := c.String("out")
-				if out == "" {
-					base := strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
-					out = filepath.Join(c.String("out-dir"), base+".png")
-				}
-				if err := convertDICOM(in, out, bits); err != nil {
+			outs, err := dicomOutputs(files, c.String("out"), c.String("out-dir"))
+			if err != nil {
+				return err
+			}
+			for i, in := range files {
+				if err := convertDICOM(in, outs[i], bits); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.App.ErrWriter, "%s -> %s\n", in, out)
+				fmt.Fprintf(c.App.ErrWriter, "%s -> %s\n", in, outs[i])
 			}
 			return nil
 		},
@@ -70,4 +66,36 @@ func convertDICOM(in, out string, bits int) error {
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	return nil
+}
+
+// dicomOutputs plans the output of every input before anything is written:
+// it refuses flags among the files, an output over any input, and two
+// inputs that would land on the same output name.
+func dicomOutputs(files []string, out, outDir string) ([]string, error) {
+	var ins, outs []cxrkit.PathFlag
+	byOut := map[string]string{}
+	for _, in := range files {
+		if strings.HasPrefix(in, "-") {
+			return nil, usagef("dicom2png: flag %s after a file name; flags go first", in)
+		}
+		o, flag := out, "--out"
+		if o == "" {
+			base := strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
+			o, flag = filepath.Join(outDir, base+".png"), "--out-dir"
+		}
+		if prev, ok := byOut[filepath.Clean(o)]; ok {
+			return nil, usagef("dicom2png: %s and %s would both be written to %s (--out-dir); convert them into separate folders", prev, in, o)
+		}
+		byOut[filepath.Clean(o)] = in
+		ins = append(ins, cxrkit.PathFlag{Flag: "input", Path: in})
+		outs = append(outs, cxrkit.PathFlag{Flag: flag, Path: o})
+	}
+	if err := cxrkit.CheckOutputs(ins, outs); err != nil {
+		return nil, err
+	}
+	planned := make([]string, len(outs))
+	for i, o := range outs {
+		planned[i] = o.Path
+	}
+	return planned, nil
 }

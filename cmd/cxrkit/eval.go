@@ -60,6 +60,10 @@ func runEval(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
+	if err := refuseOverlap(c, []string{"gold", "pred", "pred-b", "cases", "iu-reports", "draft-rules", "labelmap"},
+		[]string{"out", "markdown", "html"}); err != nil {
+		return err
+	}
 	vocab, err := labelmap.LoadFile(c.String("labelmap"))
 	if err != nil {
 		return err

@@ -45,6 +45,10 @@ func prepareCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
+			if err := refuseOverlap(c, []string{"vindr", "vindr-meta", "vindr-images", "vqa", "chestxdet", "chestxdet-images",
+				"nih-bbox", "nih-entries", "nih-images", "labelmap", "holdout-list"}, []string{"out"}); err != nil {
+				return err
+			}
 			opts, err := prepareOptions(c)
 			if err != nil {
 				return err

@@ -27,6 +27,9 @@ func synthCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
+			if err := refuseOverlap(c, []string{"corpus", "phrases", "labelmap"}, []string{"out"}); err != nil {
+				return err
+			}
 			vocab, err := labelmap.LoadFile(c.String("labelmap"))
 			if err != nil {
 				return err
