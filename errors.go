@@ -6,3 +6,8 @@ import "errors"
 // or config (a missing input, a fraction out of range); the CLI exits 2 on
 // them rather than 1.
 var ErrInvalidOptions = errors.New("invalid options")
+
+// ErrPartial marks a command that finished but left some items failed
+// (audit cases with an error, images skipped by export --skip-missing);
+// the CLI exits 3 on it, so a script never mistakes it for success.
+var ErrPartial = errors.New("partial")

@@ -234,10 +234,10 @@ func (c *Client) once(ctx context.Context, body []byte) (Response, error, string
 	defer cancel()
 	out, retryAfter, err := c.post(actx, e.url+"/chat/completions", body)
 	if err != nil {
-		return Response{}, fmt.Errorf("%s: %w", e.name, scrub(err, e.secrets)), retryAfter
+		return Response{}, &EndpointError{URL: e.name, Err: scrub(err, e.secrets)}, retryAfter
 	}
 	if len(out.Choices) == 0 {
-		return Response{}, fmt.Errorf("%s: %w: response has no choices", e.name, errMalformedResponse), ""
+		return Response{}, &EndpointError{URL: e.name, Err: fmt.Errorf("%w: response has no choices", errMalformedResponse)}, ""
 	}
 	ch := out.Choices[0]
 	return Response{Text: ch.Message.Content, FinishReason: ch.FinishReason, Model: out.Model, Endpoint: e.name}, nil, ""

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"image"
+	"io/fs"
 	"os"
 	"sync"
 
@@ -43,19 +45,19 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 	budget := o.Budget
 	data := ref.Data
 	if data == nil && ref.Path == "" {
-		return Encoded{}, fmt.Errorf("image %s: no image path (give image_path in the case or --corpus with image paths)", ref.Key())
+		return Encoded{}, &ImageError{Key: ref.Key(), Err: ErrNoImagePath}
 	}
 	if data == nil {
 		var err error
 		if data, err = budget.ReadFile(ref.Path); err != nil {
-			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+			return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
 		}
 	}
 	format := imaging.Sniff(data[:min(len(data), 132)])
 	if (format == imaging.PNG || format == imaging.JPEG) && !o.PadToSquare {
 		s, err := budget.ProbeReader(bytes.NewReader(data))
 		if err != nil {
-			return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+			return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
 		}
 		if o.ServerResizes || o.MaxSide <= 0 || max(s.Width, s.Height) <= o.MaxSide {
 			mime := "image/png"
@@ -67,7 +69,7 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 	}
 	img, _, err := budget.Decode(ctx, bytes.NewReader(data))
 	if err != nil {
-		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+		return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
 	}
 	img = imaging.FitLongSide(img, o.MaxSide)
 	var inner image.Rectangle
@@ -76,7 +78,7 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 	}
 	png, err := imaging.PNGBytes(img, true)
 	if err != nil {
-		return Encoded{}, fmt.Errorf("image %s: %w", ref.Key(), err)
+		return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
 	}
 	b := img.Bounds()
 	enc := newEncoded("image/png", png, Size{b.Dx(), b.Dy()})
@@ -153,4 +155,32 @@ func imageCacheKey(ref cxrkit.ImageRef) string {
 		return ""
 	}
 	return fmt.Sprintf("%s|%d|%d", ref.Path, st.Size(), st.ModTime().UnixNano())
+}
+
+// ErrNoImagePath marks a case whose image has no file path.
+var ErrNoImagePath = errors.New("no image path (give image_path in the case or --corpus with image paths)")
+
+// ImageError is an image that could not be read or encoded. Its Reason
+// leaves out the image, so a summary counts images per cause.
+type ImageError struct {
+	Key string
+	Err error
+}
+
+func (e *ImageError) Error() string { return "image " + e.Key + ": " + e.Err.Error() }
+func (e *ImageError) Unwrap() error { return e.Err }
+
+// Reason implements cxrkit.Reasoner.
+func (e *ImageError) Reason() string {
+	switch {
+	case errors.Is(e.Err, ErrNoImagePath):
+		return ErrNoImagePath.Error()
+	case errors.Is(e.Err, os.ErrNotExist):
+		return "image file not found"
+	}
+	var pe *fs.PathError
+	if errors.As(e.Err, &pe) {
+		return "unreadable image: " + pe.Err.Error()
+	}
+	return "unreadable image: " + e.Err.Error()
 }

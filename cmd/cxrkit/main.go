@@ -21,12 +21,18 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Exit codes.
+// Exit codes (documented in exitCodesHelp and the README).
 const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	exitPartial = 3
 )
+
+// exitCodesHelp is shown by --help.
+const exitCodesHelp = "Exit codes: 0 everything succeeded; 1 failure; 2 usage (bad flags, or an output over an input);\n" +
+	"3 partial: the command finished but some items failed (audit cases with an error, export images\n" +
+	"skipped by --skip-missing); the summary says which and why."
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -57,11 +63,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 // exitCode decides by the error's type, never its wording: usage errors
-// and invalid options exit 2, everything else 1.
+// and invalid options exit 2, partial runs 3, everything else 1.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions) {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions):
 		return exitUsage
+	case errors.Is(err, cxrkit.ErrPartial):
+		return exitPartial
 	}
 	return exitFailure
 }
@@ -73,7 +84,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Version: cxrkit.VersionString(),
 		Description: "cxrkit prepares public chest X-ray datasets, synthesizes audit cases, exports SFT parquet,\n" +
 			"audits drafts through an OpenAI-compatible endpoint, evaluates models and serves a web page.\n\n" +
-			cxrkit.Disclaimer,
+			exitCodesHelp + "\n\n" + cxrkit.Disclaimer,
 		Reader:          stdin,
 		Writer:          stdout,
 		ErrWriter:       stderr,
