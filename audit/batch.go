@@ -1,15 +1,12 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -19,12 +16,15 @@ import (
 
 // BatchOptions configure a batch run.
 type BatchOptions struct {
-	// Out is the results JSONL. It is an append log: results already in it
-	// are not redone, and a torn last line (a killed run) is cut off.
-	// Empty means results go only to Sink.
+	// Out is the results JSONL. It is an append log, locked while a run
+	// writes it: finished results in it are not redone, errored ones are
+	// retried (unless KeepErrors), and a torn last line (a killed run) is
+	// cut off. Empty means results go only to Sink.
 	Out         string
 	Concurrency int
-	Progress    func(done, total int)
+	// KeepErrors treats errored results in Out as finished.
+	KeepErrors bool
+	Progress   func(done, total int)
 	// Sink, when set, receives every result too, with the cause of its
 	// error (nil when it has none) for errors.Is and errors.As.
 	Sink func(r cxrkit.Result, cause error)
@@ -32,18 +32,26 @@ type BatchOptions struct {
 
 // BatchSummary counts a batch run.
 type BatchSummary struct {
-	Cases          int     `json:"cases"`
-	AlreadyDone    int     `json:"already_done"`
-	Audited        int     `json:"audited"`
-	Duplicates     int     `json:"duplicate_case_ids"`
-	GroundingOK    int     `json:"grounding_ok"`
-	Salvaged       int     `json:"grounding_salvaged"`
-	Failed         int     `json:"grounding_failed"`
-	Gold           int     `json:"grounding_gold"`
-	Errors         int     `json:"errors"`
-	Seconds        float64 `json:"seconds"`
-	CasesPerSecond float64 `json:"cases_per_second"`
-	Interrupted    bool    `json:"interrupted"`
+	Cases       int `json:"cases"`
+	AlreadyDone int `json:"already_done"`
+	// Retried counts errored results of an earlier run asked again.
+	Retried int `json:"retried_errors"`
+	// KeptErrors counts errored results kept by KeepErrors.
+	KeptErrors     int            `json:"kept_errors"`
+	Audited        int            `json:"audited"`
+	Duplicates     int            `json:"duplicate_case_ids"`
+	GroundingOK    int            `json:"grounding_ok"`
+	Salvaged       int            `json:"grounding_salvaged"`
+	Failed         int            `json:"grounding_failed"`
+	Gold           int            `json:"grounding_gold"`
+	Errors         int            `json:"errors"`
+	ErrorReasons   cxrkit.Reasons `json:"error_reasons,omitempty"`
+	Seconds        float64        `json:"seconds"`
+	CasesPerSecond float64        `json:"cases_per_second"`
+	Interrupted    bool           `json:"interrupted"`
+	// WriteFailed is set when writing results failed; the run stopped
+	// asking the model at that point.
+	WriteFailed string `json:"write_failed,omitempty"`
 }
 
 func (s BatchSummary) String() string {
@@ -51,31 +59,69 @@ func (s BatchSummary) String() string {
 	if s.Gold > 0 {
 		g = fmt.Sprintf("gold %d", s.Gold)
 	}
-	line := fmt.Sprintf("cxrkit audit: %d cases (%d already done), %d audited: %s, errors %d; %.1f cases/s",
-		s.Cases, s.AlreadyDone, s.Audited, g, s.Errors, s.CasesPerSecond)
+	done := fmt.Sprintf("%d already done", s.AlreadyDone)
+	if s.Retried > 0 {
+		done += fmt.Sprintf(", %d errored retried", s.Retried)
+	}
+	line := fmt.Sprintf("cxrkit audit: %d cases (%s), %d audited: %s, errors %d; %.1f cases/s",
+		s.Cases, done, s.Audited, g, s.Errors, s.CasesPerSecond)
 	if s.Duplicates > 0 {
 		line += fmt.Sprintf("; %d duplicate case_ids skipped", s.Duplicates)
 	}
+	if s.Errors > 0 {
+		line += fmt.Sprintf("\n  %d errors: %s", s.Errors, s.ErrorReasons)
+	}
+	if s.KeptErrors > 0 {
+		line += fmt.Sprintf("\n  %d errored results of an earlier run kept (--keep-errors)", s.KeptErrors)
+	}
+	if s.WriteFailed != "" {
+		line += "\n  stopped: writing results failed (" + s.WriteFailed + "); no further cases were sent to the model"
+	}
 	if s.Interrupted {
-		line += "; interrupted: rerun the same command to resume"
+		line += "\n  interrupted: rerun the same command to resume"
 	}
 	return line + "\n  " + cxrkit.Disclaimer + "\n"
 }
 
+// Partial is nil when every case has a good result, else an error that
+// is cxrkit.ErrPartial and names the failures by reason.
+func (s BatchSummary) Partial() error {
+	if s.Errors+s.KeptErrors == 0 {
+		return nil
+	}
+	why := ""
+	if s.Errors > 0 {
+		why = ": " + s.ErrorReasons.String()
+	}
+	return fmt.Errorf("%w: %d of %d cases have an error%s; rerun the same command to retry them",
+		cxrkit.ErrPartial, s.Errors+s.KeptErrors, s.Cases, why)
+}
+
+// ErrorRate is the share of this run's audited cases that ended in error.
+func (s BatchSummary) ErrorRate() float64 {
+	if s.Audited == 0 {
+		return 0
+	}
+	return float64(s.Errors) / float64(s.Audited)
+}
+
 // RunBatch audits inputs with Concurrency workers. Every input ends as
-// exactly one result line (with error set when it failed); results already
-// in Out are kept and their cases skipped.
+// exactly one result line (with error set when it failed); good results
+// already in Out are kept and their cases skipped. When results cannot be
+// written (a full disk) the run stops asking the model and returns the
+// write error.
 func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) (BatchSummary, error) {
 	start := time.Now()
-	s := BatchSummary{Cases: len(inputs)}
+	s := BatchSummary{Cases: len(inputs), ErrorReasons: cxrkit.Reasons{}}
 	done := map[string]bool{}
 	var out *os.File
 	if o.Out != "" {
-		var err error
-		if done, err = repairResults(o.Out); err != nil {
+		release, err := cxrkit.LockOutput(o.Out)
+		if err != nil {
 			return s, err
 		}
-		if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
+		defer release()
+		if done, s.Retried, s.KeptErrors, err = priorResults(o.Out, o.KeepErrors); err != nil {
 			return s, err
 		}
 		out, err = os.OpenFile(o.Out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -97,13 +143,17 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 		}
 		seen[in.CaseID] = true
 	}
+	// A failed write cancels runCtx: no more model calls whose results
+	// could not be kept.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	workers := max(1, o.Concurrency)
-	jobs := a.feed(ctx, todo, workers)
-	// Buffered so fast (gold) runs can batch their writes; see resultWriter.
+	jobs := a.feed(runCtx, todo, workers)
 	type outcome struct {
-		cxrkit.Result
+		res   cxrkit.Result
 		cause error
 	}
+	// Buffered so fast (gold) runs can batch their writes; see resultWriter.
 	results := make(chan outcome, 4*workers+64)
 	var wg sync.WaitGroup
 	for range workers {
@@ -111,7 +161,7 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 		go func() {
 			defer wg.Done()
 			for in := range jobs {
-				r, cause := a.Run(ctx, in)
+				r, cause := a.Run(runCtx, in)
 				results <- outcome{r, cause}
 			}
 		}()
@@ -119,40 +169,51 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 	go func() { wg.Wait(); close(results) }()
 	var writeErr error
 	w := newResultWriter(out)
+	failWrite := func(err error) {
+		writeErr = fmt.Errorf("write %s: %w", o.Out, err)
+		s.WriteFailed = writeErr.Error()
+		stop()
+	}
 	for oc := range results {
-		r := oc.Result
-		if ctx.Err() != nil && r.Error != nil {
-			// Cut short by the interruption: leave the case for the next run.
+		r := oc.res
+		if writeErr != nil || ctx.Err() != nil && r.Error != nil {
+			// Cut short by an interruption or a failed write: leave the
+			// case for the next run.
 			continue
 		}
-		if out != nil && writeErr == nil {
-			writeErr = w.add(r, len(results) == 0)
+		if out != nil {
+			if err := w.add(r, len(results) == 0); err != nil {
+				failWrite(err)
+				continue
+			}
 		}
 		if o.Sink != nil {
 			o.Sink(r, oc.cause)
 		}
-		s.count(r)
+		s.count(r, oc.cause)
 		if o.Progress != nil {
 			o.Progress(s.Audited, len(todo))
 		}
 	}
-	if out != nil {
-		if err := w.flush(); err != nil && writeErr == nil {
-			writeErr = err
-		}
-		if err := out.Sync(); err != nil && writeErr == nil {
-			writeErr = err
+	if out != nil && writeErr == nil {
+		if err := w.flush(); err != nil {
+			failWrite(err)
+		} else if err := out.Sync(); err != nil {
+			failWrite(err)
 		}
 	}
 	s.Seconds = time.Since(start).Seconds()
 	if s.Seconds > 0 {
 		s.CasesPerSecond = float64(s.Audited) / s.Seconds
 	}
+	if writeErr != nil {
+		return s, writeErr
+	}
 	if ctx.Err() != nil {
 		s.Interrupted = true
 		return s, ctx.Err()
 	}
-	return s, writeErr
+	return s, nil
 }
 
 // Preparer is a Grounder that can do an image's local work (decoding,
@@ -214,10 +275,14 @@ func (a *Auditor) feed(ctx context.Context, todo []Input, workers int) <-chan In
 	return ready
 }
 
-func (s *BatchSummary) count(r cxrkit.Result) {
+func (s *BatchSummary) count(r cxrkit.Result, cause error) {
 	s.Audited++
 	if r.Error != nil {
 		s.Errors++
+		if cause == nil {
+			cause = errors.New(*r.Error)
+		}
+		s.ErrorReasons.Add(cxrkit.ErrorReason(cause))
 		if r.Attempts == 0 {
 			// No answer to judge: a transport or image failure.
 			return
@@ -274,52 +339,4 @@ func (w *resultWriter) flush() error {
 	_, err := w.f.Write(w.buf.Bytes())
 	w.buf.Reset()
 	return err
-}
-
-// repairResults reads an existing results file, returns the case ids it
-// holds, and cuts off a torn last line. A damaged line elsewhere is an
-// error: the file is not cxrkit's, or was edited.
-func repairResults(path string) (map[string]bool, error) {
-	done := map[string]bool{}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if errors.Is(err, os.ErrNotExist) {
-		return done, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
-	var good int64
-	for line := 1; ; line++ {
-		data, err := br.ReadBytes('\n')
-		if len(data) > 0 {
-			complete := data[len(data)-1] == '\n'
-			var r struct {
-				CaseID string `json:"case_id"`
-			}
-			valid := json.Unmarshal(bytes.TrimSpace(data), &r) == nil && r.CaseID != ""
-			if !complete || !valid {
-				if _, perr := br.Peek(1); perr == nil || !errors.Is(perr, io.EOF) {
-					if len(bytes.TrimSpace(data)) > 0 {
-						return nil, fmt.Errorf("%s:%d: not a result line; refusing to resume over it", path, line)
-					}
-				} else {
-					if err := f.Truncate(good); err != nil {
-						return nil, fmt.Errorf("%s: repair torn last line: %w", path, err)
-					}
-					return done, nil
-				}
-			} else {
-				done[r.CaseID] = true
-			}
-			good += int64(len(data))
-		}
-		if errors.Is(err, io.EOF) {
-			return done, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -25,6 +26,9 @@ type Options struct {
 	Resize    int      // fit the long side to this many pixels (0: keep)
 	ImageRoot string   // relative image paths are relative to this (default: the corpus folder)
 	ShardRows int      // rows per shard (default 1000)
+	// Force writes into an Out folder that holds files export did not
+	// write (they are left alone; a README.md is replaced by the card).
+	Force bool
 	// SkipMissing counts and reports missing or unreadable images instead
 	// of failing the run.
 	SkipMissing bool
@@ -62,6 +66,7 @@ type Summary struct {
 	Windowed    int                             `json:"images_windowed_to_8bit"`
 	Resized     int                             `json:"images_resized"`
 	Skipped     []string                        `json:"images_skipped,omitempty"`
+	SkipReasons cxrkit.Reasons                  `json:"images_skipped_by_reason,omitempty"`
 	Prompts     map[string]string               `json:"prompt_sha256"`
 	Seconds     float64                         `json:"seconds"`
 	MBPerSecond float64                         `json:"image_mb_per_second"`
@@ -72,6 +77,19 @@ type Summary struct {
 
 // ErrImages reports missing or unreadable images.
 var ErrImages = errors.New("missing or unreadable images")
+
+// errNoImagePath is the reason of a corpus record prepared without an
+// image folder.
+var errNoImagePath = errors.New("no image_path (prepare with the image folder, e.g. --nih-images)")
+
+// Partial is nil when every image was exported, else an error that is
+// cxrkit.ErrPartial and counts the skipped images by reason.
+func (s *Summary) Partial() error {
+	if len(s.Skipped) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d images skipped (--skip-missing): %s", cxrkit.ErrPartial, len(s.Skipped), s.SkipReasons)
+}
 
 func (o *Options) normalize() error {
 	if o.Out == "" {
@@ -147,12 +165,29 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 		return nil, fmt.Errorf("%w: %w", cxrkit.ErrInvalidOptions, err)
 	}
 	s := &Summary{Out: o.Out, Rows: map[string]map[cxrkit.Split]int{}, Labels: map[string]map[string]int{},
-		Shards: map[string][]string{}, Prompts: map[string]string{}, Sources: map[cxrkit.Source]int{}, Disclaimer: cxrkit.Disclaimer}
+		Shards: map[string][]string{}, Prompts: map[string]string{}, Sources: map[cxrkit.Source]int{}, Disclaimer: cxrkit.Disclaimer,
+		SkipReasons: cxrkit.Reasons{}}
 	meta, err := hfMetadata(o.Format)
 	if err != nil {
 		return nil, err
 	}
 	ex := &exporter{o: &o, s: s, profile: &profile, prompts: map[string]configs.Prompt{}}
+	if !o.Force {
+		if err := checkOwned(o.Out); err != nil {
+			return nil, err
+		}
+	}
+	if err := removeLeftovers(o.Out); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(o.Out, stagePrefix+"new-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stage)
 	sets := map[string]map[cxrkit.Split]*shardSet{}
 	setFor := func(task string, split cxrkit.Split) *shardSet {
 		split = splitOrTrain(split)
@@ -160,7 +195,7 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 			sets[task] = map[cxrkit.Split]*shardSet{}
 		}
 		if sets[task][split] == nil {
-			sets[task][split] = newShardSet(filepath.Join(o.Out, task), string(split), o.ShardRows, meta, o.Format)
+			sets[task][split] = newShardSet(filepath.Join(stage, task), string(split), o.ShardRows, meta, o.Format)
 		}
 		return sets[task][split]
 	}
@@ -185,19 +220,19 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 	for task, m := range sets {
-		var keep []string
 		for _, split := range sortedSplits(m) {
 			names, err := m[split].commit()
 			if err != nil {
 				abort()
 				return s, err
 			}
-			keep = append(keep, names...)
-			s.Shards[task] = append(s.Shards[task], names...)
+			for _, n := range names {
+				s.Shards[task] = append(s.Shards[task], filepath.Join(o.Out, task, filepath.Base(n)))
+			}
 		}
-		if err := removeStaleShards(filepath.Join(o.Out, task), keep); err != nil {
-			return s, err
-		}
+	}
+	if err := swapIn(stage, o.Out, o.Tasks); err != nil {
+		return s, err
 	}
 	s.Seconds = time.Since(start).Seconds()
 	if s.Seconds > 0 {
@@ -285,23 +320,31 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 	}
 	skip := map[int]bool{}
 	var problems []string
+	reasons := cxrkit.Reasons{}
 	for i, r := range records {
 		p := o.imagePath(r.ImagePath)
 		var err error
 		if r.ImagePath == "" {
-			err = fmt.Errorf("%s has no image_path (prepare it with an image folder)", r.Key())
-		} else if err = checkImage(p); err != nil {
-			err = fmt.Errorf("%s: %w", r.Key(), err)
+			err = errNoImagePath
+		} else {
+			err = checkImage(p)
 		}
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, fmt.Sprintf("%s: %v", r.Key(), err))
+			reasons.Add(cxrkit.ErrorReason(err))
 			skip[i] = true
 		}
 	}
 	if len(problems) > 0 && !o.SkipMissing {
-		return fmt.Errorf("%w (%d of %d; use --skip-missing to export the rest):\n%s", ErrImages, len(problems), len(records), strings.Join(problems, "\n"))
+		// A bounded message: the reasons with counts and a few examples,
+		// never one line per image.
+		return fmt.Errorf("%w: %d of %d images: %s; e.g. %s; use --skip-missing to export the rest",
+			ErrImages, len(problems), len(records), reasons, strings.Join(problems[:min(3, len(problems))], "; "))
 	}
 	s.Skipped = append(s.Skipped, problems...)
+	for k, n := range reasons {
+		s.SkipReasons[k] += n
+	}
 
 	type result struct {
 		i   int
@@ -376,6 +419,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 					continue
 				}
 				s.Skipped = append(s.Skipped, r.err.Error())
+				s.SkipReasons.Add(cxrkit.ErrorReason(r.err))
 				continue
 			}
 			rec := &records[r.i]

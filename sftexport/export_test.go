@@ -285,13 +285,21 @@ func realCorpus(t testing.TB, files []string) string {
 }
 
 // TestKilledExportLeavesNoCompleteShard kills an export with SIGKILL in
-// the middle and checks no file has a final shard name.
+// the middle of replacing an earlier export: the earlier export is left
+// whole, no new shard has a final name, and the next run removes the
+// leftovers.
 func TestKilledExportLeavesNoCompleteShard(t *testing.T) {
 	if os.Getenv("CXRKIT_EXPORT_CHILD") != "" {
 		return
 	}
 	out := t.TempDir()
 	corpus := fixture(t, 40, 64)
+	oldCorpus := fixture(t, 3, 16)
+	if _, err := Export(context.Background(), Options{Corpus: oldCorpus, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	oldCard, _ := os.ReadFile(filepath.Join(out, "README.md"))
+	oldShards, _ := filepath.Glob(filepath.Join(out, "*", "*-of-*.parquet"))
 	cmd := exec.Command(os.Args[0], "-test.run=^TestExportChild$")
 	cmd.Env = append(os.Environ(), "CXRKIT_EXPORT_CHILD="+out, "CXRKIT_EXPORT_CORPUS="+corpus)
 	stdout, _ := cmd.StdoutPipe()
@@ -318,10 +326,49 @@ func TestKilledExportLeavesNoCompleteShard(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	final, _ := filepath.Glob(filepath.Join(out, "*", "*-of-*.parquet"))
-	card, _ := filepath.Glob(filepath.Join(out, "README.md"))
-	tmp, _ := filepath.Glob(filepath.Join(out, "*", ".*.tmp"))
-	if len(final)+len(card) != 0 || len(tmp) == 0 {
-		t.Fatalf("after kill: final %v card %v tmp %v", final, card, tmp)
+	card, _ := os.ReadFile(filepath.Join(out, "README.md"))
+	tmp, _ := filepath.Glob(filepath.Join(out, ".cxrkit-export-*", "*", ".*.tmp"))
+	if strings.Join(final, ",") != strings.Join(oldShards, ",") || !bytes.Equal(card, oldCard) || len(tmp) == 0 {
+		t.Fatalf("after kill: final %v (old %v), card changed %v, tmp %v", final, oldShards, !bytes.Equal(card, oldCard), tmp)
+	}
+	for _, p := range final {
+		if rows := readRows(t, p); len(rows) == 0 || *rows[0].ImageID != "img00000" && *rows[0].ImageID != "img00002" {
+			t.Fatalf("%s is not the old export", p)
+		}
+	}
+	if _, err := Export(context.Background(), Options{Corpus: oldCorpus, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, ".*")); len(left) != 0 {
+		t.Fatalf("next run left %v", left)
+	}
+}
+
+func TestExportRefusesForeignFolder(t *testing.T) {
+	corpus := fixture(t, 2, 16)
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "README.md"), []byte("# my project\n"), 0o644)
+	_, err := Export(context.Background(), Options{Corpus: corpus, Out: out})
+	if !errors.Is(err, ErrForeignFiles) || !errors.Is(err, cxrkit.ErrInvalidOptions) || !strings.Contains(err.Error(), "README.md") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("err = %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(out, "README.md")); string(data) != "# my project\n" {
+		t.Fatal("refused export changed the README")
+	}
+	if left, _ := os.ReadDir(out); len(left) != 1 {
+		t.Fatalf("refused export wrote %v", left)
+	}
+	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+	if _, err := Export(context.Background(), Options{Corpus: corpus, Out: out, Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(out, "notes.txt")); string(data) != "mine" {
+		t.Fatal("--force removed a file export did not write")
+	}
+	// Its own earlier export is not foreign.
+	os.Remove(filepath.Join(out, "notes.txt"))
+	if _, err := Export(context.Background(), Options{Corpus: corpus, Out: out}); err != nil {
+		t.Fatalf("re-export over its own output: %v", err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/parquet-go/parquet-go"
@@ -159,21 +158,3 @@ func (s *shardSet) commit() ([]string, error) {
 }
 
 var shardRE = regexp.MustCompile(`^[A-Za-z0-9_.]+-\d{5}-of-\d{5}\.parquet$`)
-
-// removeStaleShards deletes shards in dir that this run did not write: a
-// previous export with more shards, or a split that is now empty.
-func removeStaleShards(dir string, keep []string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		if shardRE.MatchString(e.Name()) && !slices.Contains(keep, p) {
-			if err := os.Remove(p); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}

@@ -31,7 +31,7 @@ func (s *Summary) Headline() string {
 	}
 	h := strings.Join(parts, ", ")
 	if len(s.Skipped) > 0 {
-		h += fmt.Sprintf("; %d images without a file skipped", len(s.Skipped))
+		h += fmt.Sprintf("; %d images skipped: %s", len(s.Skipped), s.SkipReasons)
 	}
 	if s.Verified != nil {
 		h += fmt.Sprintf("; verified with Arrow: %d shards, %d images decoded", s.Verified.Shards, s.Verified.ImagesDecoded)
@@ -52,6 +52,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if s.ImageBytes > 0 {
 		fmt.Fprintf(&b, "  images: %.1f MB in %.2f s (%.0f MB/s); %d resized, %d converted to PNG, %d skipped\n",
 			float64(s.ImageBytes)/1e6, s.Seconds, s.MBPerSecond, s.Resized, s.Converted, len(s.Skipped))
+	}
+	if len(s.Skipped) > 0 {
+		fmt.Fprintf(&b, "  %d images skipped: %s\n", len(s.Skipped), s.SkipReasons)
 	}
 	if s.Verified != nil {
 		fmt.Fprintf(&b, "  verified with Arrow: %d shards, %d rows, %d images decoded\n", s.Verified.Shards, s.Verified.Rows, s.Verified.ImagesDecoded)

@@ -12,8 +12,8 @@ func TestSummaryTextIsOrdered(t *testing.T) {
 	s := &Summary{Out: "ds", Rows: map[string]map[cxrkit.Split]int{
 		TaskDraftParse: {"validation": 4, "train": 30},
 		TaskGrounding:  {"test": 1, "validation": 2, "train": 9},
-	}, Skipped: []string{"a.png"}, Verified: &VerifyReport{Shards: 3, Rows: 46, ImagesDecoded: 12}}
-	if h := s.Headline(); h != "grounding 12 rows, draft_parse 34 rows; 1 images without a file skipped; verified with Arrow: 3 shards, 12 images decoded" {
+	}, Skipped: []string{"a.png"}, SkipReasons: cxrkit.Reasons{"file not found": 1}, Verified: &VerifyReport{Shards: 3, Rows: 46, ImagesDecoded: 12}}
+	if h := s.Headline(); h != "grounding 12 rows, draft_parse 34 rows; 1 images skipped: file not found (1); verified with Arrow: 3 shards, 12 images decoded" {
 		t.Errorf("headline %q", h)
 	}
 	for range 20 { // map order varies from run to run; the text must not

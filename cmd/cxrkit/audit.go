@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/cxrkit/cxrkit"
@@ -17,7 +19,8 @@ func auditCommand() *cli.Command {
 		&cli.StringFlag{Name: "image", Usage: "single mode: the image (PNG, JPEG or DICOM)"},
 		&cli.StringFlag{Name: "draft", Usage: "single mode: the draft impression text"},
 		&cli.StringFlag{Name: "cases", Usage: "batch mode: cases JSONL (case_id, image_id, draft_text, image_path or --corpus)"},
-		&cli.StringFlag{Name: "out", Usage: "batch mode: results JSONL (resumable: finished cases are not redone)"},
+		&cli.StringFlag{Name: "out", Usage: "batch mode: results JSONL (resumable: finished cases are not redone, errored ones are retried; locked while a run writes it)"},
+		&cli.BoolFlag{Name: "keep-errors", Usage: "batch mode: treat errored results already in --out as finished instead of retrying them"},
 		&cli.StringFlag{Name: "corpus", Usage: "corpus.jsonl: image paths for cases, and findings for --grounding gold"},
 		&cli.StringFlag{Name: "grounding", Value: "model", Usage: "model (ask the endpoint) or gold (use the corpus findings: no GPU)"},
 		&cli.StringFlag{Name: "image-root", Usage: "folder that relative image paths are relative to (default: the folder of the file that holds them)"},
@@ -54,6 +57,10 @@ func runAudit(c *cli.Context) error {
 		return usagef("audit: batch mode needs --out (or --emit-batch)")
 	case c.String("emit-batch") != "" && c.String("ingest-batch") != "":
 		return usagef("audit: --emit-batch and --ingest-batch are two separate runs")
+	}
+	if err := refuseOverlap(c, []string{"cases", "corpus", "image", "image-root", "ingest-batch", "prompt-grounding",
+		"prompt-draft", "draft-rules", "labelmap"}, []string{"out", "emit-batch", "cache"}); err != nil {
+		return err
 	}
 	var records []cxrkit.Record
 	if p := c.String("corpus"); p != "" {
@@ -135,10 +142,18 @@ func runAudit(c *cli.Context) error {
 		return nil
 	}
 	s, err := setup.Auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Out: c.String("out"),
-		Concurrency: c.Int("concurrency"), Progress: progressPairFor(c)})
+		Concurrency: c.Int("concurrency"), KeepErrors: c.Bool("keep-errors"), Progress: progressPairFor(c)})
+	if errors.Is(err, cxrkit.ErrLocked) {
+		return err
+	}
 	fmt.Fprint(c.App.ErrWriter, s.String())
-	fmt.Fprintf(c.App.ErrWriter, "  results  %s\n", c.String("out"))
-	return err
+	if _, serr := os.Stat(c.String("out")); serr == nil {
+		fmt.Fprintf(c.App.ErrWriter, "  results  %s\n", c.String("out"))
+	}
+	if err != nil {
+		return err
+	}
+	return s.Partial()
 }
 
 func progressPairFor(c *cli.Context) func(done, total int) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,59 @@ func TestGroundingFlagErrors(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, "--grounding") {
 			t.Errorf("%v: exit %d (%s), want %d naming --grounding", args, code, stderr, exitUsage)
 		}
+	}
+}
+
+// TestAuditExitCodes: a batch whose cases fail exits 3 (partial) with the
+// failures grouped by reason; a second process on the same --out refuses.
+func TestAuditExitCodes(t *testing.T) {
+	if _, err := os.Stat(nihImage); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	cases := filepath.Join(dir, "cases.jsonl")
+	abs, _ := filepath.Abs(nihImage)
+	var lines []string
+	for i := range 24 {
+		c, _ := json.Marshal(cxrkit.Case{CaseID: fmt.Sprint("c", i), ImageID: "00000001_000", Source: "nih", DraftText: "Cardiomegaly.", ImagePath: abs})
+		lines = append(lines, string(c))
+	}
+	os.WriteFile(cases, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	s := fakevllm.New(fakevllm.Options{Fail: 500})
+	defer s.Close()
+	out := filepath.Join(dir, "results.jsonl")
+	code, _, stderr := runCLI(t, "audit", "--endpoint", s.APIURL(), "--model", "fake/medgemma-cxr", "--no-cache", "--retries", "0",
+		"--cases", cases, "--out", out)
+	want := "24 errors: HTTP 500 from " + s.APIURL() + " (24)"
+	if code != exitPartial || !strings.Contains(stderr, want) || strings.Count(stderr, "HTTP 500") > 3 {
+		t.Fatalf("exit %d, want %d and %q:\n%s", code, exitPartial, want, stderr)
+	}
+}
+
+func TestExportSkipMissingIsPartial(t *testing.T) {
+	if _, err := os.Stat(nihImage); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	abs, _ := filepath.Abs(nihImage)
+	corpus := filepath.Join(dir, "c.jsonl")
+	os.WriteFile(corpus, []byte(`{"image_id":"a","source":"nih","split":"train","image_path":"`+abs+`","findings":[{"label":"no_finding","box_2d":null}]}
+{"image_id":"b","source":"nih","split":"train","image_path":"gone.png","findings":[{"label":"no_finding","box_2d":null}]}
+{"image_id":"c","source":"nih","split":"train","findings":[{"label":"no_finding","box_2d":null}]}
+`), 0o644)
+	out := filepath.Join(dir, "ds")
+	code, _, stderr := runCLI(t, "export", "--corpus", corpus, "--out", out)
+	if code != exitFailure || strings.Contains(stderr, "card") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("missing images: exit %d:\n%s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "export", "--corpus", corpus, "--out", out, "--skip-missing")
+	if code != exitPartial || !strings.Contains(stderr, "2 images skipped") || !strings.Contains(stderr, "file not found (1)") {
+		t.Fatalf("skip-missing: exit %d:\n%s", code, stderr)
+	}
+	os.MkdirAll(filepath.Join(dir, "mine"), 0o755)
+	os.WriteFile(filepath.Join(dir, "mine", "README.md"), []byte("# mine\n"), 0o644)
+	code, _, stderr = runCLI(t, "export", "--corpus", corpus, "--out", filepath.Join(dir, "mine"), "--skip-missing")
+	if code != exitUsage || !strings.Contains(stderr, "--force") {
+		t.Fatalf("foreign folder: exit %d:\n%s", code, stderr)
 	}
 }

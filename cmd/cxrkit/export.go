@@ -31,9 +31,13 @@ func exportCommand() *cli.Command {
 			&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding the profile's"},
 			&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding the profile's"},
 			&cli.IntFlag{Name: "workers", Usage: "image workers (default: one per core)"},
+			&cli.BoolFlag{Name: "force", Usage: "write into an --out folder that holds files export did not write (they are left alone; README.md becomes the card)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
+				return err
+			}
+			if err := refuseOverlap(c, []string{"corpus", "cases", "image-root", "prompt-grounding", "prompt-draft"}, []string{"out"}); err != nil {
 				return err
 			}
 			format, err := sftexport.ParseFormat(c.String("format"))
@@ -46,14 +50,17 @@ func exportCommand() *cli.Command {
 				Resize: c.Int("resize"), ImageRoot: c.String("image-root"), ShardRows: c.Int("shard-rows"),
 				Verify: c.Bool("verify"), SkipMissing: c.Bool("skip-missing"),
 				PromptGrounding: c.String("prompt-grounding"), PromptDraft: c.String("prompt-draft"),
-				Workers: c.Int("workers"), Progress: progressFor(c.App.ErrWriter),
+				Workers: c.Int("workers"), Force: c.Bool("force"), Progress: progressFor(c.App.ErrWriter),
 			})
-			if s != nil {
-				if werr := s.WriteText(c.App.ErrWriter); werr != nil && err == nil {
-					err = werr
-				}
+			if err != nil {
+				// The summary names the card; print it only once the
+				// export exists.
+				return err
 			}
-			return err
+			if err := s.WriteText(c.App.ErrWriter); err != nil {
+				return err
+			}
+			return s.Partial()
 		},
 	}
 }

@@ -131,6 +131,9 @@ type Options struct {
 	Seed      uint64
 	// Fail makes every chat request answer this status with an error body.
 	Fail int
+	// FailFirst makes the first FailFirst chat requests answer 500: an
+	// endpoint that is down for part of a batch, then recovers.
+	FailFirst int
 }
 
 // Server is a running fake vLLM.
@@ -187,7 +190,7 @@ func (s *Server) roll() float64 {
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
-	s.calls.Add(1)
+	call := s.calls.Add(1)
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	for {
@@ -222,6 +225,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.o.Fail != 0 {
 		s.errorReply(w, s.o.Fail, "InternalServerError", "scripted failure", "")
+		return
+	}
+	if call <= int64(s.o.FailFirst) {
+		s.errorReply(w, http.StatusInternalServerError, "InternalServerError", "scripted outage", "")
 		return
 	}
 	f := s.o.Faults
