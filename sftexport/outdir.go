@@ -41,7 +41,18 @@ func checkOwned(out string) error {
 		name := e.Name()
 		p := filepath.Join(out, name)
 		switch {
-		case strings.HasPrefix(name, stagePrefix):
+		case strings.HasPrefix(name, stagePrefix), isAtomicTemp(name):
+		case name == ContractFile && e.Type().IsRegular():
+		case name == "prompts" && e.IsDir():
+			files, err := os.ReadDir(p)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				if !strings.HasSuffix(f.Name(), ".txt") && !isAtomicTemp(f.Name()) {
+					return foreign(filepath.Join(name, f.Name()))
+				}
+			}
 		case name == "README.md" && e.Type().IsRegular():
 			data, err := os.ReadFile(p)
 			if err != nil {
@@ -69,6 +80,11 @@ func checkOwned(out string) error {
 
 func knownTasks() []string { return []string{TaskGrounding, TaskDraftParse} }
 
+// isAtomicTemp matches the hidden names of cxrkit.CreateAtomic.
+func isAtomicTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
+}
+
 // isTempShard matches the hidden shard names of shardSet.open.
 func isTempShard(name string) bool {
 	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".parquet.tmp")
@@ -87,7 +103,7 @@ func removeLeftovers(out string) error {
 	for _, e := range entries {
 		p := filepath.Join(out, e.Name())
 		switch {
-		case strings.HasPrefix(e.Name(), stagePrefix):
+		case strings.HasPrefix(e.Name(), stagePrefix), isAtomicTemp(e.Name()):
 			if err := os.RemoveAll(p); err != nil {
 				return err
 			}
