@@ -155,9 +155,11 @@ func TestFullDiskStopsCallingTheModel(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, msg)
 	}
 	written := countLines(out)
-	if !strings.Contains(string(msg), "FULLDISK-OK") || written == 0 || written >= 40 || s.Calls() > int64(written+2+1) {
+	if !strings.Contains(string(msg), "FULLDISK-OK") || written == 0 || written >= 40 || s.Calls() > int64(written+6) {
 		t.Fatalf("%d results written, %d model calls (concurrency 2)\n%s", written, s.Calls(), msg)
 	}
+	// The calls beyond the written results are the failed write's and
+	// those already in flight or finished when the write failed.
 	t.Logf("%d results fit, %d model calls", written, s.Calls())
 }
 
