@@ -25,7 +25,7 @@ import (
 func TestRerunRetriesExactlyTheErroredCases(t *testing.T) {
 	s := fakevllm.New(fakevllm.Options{Responder: responder, FailFirst: 10})
 	defer s.Close()
-	c, _ := infer.NewClient(infer.ClientOptions{Endpoints: []string{s.APIURL()}, Model: "fake/medgemma-cxr", Retries: 0})
+	c, _ := infer.NewClient(infer.ClientOptions{Endpoints: []string{s.APIURL()}, Model: "fake/medgemma-cxr", Retries: infer.NoRetries})
 	a := newAuditor(t, c, 1)
 	ins := caseImages(t, 20)
 	out := filepath.Join(t.TempDir(), "r.jsonl")
