@@ -142,6 +142,9 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 		return err
 	}
 	st.RowsRead++
+	if r.file != "" {
+		path = r.file
+	}
 	if r.reject == nil && r.id == "" {
 		r.reject = errMissingID
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -30,8 +31,19 @@ type chestXDet struct {
 func (chestXDet) rules() sourceRules { return chestXDetRules() }
 
 func (c chestXDet) read(ctx context.Context, path string, emit func(row) error) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		return readChestXDetMirror(ctx, path, emit)
+	}
 	if strings.EqualFold(filepath.Ext(path), ".parquet") {
-		return chestXDetParquet{}.read(ctx, path, emit)
+		pq, err := shardOf(path)
+		if err != nil {
+			return err
+		}
+		return pq.read(ctx, path, emit)
 	}
 	return chestXDetJSON(c).read(ctx, path, emit)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -40,47 +41,80 @@ type labelGrid struct {
 	v    []uint8
 }
 
-// chestXDetParquet reads a parquet mirror of ChestX-Det with Arrow: rows
-// of an image id and an integer label grid (255 = background, 1..13 the
-// classes in alphabetical order), either as a list of pixel rows or as a
-// PNG label image. Each connected component (8-connected) of a class
-// becomes one tight box, last pixel inclusive, and one row of the
-// accounting; an all-background grid is one "no findings" row.
-type chestXDetParquet struct{}
+// chestXDetParquet reads one parquet file of ChestX-Det with Arrow, in
+// either of two layouts:
+//
+//   - the Hugging Face mirror natealberti/ChestX-Det: HF Image structs
+//     {bytes, path} in columns image, label (a 16-bit PNG of class ids,
+//     255 = background, a stray 0 is background too) and mask (an RGB PNG,
+//     one colour per annotated instance, black background). There is no
+//     id column: rows are named <split>-<index>, the index counting rows
+//     across the split's shards in shard order from 0. One box per mask
+//     instance, its class the majority class id of label under it;
+//     without mask, one box per 8-connected component of each class.
+//   - an image_id column beside a label grid (list of pixel rows, or PNG
+//     bytes): one box per 8-connected component of each class.
+//
+// Each box is one row of the accounting; an image without any is one "no
+// findings" row. Reject lines are 1-based row numbers within the file.
+type chestXDetParquet struct {
+	split  string // row-name prefix of the HF layout
+	offset int    // split index of the file's first row
+	class  func(id int) (string, bool)
+}
 
 func (chestXDetParquet) rules() sourceRules { return chestXDetRules() }
 
-func (chestXDetParquet) read(ctx context.Context, path string, emit func(row) error) error {
+// errNotChestXDetParquet names the parquet layouts read.
+var errNotChestXDetParquet = errors.New("not a ChestX-Det parquet file: want the Hugging Face mirror's HF Image columns label and/or mask ({bytes, path}), or an image_id column beside a label grid column")
+
+func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) error) error {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16}, memory.DefaultAllocator)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	schema, err := fr.Schema()
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	idCol, gridCol := -1, -1
-	for i, f := range schema.Fields() {
-		switch strings.ToLower(f.Name) {
-		case "image_id", "file_name", "image_name", "id":
-			if idCol < 0 {
-				idCol = i
-			}
-		case "label", "labels", "mask", "label_grid", "segmentation", "annotation":
-			if gridCol < 0 {
-				gridCol = i
-			}
+	cols := map[string]int{}
+	for i, f := range fr.Manifest.Fields {
+		name := strings.ToLower(f.Field.Name)
+		if _, dup := cols[name]; !dup {
+			cols[name] = i
 		}
 	}
-	if idCol < 0 || gridCol < 0 {
-		return fmt.Errorf("%s: want an image_id column and a label grid column (label, mask, ...); schema %s", path, schema)
+	pick := func(names ...string) (string, bool) {
+		for _, n := range names {
+			if _, ok := cols[n]; ok {
+				return n, true
+			}
+		}
+		return "", false
 	}
-	rr, err := fr.GetRecordReader(ctx, []int{idCol, gridCol}, nil)
+	idName, hasID := pick("image_id", "file_name", "image_name", "id")
+	labelName, hasLabel := pick("label", "labels", "label_grid", "segmentation", "annotation")
+	_, hasMask := cols["mask"]
+	if !hasMask && !hasLabel || hasID && !hasLabel {
+		return fmt.Errorf("%s: %w; schema has %v", path, errNotChestXDetParquet, slices.Sorted(maps.Keys(cols)))
+	}
+	var want []string
+	for _, n := range []string{idName, labelName} {
+		if n != "" {
+			want = append(want, n)
+		}
+	}
+	if hasMask && !hasID {
+		want = append(want, "mask")
+	}
+	// GetRecordReader takes leaf-column indices, not field numbers: a
+	// struct column such as an HF Image has one leaf per child.
+	var leaves []int
+	for _, n := range want {
+		leaves = appendLeaves(leaves, &fr.Manifest.Fields[cols[n]])
+	}
+	rr, err := fr.GetRecordReader(ctx, leaves, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -89,15 +123,30 @@ func (chestXDetParquet) read(ctx context.Context, path string, emit func(row) er
 	for {
 		rec, err := rr.Read()
 		if rec != nil {
+			column := func(name string) arrow.Array {
+				if name == "" {
+					return nil
+				}
+				for i, f := range rec.Schema().Fields() {
+					if strings.EqualFold(f.Name, name) {
+						return rec.Column(i)
+					}
+				}
+				return nil
+			}
+			ids, labels, masks := column(idName), column(labelName), column("mask")
+			if !hasID {
+				ids = nil
+			}
 			for i := 0; i < int(rec.NumRows()); i++ {
 				n++
-				if err := emitGridRows(n, rec.Column(0), rec.Column(1), i, emit); err != nil {
+				if err := c.emitRow(n, ids, labels, masks, i, emit); err != nil {
 					return err
 				}
 			}
 		}
 		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
-			return nil
+			break
 		}
 		if err != nil {
 			return fmt.Errorf("%s: row %d: %w", path, n, err)
@@ -106,27 +155,82 @@ func (chestXDetParquet) read(ctx context.Context, path string, emit func(row) er
 			return cerr
 		}
 	}
+	// Arrow's reader can end early without an error (a page header over
+	// its size limit): never let rows vanish silently.
+	if want := pf.NumRows(); int64(n) != want {
+		return fmt.Errorf("%s: read %d rows of the %d the file declares", path, n, want)
+	}
+	return nil
 }
 
-// emitGridRows emits the rows of parquet row n (1-based), element i of
-// the batch: one per component of the label grid.
-func emitGridRows(n int, ids, grids arrow.Array, i int, emit func(row) error) error {
-	id := stripImageExt(stringAt(ids, i))
+// appendLeaves appends the leaf-column indices under f. A struct field
+// carries a ColIndex too (0), so children decide, not IsLeaf.
+func appendLeaves(out []int, f *pqarrow.SchemaField) []int {
+	if len(f.Children) == 0 {
+		return append(out, f.ColIndex)
+	}
+	for i := range f.Children {
+		out = appendLeaves(out, &f.Children[i])
+	}
+	return out
+}
+
+// emitRow emits the rows of parquet row n (1-based), element i of the
+// batch. ids is nil in the HF layout, where the row is named by position.
+func (c chestXDetParquet) emitRow(n int, ids, labels, masks arrow.Array, i int, emit func(row) error) error {
+	var id string
+	if ids != nil {
+		id = stripImageExt(stringAt(ids, i))
+	} else {
+		id = fmt.Sprintf("%s-%d", c.split, c.offset+n-1)
+	}
 	info := map[string]any{"row": n, "image_id": id}
 	if id == "" {
 		return emit(row{line: n, raw: info})
 	}
-	grid, err := gridAt(grids, i)
-	if err != nil {
+	reject := func(err error) error {
 		return emit(row{line: n, raw: info, id: id, reject: fmt.Errorf("%w: %v", errMalformedRow, err), rejectsPositive: true})
 	}
-	return emitGrid(n, id, info, grid, emit)
+	var grid labelGrid
+	if labels != nil {
+		g, err := gridAt(labels, i)
+		if err != nil {
+			return reject(err)
+		}
+		grid = g
+	}
+	if masks == nil {
+		return emitGrid(n, id, info, grid, c.class, emit)
+	}
+	data, err := bytesAt(masks, i)
+	if err != nil {
+		return reject(fmt.Errorf("mask: %w", err))
+	}
+	insts, size, err := maskInstances(data, grid, c.class)
+	if err != nil {
+		return emit(row{line: n, raw: info, id: id, reject: err, rejectsPositive: true})
+	}
+	if len(insts) == 0 {
+		return emit(row{line: n, id: id, size: size, normalRecord: true})
+	}
+	for _, in := range insts {
+		native, _ := c.class(in.class)
+		r := row{line: n, raw: info, id: id, size: size, natives: []string{native}, reader: string(cxrkit.SourceChestXDet),
+			locate: func() (boxes.Box, bool, error) {
+				b, err := boxes.FromPixels(float64(in.x0), float64(in.y0), float64(in.x1+1), float64(in.y1+1), size.Width, size.Height)
+				return b, true, err
+			}}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // emitGrid emits one row per component of an image's label grid, or one
 // "no findings" row for an all-background grid.
-func emitGrid(n int, id string, info any, grid labelGrid, emit func(row) error) error {
-	comps, err := gridComponents(grid)
+func emitGrid(n int, id string, info any, grid labelGrid, class func(int) (string, bool), emit func(row) error) error {
+	comps, err := gridComponents(grid, class)
 	if err != nil {
 		return emit(row{line: n, raw: info, id: id, reject: err, rejectsPositive: true})
 	}
@@ -135,7 +239,7 @@ func emitGrid(n int, id string, info any, grid labelGrid, emit func(row) error) 
 		return emit(row{line: n, id: id, size: size, normalRecord: true})
 	}
 	for _, c := range comps {
-		native, _ := chestXDetClass(c.class)
+		native, _ := class(c.class)
 		r := row{line: n, raw: info, id: id, size: size, natives: []string{native}, reader: string(cxrkit.SourceChestXDet),
 			locate: func() (boxes.Box, bool, error) {
 				b, err := boxes.FromPixels(float64(c.x0), float64(c.y0), float64(c.x1+1), float64(c.y1+1), grid.w, grid.h)
@@ -250,29 +354,136 @@ func intAt(a arrow.Array, i int) (int64, bool) {
 	return 0, false
 }
 
-func pngGrid(data []byte) (labelGrid, error) {
+// maxMaskPixels bounds a decoded label or mask image (ChestX-Det's are
+// 1024x1024).
+const maxMaskPixels = 8192 * 8192
+
+// decodeBounded decodes a PNG (or any registered format) after checking
+// its declared size.
+func decodeBounded(data []byte, what string) (image.Image, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s image: %w", what, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxMaskPixels {
+		return nil, fmt.Errorf("%s image is %dx%d, want at most %d pixels", what, cfg.Width, cfg.Height, maxMaskPixels)
+	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return labelGrid{}, fmt.Errorf("label image: %w", err)
+		return nil, fmt.Errorf("%s image: %w", what, err)
+	}
+	return img, nil
+}
+
+// pngGrid reads a label image: 8-bit grey, palette indices, or 16-bit
+// grey as the HF mirror writes it, whose samples are the class ids
+// themselves (scaling them to 8 bits would turn every id into 0).
+func pngGrid(data []byte) (labelGrid, error) {
+	img, err := decodeBounded(data, "label")
+	if err != nil {
+		return labelGrid{}, err
 	}
 	b := img.Bounds()
 	g := labelGrid{w: b.Dx(), h: b.Dy(), v: make([]uint8, 0, b.Dx()*b.Dy())}
-	gray, isGray := img.(*image.Gray)
-	pal, isPal := img.(*image.Paletted)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			switch {
-			case isGray:
-				g.v = append(g.v, gray.GrayAt(x, y).Y)
-			case isPal:
-				g.v = append(g.v, pal.ColorIndexAt(x, y))
+			var v uint32
+			switch m := img.(type) {
+			case *image.Gray:
+				v = uint32(m.GrayAt(x, y).Y)
+			case *image.Gray16:
+				v = uint32(m.Gray16At(x, y).Y)
+			case *image.Paletted:
+				v = uint32(m.ColorIndexAt(x, y))
 			default:
-				r, _, _, _ := img.At(x, y).RGBA()
-				g.v = append(g.v, uint8(r>>8))
+				return labelGrid{}, fmt.Errorf("label image is %T, want 8- or 16-bit grey or palette indices", img)
 			}
+			if v > 255 {
+				return labelGrid{}, fmt.Errorf("%w: %d at pixel (%d,%d)", errUnknownClassID, v, x-b.Min.X, y-b.Min.Y)
+			}
+			g.v = append(g.v, uint8(v))
 		}
 	}
 	return g, nil
+}
+
+// bytesAt reads row i of a binary column or of an HF Image struct's bytes.
+func bytesAt(a arrow.Array, i int) ([]byte, error) {
+	if a.IsNull(i) {
+		return nil, errors.New("null image")
+	}
+	switch v := a.(type) {
+	case *array.Binary:
+		return v.Value(i), nil
+	case *array.LargeBinary:
+		return v.Value(i), nil
+	case *array.Struct:
+		if k, ok := v.DataType().(*arrow.StructType).FieldIdx("bytes"); ok {
+			return bytesAt(v.Field(k), i)
+		}
+	}
+	return nil, fmt.Errorf("unsupported image column type %s", a.DataType())
+}
+
+// instance is one coloured region of an instance mask.
+type instance struct {
+	component
+	votes map[int]int // label-grid class id → pixels
+}
+
+// maskInstances finds the instances of an RGB mask (one colour each,
+// black background), in order of their first pixel, each with the
+// majority class id of grid under it (the lower id on a tie). An instance
+// with no class pixel under it is an error: its class is unknowable.
+func maskInstances(data []byte, grid labelGrid, class func(int) (string, bool)) ([]component, Size, error) {
+	img, err := decodeBounded(data, "mask")
+	if err != nil {
+		return nil, Size{}, fmt.Errorf("%w: %v", errMalformedRow, err)
+	}
+	b := img.Bounds()
+	size := Size{b.Dx(), b.Dy()}
+	if grid.w != size.Width || grid.h != size.Height {
+		return nil, size, fmt.Errorf("%w: mask is %dx%d, label %dx%d", errMalformedRow, size.Width, size.Height, grid.w, grid.h)
+	}
+	byColour := map[uint32]*instance{}
+	var order []*instance
+	for y := 0; y < size.Height; y++ {
+		for x := 0; x < size.Width; x++ {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			key := (r>>8)<<16 | (g>>8)<<8 | bl>>8
+			if key == 0 {
+				continue
+			}
+			in := byColour[key]
+			if in == nil {
+				in = &instance{component: component{x0: x, y0: y, x1: x, y1: y}, votes: map[int]int{}}
+				byColour[key] = in
+				order = append(order, in)
+			}
+			in.x0, in.y0, in.x1, in.y1 = min(in.x0, x), min(in.y0, y), max(in.x1, x), max(in.y1, y)
+			if v := int(grid.v[y*grid.w+x]); v != 0 && v != gridBackground {
+				in.votes[v]++
+			}
+		}
+	}
+	out := make([]component, 0, len(order))
+	for _, in := range order {
+		best, n := 0, 0
+		for _, id := range slices.Sorted(maps.Keys(in.votes)) {
+			if in.votes[id] > n {
+				best, n = id, in.votes[id]
+			}
+		}
+		if n == 0 {
+			return nil, size, fmt.Errorf("%w: mask instance at (%d,%d)-(%d,%d) has no class under it", errUnknownClassID, in.x0, in.y0, in.x1, in.y1)
+		}
+		if _, ok := class(best); !ok {
+			return nil, size, fmt.Errorf("%w: %d under the mask instance at (%d,%d)", errUnknownClassID, best, in.x0, in.y0)
+		}
+		in.class = best
+		out = append(out, in.component)
+	}
+	return out, size, nil
 }
 
 type component struct {
@@ -282,7 +493,7 @@ type component struct {
 
 // gridComponents finds the 8-connected components of every class, ordered
 // by class then first pixel in row-major order. 0 and 255 are background.
-func gridComponents(g labelGrid) ([]component, error) {
+func gridComponents(g labelGrid, class func(int) (string, bool)) ([]component, error) {
 	seen := make([]bool, len(g.v))
 	var out []component
 	var stack []int
@@ -290,7 +501,7 @@ func gridComponents(g labelGrid) ([]component, error) {
 		if seen[start] || v == 0 || v == gridBackground {
 			continue
 		}
-		if _, ok := chestXDetClass(int(v)); !ok {
+		if _, ok := class(int(v)); !ok {
 			return nil, fmt.Errorf("%w: %d at pixel (%d,%d)", errUnknownClassID, v, start%g.w, start/g.w)
 		}
 		c := component{class: int(v), x0: g.w, y0: g.h, x1: -1, y1: -1}

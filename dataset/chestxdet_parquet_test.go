@@ -18,10 +18,10 @@ type gridRow struct {
 
 type maskRow struct {
 	ImageID string `parquet:"image_id"`
-	Mask    struct {
+	Label   struct {
 		Bytes []byte `parquet:"bytes"`
 		Path  string `parquet:"path"`
-	} `parquet:"mask"`
+	} `parquet:"label"`
 }
 
 func gridOf(w, h int, fill func(x, y int) int32) [][]int32 {
@@ -88,7 +88,7 @@ func TestChestXDetParquetMirror(t *testing.T) {
 	}
 }
 
-func TestChestXDetParquetPNGMask(t *testing.T) {
+func TestChestXDetParquetPNGLabelGrid(t *testing.T) {
 	img := image.NewGray(image.Rect(0, 0, 20, 10))
 	for i := range img.Pix {
 		img.Pix[i] = 255
@@ -101,7 +101,7 @@ func TestChestXDetParquetPNGMask(t *testing.T) {
 	var buf bytes.Buffer
 	png.Encode(&buf, img)
 	row := maskRow{ImageID: "m"}
-	row.Mask.Bytes = buf.Bytes()
+	row.Label.Bytes = buf.Bytes()
 	path := filepath.Join(t.TempDir(), "m.parquet")
 	if err := parquet.WriteFile(path, []maskRow{row}); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,4 +200,27 @@ func TestRejectReasonsAreStable(t *testing.T) {
 	if s.RejectedReasons[errFieldCount.Error()] != 1 || s.RejectedReasons[boxes.ErrXInverted.Error()] != 1 || s.RejectedReasons[errMalformedRow.Error()] != 1 {
 		t.Fatalf("reasons %v", s.RejectedReasons)
 	}
+}
+
+func FuzzChestXDetLabelAndMask(f *testing.F) {
+	f.Add(label16(f, map[rect]uint16{{1, 1, 3, 3}: 3}), maskRGB(f, map[rect]color.RGBA{{1, 1, 3, 3}: red}))
+	f.Add(label16(f, map[rect]uint16{{1, 1, 3, 3}: 300}), []byte("not a png"))
+	f.Fuzz(func(t *testing.T, label, mask []byte) {
+		g, err := pngGrid(label)
+		if err != nil {
+			return
+		}
+		if len(g.v) != g.w*g.h {
+			t.Fatalf("grid %dx%d holds %d values", g.w, g.h, len(g.v))
+		}
+		if _, err := gridComponents(g, chestXDetClass); err != nil {
+			return
+		}
+		insts, _, err := maskInstances(mask, g, chestXDetClass)
+		for _, in := range insts {
+			if _, ok := chestXDetClass(in.class); err == nil && (!ok || in.x0 > in.x1 || in.y0 > in.y1 || in.x1 >= g.w || in.y1 >= g.h) {
+				t.Fatalf("bad instance %+v in %dx%d", in, g.w, g.h)
+			}
+		}
+	})
 }

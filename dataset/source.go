@@ -53,7 +53,8 @@ type sourceRules struct {
 // native labels it names and how to find its box.
 type row struct {
 	line int
-	raw  any // the row as read, written to rejects.jsonl
+	file string // the file of line, when not the input path (a folder's shard)
+	raw  any    // the row as read, written to rejects.jsonl
 	// fields is the CSV record of a CSV row, its raw form when raw is nil;
 	// kept as a slice so a row that is not rejected costs no boxing.
 	fields []string
