@@ -60,7 +60,9 @@ func readChestXDetMirror(ctx context.Context, dir string, emit func(row) error) 
 	if len(shards) == 0 {
 		return fmt.Errorf("%s: not a ChestX-Det mirror folder: want data/<split>-NNNNN-of-NNNNN.parquet files (and id2label.json)", dir)
 	}
-	slices.SortFunc(shards, func(a, b mirrorShard) int { return cmp.Or(cmp.Compare(a.split, b.split), cmp.Compare(a.index, b.index)) })
+	slices.SortFunc(shards, func(a, b mirrorShard) int {
+		return cmp.Or(cmp.Compare(a.split, b.split), cmp.Compare(a.index, b.index))
+	})
 	offset := 0
 	for i, s := range shards {
 		if i == 0 || s.split != shards[i-1].split {
