@@ -125,12 +125,13 @@ func (p *RulesParser) items(toks []token, s string, out []item) ([]item, bool) {
 	words := 0
 	normal := false
 	for i := 0; i < len(toks); {
-		if toks[i].kind == tokPunct && (s[toks[i].start] == ';' || s[toks[i].start] == ':') {
+		m := p.lx.phrases.longest(toks, i)
+		if m.mention == nil && m.cue == nil && toks[i].kind == tokPunct && (s[toks[i].start] == ';' || s[toks[i].start] == ':') {
+			// A clause break, unless a phrase starts with it ("effusion: none").
 			out = append(out, item{tok: span{i, i + 1}, word0: words, word1: words})
 			i++
 			continue
 		}
-		m := p.lx.phrases.longest(toks, i)
 		normal = normal || m.normal
 		n := 1
 		switch {
