@@ -30,7 +30,7 @@ func exportCommand() *cli.Command {
 			&cli.BoolFlag{Name: "skip-missing", Usage: "count and report missing or unreadable images instead of failing"},
 			&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding the profile's"},
 			&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding the profile's"},
-			&cli.IntFlag{Name: "workers", Usage: "image workers (default: one per core)"},
+			&cli.IntFlag{Name: "workers", DefaultText: "one per core", Usage: "image workers"},
 			&cli.BoolFlag{Name: "force", Usage: "write into an --out folder that holds files export did not write (they are left alone; README.md becomes the card)"},
 		},
 		Action: func(c *cli.Context) error {

@@ -53,6 +53,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	if n := len(args); n > 0 && args[n-1] == completeFlag {
+		complete(app, args[1:n-1], stdout)
+		return exitOK
+	}
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
@@ -85,20 +89,19 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Description: "cxrkit prepares public chest X-ray datasets, synthesizes audit cases, exports SFT parquet,\n" +
 			"audits drafts through an OpenAI-compatible endpoint, evaluates models and serves a web page.\n\n" +
 			exitCodesHelp + "\n\n" + cxrkit.Disclaimer,
-		Reader:          stdin,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		HideHelpCommand: true,
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
 		// Paths may contain commas: repeat a flag to give several values.
 		DisableSliceFlagSeparator: true,
 		// Errors are printed once, by run, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError{didYouMean(c, err)}
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usagef("unknown command %q (see cxrkit --help)", c.Args().First())
+				return unknownCommand(c, c.Args().First())
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -108,7 +111,20 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		c.OnUsageError = app.OnUsageError
 		checkRequired(c)
 	}
+	decorateHelp(app)
 	return app
+}
+
+// unknownCommand names the closest command, if one is near.
+func unknownCommand(c *cli.Context, name string) error {
+	var names []string
+	for _, cmd := range c.App.Commands {
+		names = append(names, cmd.Names()...)
+	}
+	if s := cxrkit.Closest(name, names); s != "" {
+		return usagef("unknown command %q; did you mean %q? (see cxrkit help)", name, s)
+	}
+	return usagef("unknown command %q (see cxrkit help)", name)
 }
 
 func commands() []*cli.Command {
@@ -122,6 +138,8 @@ func commands() []*cli.Command {
 		evalCommand(),
 		serveCommand(),
 		runCommand(),
+		versionCommand(),
+		completionCommand(),
 	}
 }
 

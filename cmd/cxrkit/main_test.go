@@ -29,7 +29,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--help"}, exitOK, ""},
 		{[]string{"labels"}, exitOK, ""},
 		{[]string{"nope"}, exitUsage, `unknown command "nope"`},
-		{[]string{"labels", "--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{"labels", "--bogus"}, exitUsage, "unknown flag --bogus"},
 		{[]string{"labels", "extra", "--json"}, exitUsage, `unexpected argument "extra"`},
 		{[]string{"labels", "--labelmap", "/does/not/exist.yaml"}, exitFailure, "/does/not/exist.yaml"},
 	}
