@@ -87,7 +87,7 @@ var flagCategories = map[string]map[string]string{
 		"prompt-draft": catParsing, "draft-rules": catParsing, "uncertain-as": catParsing, "urgent": catParsing, "labelmap": catParsing,
 		"image": catBatch, "draft": catBatch, "cases": catBatch, "out": catBatch, "corpus": catBatch, "grounding": catBatch,
 		"image-root": catBatch, "concurrency": catBatch, "cache": catBatch, "no-cache": catBatch, "emit-batch": catBatch,
-		"ingest-batch": catBatch, "max-pixels": catBatch,
+		"ingest-batch": catBatch, "max-pixels": catBatch, "keep-errors": catBatch,
 	},
 	"serve": {
 		"endpoint": catEndpoint, "model": catEndpoint, "api-key": catEndpoint, "timeout": catEndpoint, "retries": catEndpoint,
