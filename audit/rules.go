@@ -2,6 +2,7 @@ package audit
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/labelmap"
@@ -14,7 +15,12 @@ import (
 // scope: the words after it (or before it) up to a clause boundary, a
 // competing cue or a word limit. Each label is reported once, with the
 // clause that says it and the id of the rule that decided it.
-type RulesParser struct{ lx *lexicon }
+type RulesParser struct {
+	lx *lexicon
+	// bufs recycles per-draft buffers between calls (safe for concurrent
+	// use), so parsing many drafts allocates little.
+	bufs sync.Pool
+}
 
 // NewRulesParser loads the parser's lexicon from path, or the embedded
 // configs/draft_rules.yaml when path is empty.
@@ -23,7 +29,9 @@ func NewRulesParser(path string) (*RulesParser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RulesParser{lx: lx}, nil
+	p := &RulesParser{lx: lx}
+	p.bufs.New = func() any { return new(sentenceBuffers) }
+	return p, nil
 }
 
 // Decision is one label of a draft and the rule that decided it: a cue's
@@ -71,13 +79,27 @@ type reading struct {
 	status cxrkit.Status // "" when not asserted
 }
 
-var statusRank = map[cxrkit.Status]int{"": 0, cxrkit.Absent: 1, cxrkit.Uncertain: 2, cxrkit.Present: 3}
+// statusRank orders what a mention can say: present beats uncertain beats
+// absent beats named-but-not-claimed.
+func statusRank(s cxrkit.Status) int {
+	switch s {
+	case cxrkit.Present:
+		return 3
+	case cxrkit.Uncertain:
+		return 2
+	case cxrkit.Absent:
+		return 1
+	}
+	return 0
+}
 
 // Explain reads a draft like Parse and says which rule decided each label.
 func (p *RulesParser) Explain(text string) []Decision {
 	lower := asciiLower(text)
-	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler}
-	var buf sentenceBuffers
+	buf := p.bufs.Get().(*sentenceBuffers)
+	defer p.bufs.Put(buf)
+	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler, toks: buf.toks[:0]}
+	defer func() { buf.toks = sc.toks[:0] }()
 	var best [6]*Decision // by label index; the five positives
 	normal := span{-1, -1}
 	for {
@@ -90,7 +112,7 @@ func (p *RulesParser) Explain(text string) []Decision {
 		if normal.start < 0 && isNormal {
 			normal = bytes
 		}
-		for _, r := range p.readSentence(sent, &buf, bytes) {
+		for _, r := range p.readSentence(sent, buf, bytes) {
 			status := r.status
 			rule := r.rule.id
 			if r.by != nil {
@@ -98,7 +120,7 @@ func (p *RulesParser) Explain(text string) []Decision {
 			}
 			for _, l := range r.rule.labels {
 				b := best[l.Index()]
-				if b == nil || statusRank[status] > statusRank[b.Status] {
+				if b == nil || statusRank(status) > statusRank(b.Status) {
 					best[l.Index()] = &Decision{Label: l, Status: status, Span: clauseText(text, r.clause), Rule: rule}
 				}
 			}
@@ -153,7 +175,7 @@ func (p *RulesParser) items(toks []token, s string, out []item) ([]item, bool) {
 		if !normal {
 			// A normal phrase may start inside a longer match.
 			for k := i + 1; k < i+n; k++ {
-				normal = normal || p.lx.phrases.longest(toks, k).normal
+				normal = normal || p.lx.normalStarts[toks[k].id] && p.lx.phrases.longest(toks, k).normal
 			}
 		}
 		i += n
@@ -174,6 +196,7 @@ func (it item) breaks() bool {
 
 // sentenceBuffers are reused from sentence to sentence of one draft.
 type sentenceBuffers struct {
+	toks         []token
 	items        []item
 	pre, post    []*cueRule
 	scopeOf      []int

@@ -64,11 +64,13 @@ type mentionRule struct {
 
 // lexicon is a compiled draft_rules.yaml.
 type lexicon struct {
-	vocab    vocabulary
-	filler   []int32
-	phrases  trie
-	forward  int // words a before-cue reaches
-	backward int // words an after-cue reaches back
+	vocab   vocabulary
+	filler  []int32
+	phrases trie
+	// normalStarts holds the first words of normal-study phrases.
+	normalStarts map[int32]bool
+	forward      int // words a before-cue reaches
+	backward     int // words an after-cue reaches back
 }
 
 // loadLexicon loads the rules from path, or the embedded default.
@@ -133,7 +135,7 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("draft rules %s: %w", name, err)
 	}
-	lx := &lexicon{vocab: vocabulary{}, forward: doc.Scope.ForwardWords, backward: doc.Scope.BackwardWords}
+	lx := &lexicon{vocab: vocabulary{}, normalStarts: map[int32]bool{}, forward: doc.Scope.ForwardWords, backward: doc.Scope.BackwardWords}
 	if lx.forward <= 0 || lx.backward <= 0 {
 		return nil, fmt.Errorf("draft rules %s: scope: forward_words and backward_words must be positive", name)
 	}
@@ -226,6 +228,12 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 		}
 	}
 	if len(doc.Normal) > 0 {
+		for _, n := range doc.Normal {
+			seqs, _ := expandPhrase(n.Value)
+			for _, seq := range seqs {
+				lx.normalStarts[lx.vocab.id(seq[0])] = true
+			}
+		}
 		if err := addPhrases(lx, name, "normal_phrases", doc.Normal, func(n *trie) { n.normal = true }); err != nil {
 			return nil, err
 		}
