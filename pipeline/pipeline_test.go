@@ -37,7 +37,7 @@ func quickstartIn(t *testing.T, edit func(string) string) (string, string) {
 func TestLoadConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ doc, want string }{
-		{"out: x\nprepare:\n  vindrr: [a]\n", "line 3: field vindrr not found"},
+		{"out: x\nprepare:\n  vindrr: [a]\n", "line 3: prepare.vindrr: unknown key; did you mean vindr?"},
 		{"stages: [prepare]\n", "out: the output folder is required"},
 		{"out: x\nstages: [prepare, train]\n", `unknown stage "train"`},
 		{"out: x\naudit:\n  grounding: crystal\n", `audit.grounding "crystal"`},
