@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Box is an axis-aligned box in normalized_y0x0y1x1: (Y0, X0) is the
@@ -60,7 +61,35 @@ func (b Box) MarshalJSON() ([]byte, error) {
 			return nil, fmt.Errorf("box %v: coordinate is not finite", b.Array())
 		}
 	}
-	return json.Marshal(b.Array())
+	out := make([]byte, 0, 64)
+	out = append(out, '[')
+	for i, v := range b.Array() {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONFloat(out, v)
+	}
+	return append(out, ']'), nil
+}
+
+// appendJSONFloat appends a finite float64 exactly as encoding/json writes
+// it (shortest representation; exponent form below 1e-6 and from 1e21,
+// with a one-digit negative exponent written without its leading zero).
+// Corpora hold tens of thousands of boxes: this skips the reflection of
+// marshalling each box's array.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 // UnmarshalJSON reads [y0, x0, y1, x1].

@@ -173,7 +173,7 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 	m := p.vocab.Source(rules.labels)
 	kept, dropped := false, dropUnmapped
 	for _, native := range r.natives {
-		label, status := m.Lookup(native)
+		label, status := p.lookup(rules.labels, m, native)
 		st.countNative(native, status.String(), string(label))
 		if status != labelmap.Mapped {
 			if status == labelmap.Unknown {
@@ -231,4 +231,32 @@ func (p *preparer) image(rules sourceRules, id string) *imageAcc {
 		img.patient = rules.patientOf(id)
 	}
 	return img
+}
+
+// labelLookup is a label map's answer for one native label.
+type labelLookup struct {
+	label  labelmap.Label
+	status labelmap.Status
+}
+
+// maxLookups bounds the remembered label-map answers; real files name a
+// few dozen distinct labels.
+const maxLookups = 4096
+
+// lookup maps a native label through the source's label map, remembering
+// the answer: a file names a few dozen labels over tens of thousands of
+// rows, and normalizing the spelling on every row showed in profiles.
+func (p *preparer) lookup(source string, m *labelmap.SourceMap, native string) (labelmap.Label, labelmap.Status) {
+	k := [2]string{source, native}
+	if a, ok := p.lookups[k]; ok {
+		return a.label, a.status
+	}
+	label, status := m.Lookup(native)
+	if p.lookups == nil {
+		p.lookups = map[[2]string]labelLookup{}
+	}
+	if len(p.lookups) < maxLookups {
+		p.lookups[k] = labelLookup{label, status}
+	}
+	return label, status
 }

@@ -20,10 +20,13 @@ type lineCounter struct {
 
 func (l *lineCounter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for i := 0; i < n; i++ {
-		if p[i] == '\n' {
-			l.newlines = append(l.newlines, l.read+int64(i))
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			break
 		}
+		l.newlines = append(l.newlines, l.read+int64(i+j))
+		i += j + 1
 	}
 	l.read += int64(n)
 	return n, err

@@ -35,6 +35,9 @@ type preparer struct {
 	images  *images
 	inputs  map[string]*SourceStats
 
+	// lookups remembers label-map answers by (label source, native).
+	lookups map[[2]string]labelLookup
+
 	vindrMeta    map[string]Size
 	vindrDir     *imageDir
 	nihDir       *imageDir
