@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"github.com/cxrkit/cxrkit/imaging"
 	"time"
@@ -80,6 +81,8 @@ type Assembled struct {
 	Vocab   *labelmap.Vocabulary
 	// Client is the grounding model's HTTP client (nil for gold or batch).
 	Client *infer.Client
+	// DraftClient is the draft model's HTTP client (nil for rules).
+	DraftClient *infer.Client
 	// Warnings are contract contradictions let through by AllowMismatch.
 	Warnings []string
 }
@@ -152,6 +155,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		if err != nil {
 			return nil, err
 		}
+		a.DraftClient = dc
 		prompt, err := profile.LoadPrompt(configs.PromptDraftParse, c.PromptDraft)
 		if err != nil {
 			return nil, err
@@ -216,4 +220,18 @@ func samplingExtra(s configs.Sampling, extra map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// Preflight checks, before any case is sent, that every endpoint the
+// auditor will call answers and serves its model (infer.ErrPreflight).
+func (a *Assembled) Preflight(ctx context.Context) error {
+	for _, c := range []*infer.Client{a.Client, a.DraftClient} {
+		if c == nil {
+			continue
+		}
+		if err := c.Preflight(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -107,6 +107,9 @@ type AuditConfig struct {
 	UncertainAs     string         `yaml:"uncertain_as"`
 	Urgent          []string       `yaml:"urgent"`
 	Splits          []cxrkit.Split `yaml:"splits"`
+	// MaxErrorRate is the share of audited cases that may end in error
+	// before the stage counts as partial and stops the run (default 0).
+	MaxErrorRate float64 `yaml:"max_error_rate"`
 }
 
 // EvalConfig chooses the reports.
@@ -153,6 +156,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if c.Audit.Grounding != "gold" && c.Audit.Grounding != "model" {
 		return nil, fmt.Errorf("%w: config %s: audit.grounding %q: want gold or model", cxrkit.ErrInvalidOptions, path, c.Audit.Grounding)
+	}
+	if r := c.Audit.MaxErrorRate; r < 0 || r > 1 {
+		return nil, fmt.Errorf("%w: config %s: audit.max_error_rate %v: want a fraction from 0 to 1", cxrkit.ErrInvalidOptions, path, r)
 	}
 	if c.Audit.Timeout != "" {
 		if _, err := time.ParseDuration(c.Audit.Timeout); err != nil {

@@ -203,3 +203,58 @@ func TestRunRefusesOutOverInput(t *testing.T) {
 		t.Fatal("refused run wrote into the input folder")
 	}
 }
+
+// TestRunStopsOnPartialAuditAndResumes: an endpoint down for the first
+// requests makes the audit stage partial; the run stops there with
+// cxrkit.ErrPartial, the stage is not "up to date" on the rerun, and the
+// rerun asks only the failed cases.
+func TestRunStopsOnPartialAuditAndResumes(t *testing.T) {
+	fake := fakevllm.New(fakevllm.Options{FailFirst: 3, Responder: func(fakevllm.Request) string {
+		return `[{"label": "cardiomegaly", "box_2d": [450, 300, 800, 750]}]`
+	}})
+	defer fake.Close()
+	path, out := quickstartIn(t, func(s string) string {
+		s = strings.Replace(s, "stages: [prepare, synth, export, audit, eval]", "stages: [prepare, synth, audit, eval]", 1)
+		s = strings.Replace(s, "  grounding: gold", "  grounding: model\n  endpoints: ["+fake.APIURL()+"]\n  model: fake/medgemma-cxr\n  concurrency: 1\n  retries: -1\n  splits: [train, validation]", 1)
+		for _, drop := range []string{"  vindr:", "  vindr_meta:", "  vqa:", "  chestxdet:", "  nih_bbox:"} {
+			i := strings.Index(s, drop)
+			j := strings.Index(s[i:], "\n")
+			s = s[:i] + s[i+j+1:]
+		}
+		return s
+	})
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(context.Background(), c, RunOptions{})
+	if !errors.Is(err, cxrkit.ErrPartial) || s.Stages[len(s.Stages)-1].Stage != StageAudit || s.Stages[len(s.Stages)-1].Status != statusPartial {
+		t.Fatalf("first run: %v %+v", err, s.Stages)
+	}
+	if _, err := os.Stat(filepath.Join(out, "eval")); !os.IsNotExist(err) {
+		t.Fatal("eval ran after a partial audit")
+	}
+	calls := fake.Calls()
+	s, err = Run(context.Background(), c, RunOptions{})
+	if err != nil {
+		t.Fatalf("rerun: %v", err)
+	}
+	var st []string
+	for _, r := range s.Stages {
+		st = append(st, r.Stage+":"+r.Status)
+	}
+	// Cases of one image share a request, so the failed cases need at
+	// most three new requests; every result is now good.
+	if strings.Join(st, " ") != "prepare:up to date synth:up to date audit:ran eval:ran" || fake.Calls()-calls == 0 || fake.Calls()-calls > 3 {
+		t.Fatalf("rerun stages %v, %d new calls (want the failed ones only)", st, fake.Calls()-calls)
+	}
+	err = cxrkit.ReadJSONLFile(filepath.Join(out, "audit", "results.jsonl"), func(line int, r *cxrkit.Result) error {
+		if r.Error != nil {
+			return errors.New(*r.Error)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -77,7 +77,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		name    string
 		inputs  func() []string
 		outputs []string
-		run     func() (string, error)
+		run     func(resume bool) (string, error)
 	}
 	prepareInputs := func() []string {
 		pc := c.Prepare
@@ -93,13 +93,14 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		return s, err
 	}
 	stages := []stage{
-		{StagePrepare, prepareInputs, []string{p.corpus(), p.report(), p.rejects()}, func() (string, error) { return runPrepare(ctx, c, p, o) }},
-		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}, func() (string, error) { return runSynth(ctx, c, p) }},
-		{StageExport, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.card()}, func() (string, error) { return runExport(ctx, c, p, o) }},
-		{StageAudit, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.results()}, func() (string, error) { return runAudit(ctx, c, p, o) }},
+		{StagePrepare, prepareInputs, []string{p.corpus(), p.report(), p.rejects()}, func(bool) (string, error) { return runPrepare(ctx, c, p, o) }},
+		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}, func(bool) (string, error) { return runSynth(ctx, c, p) }},
+		{StageExport, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.card()}, func(bool) (string, error) { return runExport(ctx, c, p, o) }},
+		{StageAudit, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.results()}, func(resume bool) (string, error) { return runAudit(ctx, c, p, o, resume) }},
 		{StageEval, func() []string { return []string{p.corpus(), p.cases(), p.results()} },
-			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func() (string, error) { return runEval(c, p) }},
+			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func(bool) (string, error) { return runEval(c, p) }},
 	}
+	last := readStatus(p.out)
 	for _, st := range stages {
 		if !c.has(st.name) {
 			continue
@@ -109,22 +110,30 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		}
 		res := StageResult{Stage: st.name, Outputs: st.outputs}
 		inputs := append(st.inputs(), c.path)
-		if !o.Force && upToDate(inputs, st.outputs) {
-			res.Status, res.Headline = "up to date", "outputs newer than inputs (use --force to redo)"
+		fresh := upToDate(inputs, st.outputs)
+		if !o.Force && fresh && last[st.name] == statusRan {
+			res.Status, res.Headline = statusUpToDate, "outputs newer than inputs (use --force to redo)"
 			fmt.Fprintf(o.Log, "== %-8s up to date\n", st.name)
 			s.Stages = append(s.Stages, res)
 			continue
 		}
 		fmt.Fprintf(o.Log, "== %-8s running\n", st.name)
 		start := time.Now()
-		headline, err := st.run()
+		// A stage whose last run failed or was partial, on inputs that did
+		// not change since, resumes (the audit retries only its errors).
+		resume := !o.Force && fresh && (last[st.name] == statusPartial || last[st.name] == statusFailed)
+		headline, err := st.run(resume)
 		res.Seconds = time.Since(start).Seconds()
-		if err != nil {
-			res.Status = "failed"
-			s.Stages = append(s.Stages, res)
-			return s, fmt.Errorf("stage %s failed: %w", st.name, err)
+		last[st.name] = outcome(err)
+		if werr := last.write(p.out); werr != nil && err == nil {
+			err = werr
 		}
-		res.Status, res.Headline = "ran", headline
+		if err != nil {
+			res.Status, res.Headline = outcome(err), headline
+			s.Stages = append(s.Stages, res)
+			return s, fmt.Errorf("stage %s %s: %w", st.name, outcome(err), err)
+		}
+		res.Status, res.Headline = statusRan, headline
 		if st.name == StageEval && imagesEval(c) {
 			res.Outputs = append(res.Outputs, p.eval("image_report.json"), p.eval("image_report.md"), p.eval("image_report.html"))
 		}
@@ -280,7 +289,7 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
+func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool) (string, error) {
 	ac := c.Audit
 	records, err := cxrkit.LoadJSONL[cxrkit.Record](p.corpus())
 	if err != nil {
@@ -314,9 +323,12 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, er
 	if len(ac.Splits) > 0 {
 		inputs = slices.DeleteFunc(inputs, func(in audit.Input) bool { return !slices.Contains(ac.Splits, in.Split) })
 	}
-	// The inputs changed (or --force): results of an earlier run are stale.
-	if err := os.Remove(p.results()); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", err
+	if !resume {
+		// The inputs changed (or --force): results of an earlier run are
+		// stale. A resumed run keeps them and retries only the errored.
+		if err := os.Remove(p.results()); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
 	}
 	conc := ac.Concurrency
 	if conc <= 0 {
@@ -326,9 +338,16 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions) (string, er
 	if o.Progress != nil {
 		progress = func(d, t int) { o.Progress("auditing", d, t) }
 	}
+	if err := a.Preflight(ctx); err != nil {
+		return "", err
+	}
 	s, err := a.Auditor.RunBatch(ctx, inputs, audit.BatchOptions{Out: p.results(), Concurrency: conc, Progress: progress})
 	if err != nil {
 		return "", err
+	}
+	if s.ErrorRate() > ac.MaxErrorRate {
+		return fmt.Sprintf("%d cases audited, %d errors (%.1f%% > max_error_rate %.1f%%)", s.Audited, s.Errors, 100*s.ErrorRate(), 100*ac.MaxErrorRate),
+			fmt.Errorf("%w (error rate %.3f > max_error_rate %.3f)", s.Partial(), s.ErrorRate(), ac.MaxErrorRate)
 	}
 	g := fmt.Sprintf("grounding ok %d / salvaged %d / failed %d", s.GroundingOK, s.Salvaged, s.Failed)
 	if s.Gold > 0 {

@@ -114,6 +114,9 @@ func runAudit(c *cli.Context) error {
 	for _, w := range setup.Warnings {
 		fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
 	}
+	if err := preflight(c, setup); err != nil {
+		return err
+	}
 	if single {
 		res := setup.Auditor.Audit(c.Context, audit.Input{CaseID: "single", DraftText: c.String("draft"),
 			Image: cxrkit.ImageRef{Source: "upload", ImageID: filepath.Base(c.String("image")), Path: c.String("image")}})

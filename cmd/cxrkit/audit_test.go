@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/infer/fakevllm"
@@ -183,5 +185,41 @@ func TestExportSkipMissingIsPartial(t *testing.T) {
 	code, _, stderr = runCLI(t, "export", "--corpus", corpus, "--out", filepath.Join(dir, "mine"), "--skip-missing")
 	if code != exitUsage || !strings.Contains(stderr, "--force") {
 		t.Fatalf("foreign folder: exit %d:\n%s", code, stderr)
+	}
+}
+
+// TestAuditDeadEndpointFailsFast: a refused port or a model the server
+// does not serve fails before the first case, in seconds, exit 1.
+func TestAuditDeadEndpointFailsFast(t *testing.T) {
+	dir := t.TempDir()
+	cases := filepath.Join(dir, "cases.jsonl")
+	if code, _, stderr := runCLI(t, "synth", "--corpus", "../../synth/testdata/corpus.jsonl", "--out", cases); code != exitOK {
+		t.Fatal(stderr)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/v1"
+	ln.Close()
+	s := fakevllm.New(fakevllm.Options{})
+	defer s.Close()
+	out := filepath.Join(dir, "results.jsonl")
+	for _, tt := range []struct{ endpoint, model, want string }{
+		{dead, "fake/medgemma-cxr", "connection refused to " + dead},
+		{s.APIURL(), "medgemma", `does not serve model "medgemma"`},
+	} {
+		start := time.Now()
+		code, _, stderr := runCLI(t, "audit", "--endpoint", tt.endpoint, "--model", tt.model, "--no-cache",
+			"--corpus", "../../synth/testdata/corpus.jsonl", "--cases", cases, "--out", out)
+		if code != exitFailure || !strings.Contains(stderr, tt.want) || time.Since(start) > 5*time.Second {
+			t.Errorf("%s: exit %d after %v: %s", tt.endpoint, code, time.Since(start), stderr)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: failed preflight wrote %s", tt.endpoint, out)
+		}
+	}
+	if s.Calls() != 0 {
+		t.Errorf("%d chat calls after a failed preflight", s.Calls())
 	}
 }

@@ -41,6 +41,7 @@ func auditFlags() []cli.Flag {
 		&cli.StringFlag{Name: "draft-rules", Usage: "rules parser lexicon overriding configs/draft_rules.yaml"},
 		&cli.StringFlag{Name: "uncertain-as", Value: "present", Usage: "hedged draft statements count as present or absent"},
 		&cli.StringFlag{Name: "urgent", Usage: "urgent whitelist, comma-separated (default from the label map)"},
+		&cli.BoolFlag{Name: "no-preflight", Usage: "do not check the endpoints (GET /v1/models: reachable, model served) before starting"},
 		labelmapFlag,
 	}
 }
@@ -118,4 +119,13 @@ func setGrounding(c *cli.Context, cfg *pipeline.AuditorConfig, records []cxrkit.
 	}
 	cfg.Gold = records
 	return nil
+}
+
+// preflight checks the endpoints before anything is sent, unless
+// --no-preflight: a dead port or a misspelt model fails in seconds.
+func preflight(c *cli.Context, setup *pipeline.Assembled) error {
+	if c.Bool("no-preflight") {
+		return nil
+	}
+	return setup.Preflight(c.Context)
 }

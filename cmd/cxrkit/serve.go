@@ -82,6 +82,9 @@ func runServe(c *cli.Context) error {
 		for _, w := range setup.Warnings {
 			fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
 		}
+		if err := preflight(c, setup); err != nil {
+			return err
+		}
 		opts.Auditor = setup.Auditor
 		if setup.Client != nil {
 			opts.Health = setup.Client.Health
