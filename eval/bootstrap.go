@@ -6,20 +6,23 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // resampleStats draws n bootstrap resamples of the images (with
 // replacement) and computes every statistic of each, for one or more
 // datasets over the same gold images (paired: all see the same draws).
 // Resample r depends only on (seed, r), so results do not depend on how
-// many cores ran them.
-func resampleStats(ds []*Dataset, n int, seed int64) [][][]*float64 {
+// many cores ran them. progress, when set, hears resamples done.
+func resampleStats(ds []*Dataset, n int, seed int64, progress func(stage string, done, total int)) [][][]*float64 {
 	out := make([][][]*float64, len(ds))
 	for i := range out {
 		out[i] = make([][]*float64, n)
 	}
 	size := ds[0].Len()
 	var wg sync.WaitGroup
+	var done atomic.Int64
+	var reportMu sync.Mutex
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
@@ -40,6 +43,11 @@ func resampleStats(ds []*Dataset, n int, seed int64) [][][]*float64 {
 					stats := make([]*float64, len(d.c.statNames()))
 					d.c.stats(sums[i], stats)
 					out[i][r] = stats
+				}
+				if k := done.Add(1); progress != nil && (k%max(1, int64(n)/100) == 0 || k == int64(n)) {
+					reportMu.Lock()
+					progress("bootstrap", int(k), n)
+					reportMu.Unlock()
 				}
 			}
 		}()

@@ -24,6 +24,8 @@ type ImageOptions struct {
 	// WarnFailedShare is the share of failed predictions above which the
 	// report warns (default DefaultWarnFailedShare).
 	WarnFailedShare float64
+	// Progress, when set, hears how many bootstrap resamples are done.
+	Progress func(stage string, done, total int)
 }
 
 const numPos = 5

@@ -91,7 +91,7 @@ func Evaluate(d *Dataset, o ImageOptions) *ImageReport {
 	o = o.withDefaults()
 	var res [][]*float64
 	if o.Bootstrap > 0 {
-		res = resampleStats([]*Dataset{d}, o.Bootstrap, o.Seed)[0]
+		res = resampleStats([]*Dataset{d}, o.Bootstrap, o.Seed, o.Progress)[0]
 	}
 	return d.report(o, res)
 }
@@ -216,7 +216,7 @@ func Compare(a, b *Dataset, o ImageOptions) (*CompareReport, error) {
 	}
 	var ra, rb [][]*float64
 	if o.Bootstrap > 0 {
-		both := resampleStats([]*Dataset{a, b}, o.Bootstrap, o.Seed)
+		both := resampleStats([]*Dataset{a, b}, o.Bootstrap, o.Seed, o.Progress)
 		ra, rb = both[0], both[1]
 	}
 	rep := &CompareReport{A: a.report(o, ra), B: b.report(o, rb), Disclaimer: cxrkit.Disclaimer}

@@ -3,6 +3,7 @@ package synth
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -22,6 +23,9 @@ type Options struct {
 	Splits    []cxrkit.Split    // nil: all
 	Vocab     *labelmap.Vocabulary
 	Bank      *PhraseBank
+	// Progress, when set, hears how much of the corpus file GenerateFile
+	// has read (bytes of total).
+	Progress func(stage string, done, total int) `yaml:"-"`
 }
 
 // Summary counts what Generate wrote and skipped.
@@ -42,6 +46,8 @@ type Generator struct {
 	splits []cxrkit.Split
 	bank   *PhraseBank
 	urgent []labelmap.Label
+	// progress is Options.Progress.
+	progress func(stage string, done, total int)
 	// rebase rewrites a corpus image path for the cases file.
 	rebase func(string) string
 }
@@ -62,7 +68,7 @@ func NewGenerator(o Options) (*Generator, error) {
 			return nil, err
 		}
 	}
-	return &Generator{seed: o.Seed, types: types, splits: o.Splits, bank: o.Bank, urgent: o.Vocab.Urgent()}, nil
+	return &Generator{seed: o.Seed, types: types, splits: o.Splits, bank: o.Bank, urgent: o.Vocab.Urgent(), progress: o.Progress}, nil
 }
 
 // caseTypesInOrder validates the requested case types and returns them in
@@ -159,13 +165,39 @@ func (g *Generator) GenerateFile(ctx context.Context, corpusPath, outPath string
 		return Summary{}, err
 	}
 	defer in.Close()
+	var src io.Reader = in
+	if g.progress != nil {
+		if st, err := in.Stat(); err == nil && st.Size() > 0 {
+			src = &progressReader{r: in, total: st.Size(), report: g.progress}
+		}
+	}
 	var s Summary
 	err = cxrkit.WriteFileAtomic(outPath, func(w *bufio.Writer) error {
 		var gerr error
-		s, gerr = g.Generate(ctx, in, corpusPath, w)
+		s, gerr = g.Generate(ctx, src, corpusPath, w)
 		return gerr
 	})
 	return s, err
+}
+
+// progressReader reports the share of a file read, in steps of about a
+// percent.
+type progressReader struct {
+	r            io.Reader
+	done, total  int64
+	lastReported int64
+	report       func(stage string, done, total int)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if p.done-p.lastReported >= p.total/100 || errors.Is(err, io.EOF) {
+		p.lastReported = p.done
+		// Reported in KiB so the counts fit an int on any platform.
+		p.report("synthesizing", int(p.done>>10), int(p.total>>10))
+	}
+	return n, err
 }
 
 // String is a short human summary.

@@ -112,7 +112,8 @@ func writeReports(c *cli.Context, rep any, md func(io.Writer) error, html func(i
 }
 
 func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions, error) {
-	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"), Urgent: vocab.Urgent()}
+	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"), Urgent: vocab.Urgent(),
+		Progress: progressFor(c.App.ErrWriter)}
 	if s := c.String("split"); s != "" {
 		split, err := cxrkit.ParseSplit(s)
 		if err != nil {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -94,5 +97,23 @@ func TestVersionAndCompletion(t *testing.T) {
 	}
 	if _, out, _ := runCLI(t, "serve", "--rev", "--generate-bash-completion"); out != "--review\n" {
 		t.Errorf("flag words:\n%s", out)
+	}
+}
+
+// TestNoProgressOffTerminal: a pipe or a buffer never gets a bar (a bar
+// on a non-terminal redraws forever into logs).
+func TestNoProgressOffTerminal(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if progressFor(w) != nil || progressFor(&bytes.Buffer{}) != nil {
+		t.Error("progress bar on a non-terminal")
+	}
+	code, _, stderr := runCLI(t, "synth", "--corpus", "../../testdata/review/corpus.jsonl", "--out", filepath.Join(t.TempDir(), "c.jsonl"))
+	if code != exitOK || strings.ContainsAny(stderr, "\r\x1b") {
+		t.Errorf("synth on a buffer (exit %d) drew a bar: %q", code, stderr)
 	}
 }

@@ -46,7 +46,7 @@ func synthCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("--split: %w", err)
 			}
-			g, err := synth.NewGenerator(synth.Options{Seed: c.Int64("seed"), CaseTypes: types,
+			g, err := synth.NewGenerator(synth.Options{Seed: c.Int64("seed"), CaseTypes: types, Progress: progressFor(c.App.ErrWriter),
 				Splits: splits, Vocab: vocab, Bank: bank})
 			if err != nil {
 				return err
