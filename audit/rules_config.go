@@ -133,6 +133,12 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
+		var old struct {
+			Mentions map[string]any `yaml:"mentions"`
+		}
+		if yaml.Unmarshal(data, &old) == nil && len(old.Mentions) > 0 {
+			return nil, fmt.Errorf("draft rules %s: this is the older format (mentions as a map of regexps); rewrite it as lists of phrase rules (docs/formats.md, configs/draft_rules.yaml): %w", name, err)
+		}
 		return nil, fmt.Errorf("draft rules %s: %w", name, err)
 	}
 	lx := &lexicon{vocab: vocabulary{}, normalStarts: map[int32]bool{}, forward: doc.Scope.ForwardWords, backward: doc.Scope.BackwardWords}

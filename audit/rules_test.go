@@ -95,6 +95,7 @@ func TestRulesLexiconValidation(t *testing.T) {
 		{"scope: {forward_words: 5, backward_words: 5}\ncues:\n- {id: c, phenomenon: p, effect: deny, direction: before, phrases: ['no']}\n", "effect \"deny\""},
 		{"mentions: []\n", "forward_words"},
 		{"nonsense: 1\n", "field nonsense not found"},
+		{"mentions:\n  pleural_effusion:\n    match: ['effusions?']\n", "older format"},
 	}
 	for _, tt := range tests {
 		if _, err := parseLexicon([]byte(tt.doc), "r.yaml"); err == nil || !strings.Contains(err.Error(), tt.want) {
