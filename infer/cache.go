@@ -18,7 +18,12 @@ type Cache interface {
 }
 
 // BoltCache is a response cache in one bbolt file.
-type BoltCache struct{ db *bolt.DB }
+type BoltCache struct {
+	db *bolt.DB
+	// Warning, when set, says the cache file was damaged, moved aside and
+	// started afresh; the caller reports it once.
+	Warning string
+}
 
 var bucket = []byte("responses")
 
@@ -37,24 +42,61 @@ func OpenCache(dir string) (*BoltCache, error) {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	path := filepath.Join(dir, "responses.bbolt")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := openBolt(path)
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("cache %s is in use by another cxrkit process; give --cache DIR or --no-cache", path)
 	}
+	warning := ""
 	if err != nil {
-		return nil, fmt.Errorf("cache %s: %w", path, err)
+		// A damaged cache is only lost speed: keep it for inspection and
+		// start a new one, never turn it into results or a crash.
+		aside := fmt.Sprintf("%s.damaged-%s", path, time.Now().UTC().Format("20060102T150405"))
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return nil, fmt.Errorf("cache %s is damaged (%v) and could not be moved aside: %w", path, err, rerr)
+		}
+		warning = fmt.Sprintf("response cache %s was damaged (%v); moved to %s and started afresh", path, err, aside)
+		if db, err = openBolt(path); err != nil {
+			return nil, fmt.Errorf("cache %s: %w", path, err)
+		}
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
+	return &BoltCache{db: db, Warning: warning}, nil
+}
+
+// openBolt opens the cache file and its bucket, turning bbolt's panics on
+// a damaged file into errors.
+func openBolt(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if db != nil {
+				db.Close()
+			}
+			db, err = nil, fmt.Errorf("damaged file: %v", p)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	err = db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err })
+	if err == nil {
+		// Touch every page once, so damage shows now rather than as a
+		// panic in the middle of a run.
+		err = db.View(func(tx *bolt.Tx) error { return tx.Bucket(bucket).ForEach(func(_, _ []byte) error { return nil }) })
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &BoltCache{db: db}, nil
+	return db, nil
 }
 
-// Get returns a cached response.
-func (c *BoltCache) Get(key string) (Response, bool) {
-	var r Response
-	found := false
+// Get returns a cached response; anything unreadable is a miss.
+func (c *BoltCache) Get(key string) (r Response, found bool) {
+	defer func() {
+		if recover() != nil {
+			r, found = Response{}, false
+		}
+	}()
 	c.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucket).Get([]byte(key)); v != nil {
 			found = json.Unmarshal(v, &r) == nil
@@ -70,6 +112,7 @@ func (c *BoltCache) Put(key string, r Response) {
 	if err != nil {
 		return
 	}
+	defer func() { recover() }() // a damaged page: the response is just not cached
 	c.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), data) })
 }
 

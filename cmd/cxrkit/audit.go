@@ -101,6 +101,9 @@ func runAudit(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		if bc.Warning != "" {
+			fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", bc.Warning)
+		}
 		defer bc.Close()
 		cfg.Cache = bc
 	}
