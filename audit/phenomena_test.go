@@ -76,7 +76,7 @@ func phenomenonProblems(t *testing.T, p *RulesParser, c phenomenonCase) []string
 			t.Fatalf("%q: want entries are [label, status, span-words], got %v", c.Text, w)
 		}
 		l, status, words := labelmap.Label(w[0]), w[1], w[2]
-		if !l.Valid() || !(status == notAsserted || cxrkit.Status(status).Valid()) {
+		if !l.Valid() || status != notAsserted && !cxrkit.Status(status).Valid() {
 			t.Fatalf("%q: bad expectation %v", c.Text, w)
 		}
 		d, ok := got[l]

@@ -234,7 +234,7 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 		case it.breaks():
 			open = nil
 		case it.cue != nil && it.cue.effect == EffectNone:
-			if !(it.cue.keepsNegation && open.denies()) {
+			if !it.cue.keepsNegation || !open.denies() {
 				open = nil
 			}
 		case it.cue != nil && (it.cue.dir == Before || it.cue.dir == Both):
