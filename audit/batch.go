@@ -14,6 +14,9 @@ import (
 	"github.com/cxrkit/cxrkit"
 )
 
+// BatchDefaults is the one home of the batch defaults.
+func BatchDefaults() BatchOptions { return BatchOptions{Concurrency: 8} }
+
 // BatchOptions configure a batch run.
 type BatchOptions struct {
 	// Out is the results JSONL. It is an append log, locked while a run

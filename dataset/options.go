@@ -62,6 +62,19 @@ func Defaults() Options {
 // NormalRatioAll is the NormalRatio meaning "keep every normal image".
 const NormalRatioAll = -1
 
+// FormatNormalRatio writes a normal ratio as flags and configs spell it:
+// "all", or a number with at least one decimal ("1.0").
+func FormatNormalRatio(v float64) string {
+	if v == NormalRatioAll {
+		return "all"
+	}
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return s
+}
+
 // ParseNormalRatio reads a normal ratio as written in flags and configs:
 // a non-negative number, or "all" for NormalRatioAll.
 func ParseNormalRatio(s string) (float64, error) {

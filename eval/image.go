@@ -10,6 +10,10 @@ import (
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
+// Defaults is the one home of the evaluation defaults: 1000 bootstrap
+// resamples for 95% intervals.
+func Defaults() ImageOptions { return ImageOptions{Bootstrap: 1000} }
+
 // ImageOptions configure image-mode evaluation.
 type ImageOptions struct {
 	// Thresholds are the IoU thresholds of localization (default 0.3, 0.5).
@@ -28,7 +32,7 @@ type ImageOptions struct {
 	Progress func(stage string, done, total int)
 }
 
-const numPos = 5
+const numPos = labelmap.NumLabels - 1
 
 // counter indexes one image's counts in a flat vector: presence tp/fp/fn
 // per label, localization tp/fp/fn per threshold and label, urgent n/k.

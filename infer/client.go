@@ -23,7 +23,7 @@ type ClientOptions struct {
 	Endpoints []string
 	Model     string
 	APIKey    string
-	// Timeout bounds one HTTP attempt (default 60s).
+	// Timeout bounds one HTTP attempt (default DefaultTimeout).
 	Timeout time.Duration
 	// Retries is the number of transport retries after the first attempt
 	// on 429, 5xx, connection errors and timeouts: 0 means DefaultRetries,
@@ -78,6 +78,9 @@ type endpoint struct {
 // ClientOptions.Retries is 0.
 const DefaultRetries = 4
 
+// DefaultTimeout bounds one HTTP attempt when ClientOptions.Timeout is 0.
+const DefaultTimeout = time.Minute
+
 // NoRetries asks for a client that never retries.
 const NoRetries = -1
 
@@ -98,7 +101,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 		return nil, fmt.Errorf("%w: no --model", cxrkit.ErrInvalidOptions)
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 60 * time.Second
+		o.Timeout = DefaultTimeout
 	}
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = ClientDefaults().MaxResponseBytes

@@ -27,15 +27,25 @@ const finishLength = "length"
 // attempts after an answer could not be parsed.
 const Corrective = "Your previous answer could not be read. Answer again with only the JSON array described above, no other text."
 
+// Request defaults: the one place each lives; flags and configs take them
+// from here (through pipeline.AuditorDefaults).
+const (
+	// DefaultMaxSide is the long side images are scaled to before sending
+	// (MedGemma's 896×896 input).
+	DefaultMaxSide = 896
+	// DefaultMaxTokens bounds each answer; a grounding answer is far shorter.
+	DefaultMaxTokens = 512
+)
+
 // GrounderOptions configure a Grounder.
 type GrounderOptions struct {
 	Chat    Chatter
 	Prompt  configs.Prompt
 	Vocab   *labelmap.Vocabulary
-	MaxSide int // default 896
+	MaxSide int // default DefaultMaxSide
 	// ServerResizes sends image files as they are (see ImageOptions).
 	ServerResizes bool
-	MaxTokens     int // default 512
+	MaxTokens     int // default DefaultMaxTokens
 	Seed          int
 	Structured    bool
 	// StructuredWrapper sends the schema under {"findings": ...} for
@@ -67,10 +77,10 @@ func NewGrounder(o GrounderOptions) (*Grounder, error) {
 		return nil, errors.New("grounder: chat client, vocabulary and prompt are required")
 	}
 	if o.MaxSide <= 0 {
-		o.MaxSide = 896
+		o.MaxSide = DefaultMaxSide
 	}
 	if o.MaxTokens <= 0 {
-		o.MaxTokens = 512
+		o.MaxTokens = DefaultMaxTokens
 	}
 	if o.Attempts <= 0 || o.Attempts > 3 {
 		o.Attempts = 3
@@ -226,7 +236,7 @@ type DraftModelOptions struct {
 	Chat      Chatter
 	Prompt    configs.Prompt
 	Vocab     *labelmap.Vocabulary
-	MaxTokens int // default 512
+	MaxTokens int // default DefaultMaxTokens
 	Seed      int
 }
 
@@ -243,7 +253,7 @@ func NewDraftModel(o DraftModelOptions) (*DraftModel, error) {
 		return nil, fmt.Errorf("draft prompt %s has no %s placeholder", o.Prompt.Source, configs.DraftPlaceholder)
 	}
 	if o.MaxTokens <= 0 {
-		o.MaxTokens = 512
+		o.MaxTokens = DefaultMaxTokens
 	}
 	return &DraftModel{o: o}, nil
 }

@@ -3,8 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"github.com/cxrkit/cxrkit/imaging"
 	"time"
+
+	"github.com/cxrkit/cxrkit/imaging"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
@@ -72,7 +73,8 @@ const draftMemoSize = 1 << 15
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
 	return AuditorConfig{Profile: configs.ProfileCxrkit, MaxPixels: imaging.Defaults().MaxPixels,
-		Retries: infer.DefaultRetries, MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20)}
+		Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
+		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20)}
 }
 
 // Assembled is a built auditor and the parts callers need.

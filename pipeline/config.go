@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/dataset"
 	"gopkg.in/yaml.v3"
 )
 
@@ -130,7 +131,10 @@ func LoadConfig(path string) (*Config, error) {
 	if err := checkConfig(path, data); err != nil {
 		return nil, err
 	}
-	var c Config
+	// Settings decode over the stages' defaults, so a key left out means
+	// the same default the flag has.
+	d := dataset.Defaults()
+	c := Config{Prepare: PrepareConfig{TestFraction: d.TestFraction, Seed: d.Seed}}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {

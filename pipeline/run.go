@@ -167,6 +167,27 @@ func upToDate(inputs, outputs []string) bool {
 }
 
 func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
+	opts, err := prepareOptions(c, p)
+	if err != nil {
+		return "", err
+	}
+	opts.Progress = o.Progress
+	rep, err := dataset.Prepare(ctx, opts)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, sp := range cxrkit.Splits() {
+		if sc := rep.Splits[sp]; sc != nil {
+			parts = append(parts, fmt.Sprintf("%s %d", sp, sc.Images))
+		}
+	}
+	return fmt.Sprintf("%d images (%s), %d rows rejected (listed in %s)", rep.Images, strings.Join(parts, ", "), rep.RowsRejected, filepath.Base(p.rejects())), nil
+}
+
+// prepareOptions are dataset.Defaults() with the config's prepare section
+// over them.
+func prepareOptions(c *Config, p paths) (dataset.Options, error) {
 	pc := c.Prepare
 	opts := dataset.Defaults()
 	opts.VinDr, opts.VinDrMeta, opts.VQA = c.rels(pc.VinDr), c.rels(pc.VinDrMeta), c.rels(pc.VQA)
@@ -182,7 +203,7 @@ func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, 
 	if pc.Merge != "" {
 		m, err := boxes.ParseMethod(pc.Merge)
 		if err != nil {
-			return "", fmt.Errorf("%w: %v", cxrkit.ErrInvalidOptions, err)
+			return opts, fmt.Errorf("%w: %v", cxrkit.ErrInvalidOptions, err)
 		}
 		opts.Merge = m
 	}
@@ -199,7 +220,7 @@ func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, 
 	if pc.NormalRatio != "" {
 		r, err := dataset.ParseNormalRatio(pc.NormalRatio)
 		if err != nil {
-			return "", fmt.Errorf("%w: prepare.normal_ratio: %v", cxrkit.ErrInvalidOptions, err)
+			return opts, fmt.Errorf("%w: prepare.normal_ratio: %v", cxrkit.ErrInvalidOptions, err)
 		}
 		opts.NormalRatio = r
 	}
@@ -210,29 +231,18 @@ func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, 
 	if pc.HoldoutList != "" {
 		ids, err := dataset.ReadIDList(c.rel(pc.HoldoutList))
 		if err != nil {
-			return "", err
+			return opts, err
 		}
 		opts.HoldoutIDs, opts.HoldoutSource = ids, c.rel(pc.HoldoutList)
 	}
 	vocab, err := labelmapFor(c, pc.Labelmap)
 	if err != nil {
-		return "", err
+		return opts, err
 	}
 	opts.Vocab = vocab
 	opts.Out = filepath.Dir(p.corpus())
 	opts.Flags = map[string]any{"config": c.path, "prepare": pc}
-	opts.Progress = o.Progress
-	rep, err := dataset.Prepare(ctx, opts)
-	if err != nil {
-		return "", err
-	}
-	var parts []string
-	for _, sp := range cxrkit.Splits() {
-		if sc := rep.Splits[sp]; sc != nil {
-			parts = append(parts, fmt.Sprintf("%s %d", sp, sc.Images))
-		}
-	}
-	return fmt.Sprintf("%d images (%s), %d rows rejected (listed in %s)", rep.Images, strings.Join(parts, ", "), rep.RowsRejected, filepath.Base(p.rejects())), nil
+	return opts, nil
 }
 
 func labelmapFor(c *Config, path string) (*labelmap.Vocabulary, error) {
@@ -332,7 +342,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 	}
 	conc := ac.Concurrency
 	if conc <= 0 {
-		conc = 8
+		conc = audit.BatchDefaults().Concurrency
 	}
 	var progress func(int, int)
 	if o.Progress != nil {
@@ -405,7 +415,7 @@ func runEval(c *Config, p paths) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	boot := 1000
+	boot := eval.Defaults().Bootstrap
 	if c.Eval.Bootstrap != nil {
 		boot = *c.Eval.Bootstrap
 	}

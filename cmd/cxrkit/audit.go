@@ -24,7 +24,7 @@ func auditCommand() *cli.Command {
 		&cli.StringFlag{Name: "corpus", Usage: "corpus.jsonl: image paths for cases, and findings for --grounding gold"},
 		&cli.StringFlag{Name: "grounding", Value: "model", Usage: "model (ask the endpoint) or gold (use the corpus findings: no GPU)"},
 		&cli.StringFlag{Name: "image-root", Usage: "folder that relative image paths are relative to (default: the folder of the file that holds them)"},
-		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "requests in flight at once, across all endpoints"},
+		&cli.IntFlag{Name: "concurrency", Value: audit.BatchDefaults().Concurrency, Usage: "requests in flight at once, across all endpoints"},
 		&cli.StringFlag{Name: "cache", Usage: "response cache folder (default: cxrkit in the user cache folder)"},
 		&cli.BoolFlag{Name: "no-cache", Usage: "do not cache responses"},
 		&cli.StringFlag{Name: "emit-batch", Usage: "write an OpenAI batch file of the grounding requests (for vllm run-batch) instead of calling the endpoint"},

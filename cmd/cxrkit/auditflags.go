@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"time"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/pipeline"
@@ -24,11 +23,11 @@ func auditFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "endpoint", Usage: "OpenAI-compatible base URL of the grounding model (vLLM, SGLang, llama.cpp), e.g. http://gpu:8000/v1; repeat to share the load"},
 		&cli.StringFlag{Name: "model", Usage: "grounding model name as the server knows it"},
 		&cli.StringFlag{Name: "api-key", Usage: "API key (default $CXRKIT_API_KEY, else $OPENAI_API_KEY); never logged"},
-		&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "timeout of one HTTP attempt (Go duration)"},
+		&cli.DurationFlag{Name: "timeout", Value: d.Timeout, Usage: "timeout of one HTTP attempt (Go duration)"},
 		&cli.IntFlag{Name: "retries", Value: d.Retries, Usage: "transport retries on 429, 5xx, dropped connections and timeouts"},
-		&cli.IntFlag{Name: "image-max-side", Value: 896, Usage: "downscale images so their long side is at most this"},
+		&cli.IntFlag{Name: "image-max-side", Value: d.MaxSide, Usage: "downscale images so their long side is at most this"},
 		&cli.BoolFlag{Name: "server-resizes", Usage: "send PNG/JPEG files as they are, unscaled: the endpoint's image processor resizes them anyway (saves the client decoding and scaling)"},
-		&cli.IntFlag{Name: "max-tokens", Value: 512, Usage: "max_tokens of each request"},
+		&cli.IntFlag{Name: "max-tokens", Value: d.MaxTokens, Usage: "max_tokens of each request"},
 		&cli.IntFlag{Name: "seed", Usage: "seed sent with each request"},
 		&cli.BoolFlag{Name: "structured", Usage: "send a JSON-schema response_format of exactly the trained target (guided decoding)"},
 		&cli.StringFlag{Name: "box-scale", Value: "auto", Usage: "how the model writes boxes: auto, unit (0-1), 1000 (0-1000 grid) or pixel"},
@@ -42,7 +41,7 @@ func auditFlags() []cli.Flag {
 		&cli.StringFlag{Name: "uncertain-as", Value: "present", Usage: "hedged draft statements count as present or absent"},
 		&cli.StringFlag{Name: "urgent", Usage: "urgent whitelist, comma-separated (default from the label map)"},
 		&cli.BoolFlag{Name: "no-preflight", Usage: "do not check the endpoints (GET /v1/models: reachable, model served) before starting"},
-		labelmapFlag,
+		labelmapFlag(),
 	}
 }
 

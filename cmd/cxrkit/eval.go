@@ -42,7 +42,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "uncertain-as", Value: "absent", Usage: "parser mode: score hedged statements as absent or present"},
 			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
 			&cli.StringFlag{Name: "iou", Value: "0.3,0.5", Usage: "IoU thresholds of localization, comma-separated"},
-			&cli.IntFlag{Name: "bootstrap", Value: 1000, Usage: "bootstrap resamples for 95% intervals (0: none)"},
+			&cli.IntFlag{Name: "bootstrap", Value: eval.Defaults().Bootstrap, Usage: "bootstrap resamples for 95% intervals (0: none)"},
 			&cli.Int64Flag{Name: "seed", Usage: "bootstrap seed"},
 			&cli.StringFlag{Name: "urgent", Usage: "urgent labels for recall (default from the label map)"},
 			&cli.StringFlag{Name: "out", Usage: "report.json (default: stdout)"},
@@ -50,7 +50,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "html", Usage: "also write a self-contained HTML report with charts"},
 			&cli.StringFlag{Name: "title", Value: "cxrkit evaluation", Usage: "report title"},
 			&cli.Float64Flag{Name: "warn-failed-share", Value: eval.DefaultWarnFailedShare, Usage: "reports warn when more than this share of predictions failed"},
-			labelmapFlag,
+			labelmapFlag(),
 		},
 		Action: runEval,
 	}

@@ -6,9 +6,14 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var labelmapFlag = &cli.StringFlag{
-	Name:  "labelmap",
-	Usage: "label map YAML overriding the embedded configs/labelmap.yaml",
+// labelmapFlag is the --labelmap flag. Each command gets its own: urfave/cli
+// keeps parse state in a flag, so one flag value shared by several
+// commands (or apps, as in tests) would leak between them.
+func labelmapFlag() *cli.StringFlag {
+	return &cli.StringFlag{
+		Name:  "labelmap",
+		Usage: "label map YAML overriding the embedded configs/labelmap.yaml",
+	}
 }
 
 func labelsCommand() *cli.Command {
@@ -16,7 +21,7 @@ func labelsCommand() *cli.Command {
 		Name:  "labels",
 		Usage: "print the canonical vocabulary and every source's native→canonical map",
 		Flags: []cli.Flag{
-			labelmapFlag,
+			labelmapFlag(),
 			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of tables"},
 		},
 		Action: func(c *cli.Context) error {

@@ -21,7 +21,7 @@ func synthCommand() *cli.Command {
 			&cli.StringFlag{Name: "cases", Value: joinNames(cxrkit.CaseTypes()), Usage: "case types, comma-separated"},
 			&cli.StringFlag{Name: "split", Usage: "only records of these splits, comma-separated (default all)"},
 			&cli.StringFlag{Name: "phrases", Usage: "phrase bank YAML overriding the embedded configs/phrases.yaml"},
-			labelmapFlag,
+			labelmapFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {

@@ -1,0 +1,60 @@
+package pipeline
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cxrkit/cxrkit/dataset"
+)
+
+// defaultBearing is the part of dataset.Options that has defaults.
+func defaultBearing(o dataset.Options) [9]any {
+	return [9]any{o.Merge, o.MergeIoU, o.MinReaders, o.CrossIoU, o.DedupDistance, o.NormalRatio, o.ValFraction, o.TestFraction, o.Seed}
+}
+
+// A prepare setting left out of a config means dataset.Defaults(), the
+// same place the prepare flags take their values from (see cmd/cxrkit's
+// TestPrepareFlagsTakeDefaults): one default, changed in one place,
+// changes both.
+func TestRunPrepareDecodesOverDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(path, []byte("out: o\nprepare:\n  vindr: [train.csv]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := prepareOptions(c, paths{out: c.OutDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := defaultBearing(dataset.Defaults()); defaultBearing(got) != want {
+		t.Errorf("run's prepare options %v, want dataset.Defaults() %v", defaultBearing(got), want)
+	}
+	if len(got.VinDr) != 1 || got.VinDr[0] != filepath.Join(dir, "train.csv") {
+		t.Errorf("vindr %v: want the path relative to the config", got.VinDr)
+	}
+}
+
+func TestRunPrepareSettingsOverrideDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	cfg := "out: o\nprepare:\n  merge: mean\n  min_readers: 2\n  normal_ratio: all\n  test_fraction: 0.2\n  seed: 7\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := prepareOptions(c, paths{out: c.OutDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Merge != "mean" || o.MinReaders != 2 || o.NormalRatio != dataset.NormalRatioAll || o.TestFraction != 0.2 || o.Seed != 7 {
+		t.Errorf("options %+v do not carry the config's settings", defaultBearing(o))
+	}
+}
