@@ -265,7 +265,7 @@ func (a *Auditor) feed(ctx context.Context, todo []Input, workers int) <-chan In
 			for x := range in {
 				// A failure here surfaces again, with its message, when the
 				// worker grounds the case.
-				p.Prepare(ctx, x.Image)
+				_ = p.Prepare(ctx, x.Image)
 				select {
 				case ready <- x:
 				case <-ctx.Done():

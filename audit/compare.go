@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"slices"
+
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
@@ -61,18 +63,9 @@ func Compare(image []cxrkit.Finding, draft []cxrkit.DraftFinding, opts CompareOp
 		case !inImage[i] && says[i] == asserts:
 			a.UnsupportedClaims = append(a.UnsupportedClaims, l)
 		}
-		if inImage[i] && contains(opts.Urgent, l) {
+		if inImage[i] && slices.Contains(opts.Urgent, l) {
 			a.UrgentReviewFlags = append(a.UrgentReviewFlags, l)
 		}
 	}
 	return a
-}
-
-func contains(ls []labelmap.Label, l labelmap.Label) bool {
-	for _, x := range ls {
-		if x == l {
-			return true
-		}
-	}
-	return false
 }

@@ -18,7 +18,6 @@ var (
 	errFieldCount     = errors.New("wrong number of fields")
 	errMalformedRow   = errors.New("malformed row")
 	errMissingID      = errors.New("missing image id")
-	errMissingLabel   = errors.New("missing label")
 	errSymsBoxes      = errors.New("syms and boxes differ in length")
 	errBadBox         = errors.New("box is not four numbers")
 	errUnknownClassID = errors.New("unknown class id in label grid")

@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"math"
+
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/labelmap"
@@ -55,18 +57,11 @@ func (a *imageAcc) hasBox(l labelmap.Label, b boxes.Box) bool {
 	const eps = 5e-5
 	for _, r := range a.readings[l.Index()] {
 		o := r.Box
-		if abs(o.Y0-b.Y0) <= eps && abs(o.X0-b.X0) <= eps && abs(o.Y1-b.Y1) <= eps && abs(o.X1-b.X1) <= eps {
+		if math.Abs(o.Y0-b.Y0) <= eps && math.Abs(o.X0-b.X0) <= eps && math.Abs(o.Y1-b.Y1) <= eps && math.Abs(o.X1-b.X1) <= eps {
 			return true
 		}
 	}
 	return false
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
 
 type imageKey struct {

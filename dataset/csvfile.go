@@ -118,9 +118,6 @@ func (t *csvTable) each(fn func(rec []string, line int) error) error {
 	}
 }
 
-// rowCopy copies a reused record so it can be kept in a reject.
-func rowCopy(rec []string) []string { return append([]string(nil), rec...) }
-
 func field(rec []string, i int) string {
 	if i < 0 || i >= len(rec) {
 		return ""

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
@@ -234,10 +235,10 @@ func forestChart(rows []bar, title string) string {
 	span := 0.05
 	for _, r := range rows {
 		if r.value != nil {
-			span = max(span, abs(*r.value))
+			span = max(span, math.Abs(*r.value))
 		}
 		if r.ci != nil {
-			span = max(span, abs(r.ci[0]), abs(r.ci[1]))
+			span = max(span, math.Abs(r.ci[0]), math.Abs(r.ci[1]))
 		}
 	}
 	span = niceCeil(span)
@@ -296,11 +297,4 @@ func sourceName(s string) string {
 		return "ChestX-Det"
 	}
 	return s
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
 }

@@ -4,14 +4,6 @@ import (
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// metrics are the bootstrappable statistics of a summed count vector, in a
-// fixed order so resamples can be collected per statistic.
-type metrics struct {
-	c      counter
-	values []*float64
-	names  []string
-}
-
 // statNames lists the statistics in order: macro_f1, macro_f1_defined_only,
 // f1/<label>, loc/<t>/rate, loc/<t>/<label>/rate, urgent/<label>.
 func (c counter) statNames() []string {

@@ -52,7 +52,7 @@ func requestBody(model string, r Request, extra map[string]any) ([]byte, error) 
 // model, prompt, image, sampling or extra field is a different key.
 func RequestKey(model string, r Request, extra map[string]any) string {
 	h := sha256.New()
-	writeBody(h, model, r, extra, true)
+	_ = writeBody(h, model, r, extra, true) // a hash never fails to write
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // testImage is a small stand-in for an encoded image.
 func testImage() *Encoded {
-	e := newEncoded("image/png", []byte("\x89PNG\r\n\x1a\n not really a png, any bytes <&> will do \x00\xff"), Size{3, 2})
+	e := newEncoded("image/png", []byte("\x89PNG\r\n\x1a\n not really a png, any bytes <&> will do \x00\xff"), Size{Width: 3, Height: 2})
 	return &e
 }
 
@@ -51,7 +51,7 @@ func legacyBody(t *testing.T, model string, r Request, extra map[string]any) map
 		msgs = append(msgs, om)
 	}
 	req := openai.ChatCompletionRequest{Model: model, Messages: msgs, Temperature: r.Temperature, TopP: r.TopP,
-		MaxTokens: r.MaxTokens, Seed: r.Seed}
+		MaxTokens: r.MaxTokens, Seed: r.Seed} //nolint:staticcheck // the peer is go-openai as vLLM reads it: max_tokens, not max_completion_tokens
 	data, err := json.Marshal(req)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestBodyGolden(t *testing.T) {
 }
 
 func TestBodyStreamedEqualsAppended(t *testing.T) {
-	big := newEncoded("image/png", bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7}, 100_001), Size{1, 1})
+	big := newEncoded("image/png", bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7}, 100_001), Size{Width: 1, Height: 1})
 	r := groundingLike(&big, 0, 0, nil)
 	appended, err := requestBody("m", r, nil)
 	if err != nil {
@@ -174,7 +174,7 @@ func TestBodyRejectsInvalidJSONFields(t *testing.T) {
 }
 
 func TestRequestKey(t *testing.T) {
-	a, b := testImage(), newEncoded("image/png", []byte("another image"), Size{3, 2})
+	a, b := testImage(), newEncoded("image/png", []byte("another image"), Size{Width: 3, Height: 2})
 	base := RequestKey("m", groundingLike(a, 0, 0, nil), nil)
 	same := RequestKey("m", groundingLike(testImage(), 0, 0, nil), nil)
 	if base != same {

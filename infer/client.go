@@ -196,7 +196,7 @@ func (c *Client) Chat(ctx context.Context, r Request) (Response, error) {
 				return Response{}, err
 			}
 		}
-		resp, err, hint := c.once(ctx, body)
+		resp, hint, err := c.once(ctx, body)
 		if err == nil {
 			if c.opts.Cache != nil && resp.FinishReason != "" {
 				c.opts.Cache.Put(key, resp)
@@ -230,20 +230,20 @@ func unwrapAttempt(err error) error {
 	return err
 }
 
-func (c *Client) once(ctx context.Context, body []byte) (Response, error, string) {
+func (c *Client) once(ctx context.Context, body []byte) (Response, string, error) {
 	e := c.acquire()
 	defer c.release(e)
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	out, retryAfter, err := c.post(actx, e.url+"/chat/completions", body)
 	if err != nil {
-		return Response{}, &EndpointError{URL: e.name, Err: scrub(err, e.secrets)}, retryAfter
+		return Response{}, retryAfter, &EndpointError{URL: e.name, Err: scrub(err, e.secrets)}
 	}
 	if len(out.Choices) == 0 {
-		return Response{}, &EndpointError{URL: e.name, Err: fmt.Errorf("%w: response has no choices", errMalformedResponse)}, ""
+		return Response{}, "", &EndpointError{URL: e.name, Err: fmt.Errorf("%w: response has no choices", errMalformedResponse)}
 	}
 	ch := out.Choices[0]
-	return Response{Text: ch.Message.Content, FinishReason: ch.FinishReason, Model: out.Model, Endpoint: e.name}, nil, ""
+	return Response{Text: ch.Message.Content, FinishReason: ch.FinishReason, Model: out.Model, Endpoint: e.name}, "", nil
 }
 
 // errMalformedResponse is JSON that is cut short or lacks choices, which

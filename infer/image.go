@@ -64,7 +64,7 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 			if format == imaging.JPEG {
 				mime = "image/jpeg"
 			}
-			return newEncoded(mime, data, Size{s.Width, s.Height}), nil
+			return newEncoded(mime, data, Size{Width: s.Width, Height: s.Height}), nil
 		}
 	}
 	img, _, err := budget.Decode(ctx, bytes.NewReader(data))
@@ -81,7 +81,7 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 		return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
 	}
 	b := img.Bounds()
-	enc := newEncoded("image/png", png, Size{b.Dx(), b.Dy()})
+	enc := newEncoded("image/png", png, Size{Width: b.Dx(), Height: b.Dy()})
 	enc.Inner = inner
 	return enc, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
@@ -318,5 +319,5 @@ func normalizeBox(q []float64, scale, expect BoxScale, sent Size) (*boxes.Box, s
 	return &b, note
 }
 
-// Size is the size of the image sent to the model.
-type Size struct{ Width, Height int }
+// Size is the size of the image sent to the model: imaging's one Size.
+type Size = imaging.Size

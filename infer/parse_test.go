@@ -106,7 +106,7 @@ func TestParseGroundingGolden(t *testing.T) {
 
 func TestParseGroundingForcedScale(t *testing.T) {
 	v := vocab(t)
-	got := ParseGrounding(`[{"label":"cardiomegaly","box_2d":[448,224,896,672]}]`, v, ScalePixel, Size{896, 896})
+	got := ParseGrounding(`[{"label":"cardiomegaly","box_2d":[448,224,896,672]}]`, v, ScalePixel, Size{Width: 896, Height: 896})
 	if show(got.Findings) != "cardiomegaly[0.5,0.25,1,0.75]" {
 		t.Fatalf("pixel: %s", show(got.Findings))
 	}
@@ -187,7 +187,7 @@ func FuzzParseGrounding(f *testing.F) {
 	}
 	v := vocab(f)
 	f.Fuzz(func(t *testing.T, text string) {
-		got := ParseGrounding(text, v, ScaleAuto, Size{512, 512})
+		got := ParseGrounding(text, v, ScaleAuto, Size{Width: 512, Height: 512})
 		if !strings.Contains(text, "{") && len(cxrkit.PositiveLabels(got.Findings)) > 0 {
 			t.Fatalf("positive finding from text without JSON objects: %q -> %+v", text, got.Findings)
 		}

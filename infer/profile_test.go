@@ -156,7 +156,7 @@ func TestMedGemmaNativePadsAndMapsBoxesBack(t *testing.T) {
 }
 
 func TestEncodedToOriginal(t *testing.T) {
-	enc := Encoded{Sent: Size{1000, 1000}, Inner: image.Rect(0, 125, 1000, 875)}
+	enc := Encoded{Sent: Size{Width: 1000, Height: 1000}, Inner: image.Rect(0, 125, 1000, 875)}
 	tests := []struct {
 		in   [4]float64
 		want [4]float64

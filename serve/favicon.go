@@ -28,12 +28,12 @@ func faviconICO() []byte {
 		}
 	}
 	var pngData bytes.Buffer
-	png.Encode(&pngData, img) // in-memory encode of a valid image cannot fail
+	_ = png.Encode(&pngData, img) // in-memory encode of a valid image cannot fail
 	var ico bytes.Buffer
-	binary.Write(&ico, binary.LittleEndian, [3]uint16{0, 1, 1}) // reserved, type icon, one image
-	ico.Write([]byte{n, n, 0, 0})                               // width, height, no palette, reserved
-	binary.Write(&ico, binary.LittleEndian, [2]uint16{1, 32})   // planes, bits per pixel
-	binary.Write(&ico, binary.LittleEndian, [2]uint32{uint32(pngData.Len()), 6 + 16})
+	_ = binary.Write(&ico, binary.LittleEndian, [3]uint16{0, 1, 1}) // reserved, type icon, one image (a bytes.Buffer write cannot fail)
+	ico.Write([]byte{n, n, 0, 0})                                   // width, height, no palette, reserved
+	_ = binary.Write(&ico, binary.LittleEndian, [2]uint16{1, 32})   // planes, bits per pixel
+	_ = binary.Write(&ico, binary.LittleEndian, [2]uint32{uint32(pngData.Len()), 6 + 16})
 	ico.Write(pngData.Bytes())
 	return ico.Bytes()
 }

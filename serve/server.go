@@ -167,7 +167,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	_ = enc.Encode(v) // the client may have gone; nothing to tell it
 }
 
 func fail(w http.ResponseWriter, status int, format string, args ...any) {
@@ -224,8 +224,6 @@ type upload struct {
 	draft  string
 }
 
-var errTooLarge = errors.New("too large")
-
 // readUpload reads the multipart body in memory (never to disk) within
 // the upload timeout: the image part, sniffed by content, and the draft.
 // Bodies being read at once are bounded too; over that bound the body is
@@ -238,14 +236,16 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bo
 	rc := http.NewResponseController(w)
 	// A deadline on the body read; cleared afterwards, since the server's
 	// watch for a closed connection reads under the same deadline.
-	rc.SetReadDeadline(time.Now().Add(s.o.UploadTimeout))
-	defer rc.SetReadDeadline(time.Time{})
+	// Errors mean the connection does not support deadlines (HTTP/2 test
+	// recorders); the request timeout still bounds the read.
+	_ = rc.SetReadDeadline(time.Now().Add(s.o.UploadTimeout))
+	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
 	body := http.MaxBytesReader(w, r.Body, s.o.MaxUploadBytes)
 	select {
 	case s.uploads <- struct{}{}:
 		defer func() { <-s.uploads }()
 	default:
-		io.Copy(io.Discard, body)
+		_, _ = io.Copy(io.Discard, body) // drain so the 503 reaches the client
 		return nil, http.StatusServiceUnavailable, fmt.Errorf("the server is busy (%d uploads being read); retry shortly", cap(s.uploads))
 	}
 	mr := multipart.NewReader(body, params["boundary"])
@@ -319,7 +319,7 @@ func imageStatus(err error) int {
 // 4xx for the client's mistakes (an image not in the gold corpus, an
 // unreadable image); 504 when time ran out; 503 when the endpoint is
 // overloaded; 502 for any other endpoint failure.
-func auditStatus(cause error, ctx context.Context) int {
+func auditStatus(ctx context.Context, cause error) int {
 	var se *infer.StatusError
 	switch {
 	case cause == nil:
@@ -398,7 +398,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	} else {
 		res, cause = s.o.Auditor.Run(ctx, in)
 	}
-	writeJSON(w, auditStatus(cause, ctx), res)
+	writeJSON(w, auditStatus(ctx, cause), res)
 }
 
 // refuse answers a failed upload and closes the connection: the rest of

@@ -75,7 +75,7 @@ func compactJSON(v any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	_ = enc.Encode(v) // targets are plain values; encoding to a buffer cannot fail
 	return strings.TrimSpace(b.String())
 }
 
