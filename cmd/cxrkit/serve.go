@@ -33,7 +33,7 @@ func serveCommand() *cli.Command {
 	)
 	return &cli.Command{
 		Name:   "serve",
-		Usage:  "serve the interactive auditor: a web page and a JSON API (POST /api/audit)",
+		Usage:  "serve the reading room: audit uploads on a web page and JSON API, or browse a finished audit (--review)",
 		Flags:  flags,
 		Action: runServe,
 	}
