@@ -389,3 +389,26 @@ func TestBrowserReview(t *testing.T) {
 	p.do(chromedp.KeyEvent("k"))
 	p.wait(`document.body.dataset.shown === 'b:unsupported'`)
 }
+
+// TestBrowserGoldMode: with gold grounding the page says the findings are
+// the corpus's annotations, never "a model's opinion".
+func TestBrowserGoldMode(t *testing.T) {
+	image, err := filepath.Abs(nihImage)
+	if err != nil || !fileExists(image) {
+		t.Skipf("test image %s missing", image)
+	}
+	corpus := filepath.Join(t.TempDir(), "corpus.jsonl")
+	os.WriteFile(corpus, []byte(`{"image_id":"00000001_000","source":"nih","split":"test","width":1024,"height":1024,"findings":[{"label":"cardiomegaly","box_2d":[0.45,0.28,0.82,0.76]}]}`+"\n"), 0o644)
+	p := newPage(t)
+	base := startServe(t, "--grounding", "gold", "--corpus", corpus)
+	p.do(chromedp.Navigate(base + "/"))
+	p.wait(`document.body.dataset.ready === "true"`)
+	p.do(chromedp.SetUploadFiles(chromedp.CSS("#image"), []string{image}))
+	p.wait(`document.querySelector('#xray').width === 1024`)
+	p.do(chromedp.SetValue(chromedp.CSS("#draft"), "Mild cardiomegaly."), chromedp.Click(chromedp.CSS("#run")))
+	p.wait(`document.querySelectorAll('#overlay rect.box').length === 1`)
+	words := p.eval(`document.querySelector('#health').textContent + ' | ' + document.querySelector('#footer').textContent + ' | ' + document.querySelector('#chips').textContent`)
+	if !strings.Contains(words, "gold grounding") || !strings.Contains(words, "corpus's own annotations") || strings.Contains(words, "a model's opinion") || !strings.Contains(words, "draft agrees with the image") {
+		t.Errorf("gold-mode wording: %q", words)
+	}
+}
