@@ -89,7 +89,7 @@ func FuzzVinDrCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)
 		path := fuzzFile(t, "v.csv", data)
-		if err := p.readFile(vindrAnnotations{size: p.vindrSize}, path); err != nil {
+		if err := p.readFile(vindrAnnotations{size: p.vindrBoxSize}, path); err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
@@ -192,7 +192,7 @@ func TestRejectReasonsAreStable(t *testing.T) {
 		"a,Cardiomegaly,R1,1,2,3\n"+
 		"a,Cardiomegaly,R1,10,20,5,40\n"+
 		"b,Cardiomegaly,R1,10,20,30,\"\n"))
-	if err := p.readFile(vindrAnnotations{size: p.vindrSize}, path); err != nil {
+	if err := p.readFile(vindrAnnotations{size: p.vindrBoxSize}, path); err != nil {
 		t.Fatal(err)
 	}
 	checkAccounting(t, p, rej, path)

@@ -130,7 +130,7 @@ func (p *preparer) readAll() error {
 		files []string
 		src   source
 	}{
-		{p.opts.VinDr, vindrAnnotations{size: p.vindrSize}},
+		{p.opts.VinDr, vindrAnnotations{size: p.vindrBoxSize}},
 		{p.opts.VQA, vqaPairs{size: p.vindrSize}},
 		{p.opts.ChestXDet, chestXDet{size: cxdSize}},
 		{p.opts.NIHBoxes, nihBoxList{size: pngSize(p.nihDir, nihPNGSize)}},

@@ -3,6 +3,7 @@ package dataset
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -14,10 +15,12 @@ import (
 // (image_id,class_name,class_id,rad_id,x_min,y_min,x_max,y_max) or the
 // PhysioNet annotations_{train,test}.csv (no class_id, rad_id optional).
 // One row is one radiologist's label, with a box in original pixels unless
-// the label is "No finding".
+// the label is "No finding". The 512-px Kaggle mirror's train.csv adds the
+// original width,height on every row.
 type vindrAnnotations struct {
-	// size is the pixel size boxes of an image are drawn in.
-	size func(id string) (Size, error)
+	// size is the original size of an image, given the row's own
+	// width,height (zero when the file has none).
+	size func(id string, row Size) (Size, error)
 }
 
 func (vindrAnnotations) rules() sourceRules {
@@ -36,6 +39,7 @@ func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) 
 		return fmt.Errorf("%s:1: not a VinDr annotation CSV: want image_id, class_name, x_min, y_min, x_max, y_max columns; got %v", path, t.header)
 	}
 	need := max(idCol, classCol, coordCols[0], coordCols[1], coordCols[2], coordCols[3]) + 1
+	wCol, hCol := t.col("width"), t.col("height")
 	// One row is alive at a time (until emit returns), so its label slice
 	// and box locator are reused rather than allocated per row.
 	cur := &vindrRow{v: v, cols: coordCols}
@@ -43,7 +47,12 @@ func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) 
 	return csvRows(ctx, t, need, emit, func(rec []string, _ int) row {
 		cur.id, cur.rec = field(rec, idCol), rec
 		natives[0] = field(rec, classCol)
-		return row{id: cur.id, natives: natives, reader: field(rec, radCol), locate: locate}
+		cur.orig = Size{}
+		if wCol >= 0 && hCol >= 0 {
+			cur.orig.Width, _ = strconv.Atoi(field(rec, wCol))
+			cur.orig.Height, _ = strconv.Atoi(field(rec, hCol))
+		}
+		return row{id: cur.id, natives: natives, reader: field(rec, radCol), locate: locate, orig: cur.orig}
 	})
 }
 
@@ -53,14 +62,15 @@ type vindrRow struct {
 	cols [4]int
 	id   string
 	rec  []string
+	orig Size
 }
 
 func (r *vindrRow) locate() (boxes.Box, bool, error) {
-	b, err := r.v.box(r.id, r.rec, r.cols)
+	b, err := r.v.box(r.id, r.orig, r.rec, r.cols)
 	return b, true, err
 }
 
-func (v vindrAnnotations) box(id string, rec []string, cols [4]int) (boxes.Box, error) {
+func (v vindrAnnotations) box(id string, orig Size, rec []string, cols [4]int) (boxes.Box, error) {
 	var c [4]float64
 	for i, col := range cols {
 		val, err := parseCoord(field(rec, col))
@@ -69,27 +79,52 @@ func (v vindrAnnotations) box(id string, rec []string, cols [4]int) (boxes.Box, 
 		}
 		c[i] = val
 	}
-	size, err := v.size(id)
+	size, err := v.size(id, orig)
 	if err != nil {
 		return boxes.Box{}, err
 	}
 	return boxes.FromPixels(c[0], c[1], c[2], c[3], size.Width, size.Height)
 }
 
-// vindrSize is the size VinDr boxes are drawn in: the meta CSV first (it
-// describes the original DICOM), else the image file's header.
-func (p *preparer) vindrSize(id string) (Size, error) {
+// resizedMirrorMaxSide is the longest side of the resized VinDr mirrors
+// (256, 512 and 1024 px). VinDr originals are about 2,000-3,000 px, so an
+// image file at most this large is a resized copy, whose header says
+// nothing about the pixel space of the boxes.
+const resizedMirrorMaxSide = 1024
+
+// vindrSize is the ORIGINAL size of a VinDr image, in which its boxes are
+// drawn: --vindr-meta first, else the width,height of its VinDr rows, else
+// the image file's header when the file is full resolution (a DICOM, or a
+// PNG/JPEG larger than any resized mirror).
+func (p *preparer) vindrSize(id string) (Size, error) { return p.vindrBoxSize(id, Size{}) }
+
+// vindrBoxSize is vindrSize given the row's own width,height.
+func (p *preparer) vindrBoxSize(id string, row Size) (Size, error) {
 	if s, ok := p.vindrMeta[id]; ok {
 		return s, nil
 	}
-	s, found, err := p.vindrDir.size(id)
-	if found && err == nil {
-		return s, nil
+	if row.Width > 0 && row.Height > 0 {
+		return row, nil
 	}
+	if a := p.images.lookup(cxrkit.SourceVinDr, id); a != nil && a.origW > 0 && a.origH > 0 {
+		return Size{a.origW, a.origH}, nil
+	}
+	s, found, err := p.vindrDir.size(id)
 	if err != nil {
 		return Size{}, fmt.Errorf("%w: %v", boxes.ErrNoImageSize, err)
 	}
-	return Size{}, boxes.ErrNoImageSize
+	if !found {
+		return Size{}, fmt.Errorf("%w: boxes are in original DICOM pixels: give --vindr-meta (image_id,dim0,dim1), a train.csv with width,height columns, or full-resolution images", boxes.ErrNoImageSize)
+	}
+	if path, _ := p.vindrDir.path(id); !isDICOM(path) && max(s.Width, s.Height) <= resizedMirrorMaxSide {
+		return Size{}, fmt.Errorf("%w: %s is %dx%d, a resized copy, and boxes are in original DICOM pixels: give --vindr-meta (image_id,dim0,dim1) or a train.csv with width,height columns", boxes.ErrNoImageSize, filepath.Base(path), s.Width, s.Height)
+	}
+	return s, nil
+}
+
+func isDICOM(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".dcm" || ext == ".dicom"
 }
 
 func parseCoord(s string) (float64, error) {

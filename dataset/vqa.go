@@ -106,7 +106,7 @@ func (v vqaPairs) emitQA(raw json.RawMessage, line int, id string, ctx any, emit
 		size := Size{int(q.ImageWidth), int(q.ImageHeight)}
 		if size.Width <= 0 || size.Height <= 0 {
 			if size, err = v.size(id); err != nil {
-				return boxes.Box{}, false, fmt.Errorf("%w (gt_location is in original pixels: give --vindr-meta, or VinDr rows with width,height)", err)
+				return boxes.Box{}, false, err
 			}
 		}
 		b, err := boxes.FromPixels(loc[0], loc[1], loc[2], loc[3], size.Width, size.Height)
