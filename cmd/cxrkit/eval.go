@@ -155,12 +155,12 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if err != nil {
 		return err
 	}
-	gold, err := cxrkit.LoadJSONL[cxrkit.Record](c.String("gold"))
+	gold, err := eval.LoadGold(c.String("gold"))
 	if err != nil {
 		return err
 	}
 	load := func(path string) (*eval.Dataset, error) {
-		preds, err := cxrkit.LoadJSONL[cxrkit.Result](path)
+		preds, err := eval.LoadResults(path)
 		if err != nil {
 			return nil, err
 		}
@@ -198,11 +198,11 @@ func evalAudit(c *cli.Context) error {
 	if c.String("pred") == "" {
 		return usagef("eval: audit mode needs --pred")
 	}
-	cases, err := cxrkit.LoadJSONL[cxrkit.Case](c.String("cases"))
+	cases, err := eval.LoadCases(c.String("cases"))
 	if err != nil {
 		return err
 	}
-	results, err := cxrkit.LoadJSONL[cxrkit.Result](c.String("pred"))
+	results, err := eval.LoadResults(c.String("pred"))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,127 @@
+package eval
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/labelmap"
+)
+
+// ErrInput marks an eval input that is not what its flag asks for: the
+// wrong kind of file, an empty file, a duplicate key or a label outside
+// the vocabulary. Errors name the file and line.
+var ErrInput = errors.New("bad eval input")
+
+// kind is what one flag of eval expects.
+type kind struct {
+	what string   // "audit results", for messages
+	keys []string // fields every line must have
+	hint string   // what such a file comes from
+}
+
+var (
+	goldKind    = kind{"a corpus", []string{"image_id", "source", "findings"}, "prepare's corpus.jsonl"}
+	casesKind   = kind{"cases", []string{"case_id", "image_id", "draft_text", "expected_audit"}, "synth's cases file"}
+	resultsKind = kind{"audit results", []string{"case_id", "image_id", "parse", "audit", "error"}, "audit's --out file"}
+)
+
+// checkLine refuses a line that lacks a field of its kind.
+func checkLine(data []byte, k kind) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	for _, key := range k.keys {
+		if _, ok := m[key]; !ok {
+			return fmt.Errorf("%w: not %s (no %q; want %s)", ErrInput, k.what, key, k.hint)
+		}
+	}
+	return nil
+}
+
+func checkLabels(ls ...labelmap.Label) error {
+	for _, l := range ls {
+		if !l.Valid() {
+			names := make([]string, 0, labelmap.NumLabels)
+			for _, v := range labelmap.All() {
+				names = append(names, string(v))
+			}
+			return fmt.Errorf("%w: label %q is not in the vocabulary (%s)", ErrInput, l, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
+// load reads a JSONL file of kind k: every line checked, keys unique,
+// at least one row.
+func load[T any](path string, k kind, key func(*T) string, check func(*T) error) ([]T, error) {
+	var out []T
+	first := map[string]int{}
+	err := cxrkit.ReadJSONLFile(path, func(line int, raw *json.RawMessage) error {
+		if err := checkLine(*raw, k); err != nil {
+			return err
+		}
+		var v T
+		if err := json.Unmarshal(*raw, &v); err != nil {
+			return err
+		}
+		id := key(&v)
+		if prev, dup := first[id]; dup {
+			return fmt.Errorf("%w: duplicate key %q (first at line %d)", ErrInput, id, prev)
+		}
+		first[id] = line
+		if err := check(&v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: %w: empty: no %s", path, ErrInput, k.what)
+	}
+	return out, nil
+}
+
+// LoadGold reads a gold corpus for image mode.
+func LoadGold(path string) ([]cxrkit.Record, error) {
+	return load(path, goldKind, func(r *cxrkit.Record) string { return r.Key() }, func(r *cxrkit.Record) error {
+		for _, f := range r.Findings {
+			if err := checkLabels(f.Label); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LoadCases reads synth cases for audit mode.
+func LoadCases(path string) ([]cxrkit.Case, error) {
+	return load(path, casesKind, func(c *cxrkit.Case) string { return c.CaseID }, func(c *cxrkit.Case) error {
+		if c.ExpectedAudit == nil {
+			return fmt.Errorf("%w: case %s has no expected_audit", ErrInput, c.CaseID)
+		}
+		a := c.ExpectedAudit
+		return checkLabels(append(append(append([]labelmap.Label{}, a.MissingFindings...), a.UnsupportedClaims...), a.UrgentReviewFlags...)...)
+	})
+}
+
+// LoadResults reads audit results (or grounding predictions).
+func LoadResults(path string) ([]cxrkit.Result, error) {
+	return load(path, resultsKind, func(r *cxrkit.Result) string { return r.CaseID }, func(r *cxrkit.Result) error {
+		for _, f := range r.ImageFindings {
+			if err := checkLabels(f.Label); err != nil {
+				return err
+			}
+		}
+		if a := r.Audit; a != nil {
+			return checkLabels(append(append(append([]labelmap.Label{}, a.MissingFindings...), a.UnsupportedClaims...), a.UrgentReviewFlags...)...)
+		}
+		return nil
+	})
+}
