@@ -36,7 +36,7 @@ func LockOutput(path string) (release func(), err error) {
 		return nil, fmt.Errorf("lock %s: %w", lock, err)
 	}
 	return func() {
-		unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN) // closing the file releases it anyway
 		f.Close()
 	}, nil
 }

@@ -355,7 +355,7 @@ func FuzzFromPixels(f *testing.F) {
 // TestMarshalJSONMatchesEncodingJSON: boxes are written exactly as
 // encoding/json writes their four floats.
 func TestMarshalJSONMatchesEncodingJSON(t *testing.T) {
-	vals := []float64{0, 1, -0.0, 0.5, 0.123456789, 1e-7, 1.5e-7, 1e-6, 9.99e-7, 1e20, 1e21, 1.23e22, -3.5e-9, 0.1 + 0.2, 1.0 / 3}
+	vals := []float64{0, 1, math.Copysign(0, -1), 0.5, 0.123456789, 1e-7, 1.5e-7, 1e-6, 9.99e-7, 1e20, 1e21, 1.23e22, -3.5e-9, 0.1 + 0.2, 1.0 / 3}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 2000 {
 		vals = append(vals, rng.Float64(), math.Ldexp(rng.Float64(), rng.IntN(160)-80))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Cache stores responses by request hash.
@@ -43,7 +44,7 @@ func OpenCache(dir string) (*BoltCache, error) {
 	}
 	path := filepath.Join(dir, "responses.bbolt")
 	db, err := openBolt(path)
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("cache %s is in use by another cxrkit process; give --cache DIR or --no-cache", path)
 	}
 	warning := ""
@@ -97,7 +98,7 @@ func (c *BoltCache) Get(key string) (r Response, found bool) {
 			r, found = Response{}, false
 		}
 	}()
-	c.db.View(func(tx *bolt.Tx) error {
+	_ = c.db.View(func(tx *bolt.Tx) error { // an unreadable entry is a miss
 		if v := tx.Bucket(bucket).Get([]byte(key)); v != nil {
 			found = json.Unmarshal(v, &r) == nil
 		}
@@ -112,8 +113,8 @@ func (c *BoltCache) Put(key string, r Response) {
 	if err != nil {
 		return
 	}
-	defer func() { recover() }() // a damaged page: the response is just not cached
-	c.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), data) })
+	defer func() { _ = recover() }() // a damaged page: the response is just not cached
+	_ = c.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), data) })
 }
 
 // Close closes the cache file.

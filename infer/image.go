@@ -64,7 +64,7 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 			if format == imaging.JPEG {
 				mime = "image/jpeg"
 			}
-			return newEncoded(mime, data, Size{Width: s.Width, Height: s.Height}), nil
+			return newEncoded(mime, data, Size(s)), nil
 		}
 	}
 	img, _, err := budget.Decode(ctx, bytes.NewReader(data))

@@ -30,7 +30,7 @@ func readStatus(out string) stageStatus {
 	data, err := os.ReadFile(filepath.Join(out, statusFile))
 	if err == nil {
 		// A damaged file only costs reruns: unknown means not up to date.
-		json.Unmarshal(data, &st)
+		_ = json.Unmarshal(data, &st)
 	}
 	return st
 }

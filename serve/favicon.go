@@ -40,5 +40,5 @@ func faviconICO() []byte {
 
 func favicon(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "image/x-icon")
-	w.Write(faviconICO())
+	_, _ = w.Write(faviconICO())
 }

@@ -170,5 +170,5 @@ func (s *Server) reviewImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Write(data)
+	_, _ = w.Write(data)
 }

@@ -113,7 +113,7 @@ func New(o Options) (*Server, error) {
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		data, _ := fs.ReadFile(static, "index.html")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(data)
+		_, _ = w.Write(data)
 	})
 	s.mux.HandleFunc("GET /favicon.ico", favicon)
 	s.mux.HandleFunc("GET /healthz", s.healthz)

@@ -2,6 +2,7 @@ package sftexport
 
 import (
 	"errors"
+	"fmt"
 	"os"
 )
 
@@ -20,7 +21,9 @@ func renameAside(src, dst string) error {
 	}
 	if err := os.Rename(src, dst); err != nil {
 		if hadOld {
-			os.Rename(old, dst)
+			if rerr := os.Rename(old, dst); rerr != nil {
+				return fmt.Errorf("%w; putting the old %s back failed too: %w", err, dst, rerr)
+			}
 		}
 		return err
 	}
