@@ -86,6 +86,10 @@ func (im *images) get(source cxrkit.Source, id string) *imageAcc {
 	return a
 }
 
+func (im *images) lookup(source cxrkit.Source, id string) *imageAcc {
+	return im.byKey[imageKey{source, id}]
+}
+
 // setFacts records the image-level facts a row states.
 func (a *imageAcc) setFacts(r row) {
 	if r.patient != "" && a.patient == "" {
