@@ -85,6 +85,7 @@ func seedFile(f *testing.F, name string) {
 func FuzzVinDrCSV(f *testing.F) {
 	seedFile(f, "vindr_train.csv")
 	seedFile(f, "vindr_physionet.csv")
+	seedFile(f, "vindr_image_labels.csv")
 	f.Add([]byte("image_id,class_name,rad_id,x_min,y_min,x_max,y_max\na,Cardiomegaly,R1,1,2,3\nb,\"Lung Opacity\",R1,\"1\",2,3,4\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)

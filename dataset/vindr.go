@@ -33,10 +33,13 @@ func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) 
 		return err
 	}
 	defer t.Close()
+	if isVinDrImageLabels(t) {
+		return readVinDrImageLabels(ctx, t, emit)
+	}
 	idCol, classCol, radCol := t.col("image_id"), t.col("class_name"), t.col("rad_id")
 	coordCols := [4]int{t.col("x_min"), t.col("y_min"), t.col("x_max"), t.col("y_max")}
 	if idCol < 0 || classCol < 0 || coordCols[0] < 0 || coordCols[1] < 0 || coordCols[2] < 0 || coordCols[3] < 0 {
-		return fmt.Errorf("%s:1: not a VinDr annotation CSV: want image_id, class_name, x_min, y_min, x_max, y_max columns; got %v", path, t.header)
+		return fmt.Errorf("%s:1: not a VinDr annotation CSV: want image_id, class_name, x_min, y_min, x_max, y_max columns (annotations), or image_id, rad_id and 0/1 label columns (image_labels); got %v", path, t.header)
 	}
 	need := max(idCol, classCol, coordCols[0], coordCols[1], coordCols[2], coordCols[3]) + 1
 	wCol, hCol := t.col("width"), t.col("height")
