@@ -17,11 +17,11 @@ func prepareCommand() *cli.Command {
 		Description: "Writes corpus.jsonl, report.json and rejects.jsonl into --out. Every input row is kept,\n" +
 			"dropped (unmapped label) or rejected with file:line and reason.",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "vindr", Usage: "VinDr-CXR annotation CSV (Kaggle train.csv or PhysioNet annotations_*.csv); repeatable"},
+			&cli.StringSliceFlag{Name: "vindr", Usage: "VinDr-CXR CSV: Kaggle train.csv (with or without the 512-px mirror's width,height), PhysioNet annotations_*.csv or image_labels_*.csv; repeatable"},
 			&cli.StringSliceFlag{Name: "vindr-meta", Usage: "VinDr image-size CSV (image_id,dim0,dim1 or image_id,width,height); repeatable"},
-			&cli.StringFlag{Name: "vindr-images", Usage: "VinDr image folder (PNG, JPEG or DICOM; sizes from headers when no meta CSV)"},
-			&cli.StringSliceFlag{Name: "vqa", Usage: "VinDr-CXR-VQA data_v1.json; repeatable"},
-			&cli.StringSliceFlag{Name: "chestxdet", Usage: "ChestX-Det JSON or its parquet mirror; repeatable"},
+			&cli.StringFlag{Name: "vindr-images", Usage: "VinDr image folder (PNG, JPEG or DICOM): image paths; box scale only from full-resolution headers (DICOM, or over 1024 px)"},
+			&cli.StringSliceFlag{Name: "vqa", Usage: "VinDr-CXR-VQA JSON, nested as published or flat (works without --vindr); repeatable"},
+			&cli.StringSliceFlag{Name: "chestxdet", Usage: "ChestX-Det JSON, the Hugging Face mirror folder (data/*.parquet, id2label.json) or one shard; repeatable"},
 			&cli.StringFlag{Name: "chestxdet-images", Usage: "ChestX-Det image folder"},
 			&cli.StringSliceFlag{Name: "nih-bbox", Usage: "NIH BBox_List_2017.csv; repeatable"},
 			&cli.StringSliceFlag{Name: "nih-entries", Usage: "NIH Data_Entry_2017.csv or sample_labels.csv; repeatable"},
