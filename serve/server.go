@@ -437,7 +437,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes()) // the client may have gone
 }
 
 // healthReport is the /healthz body.
