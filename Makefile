@@ -20,7 +20,7 @@ lint:
 	go vet ./...
 	$(GOLANGCI_LINT) run ./...
 
-# A stage imported from boxes must fail the lint.
+# A stage imported from boxes, or one stage from another, must fail the lint.
 layering:
 	GOLANGCI_LINT=$(GOLANGCI_LINT) .ci/layering-check
 
