@@ -29,7 +29,7 @@ type fingerprinted struct {
 
 // fingerprintAll decodes and fingerprints every image that has a path, on
 // all cores. Images that fail to decode are returned in failed.
-func fingerprintAll(ctx context.Context, paths []string, sources []cxrkit.Source, progress func(done, total int)) ([]fingerprinted, map[int]error) {
+func fingerprintAll(ctx context.Context, budget imaging.Options, paths []string, sources []cxrkit.Source, progress func(done, total int)) ([]fingerprinted, map[int]error) {
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var out []fingerprinted
@@ -46,7 +46,7 @@ func fingerprintAll(ctx context.Context, paths []string, sources []cxrkit.Source
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				img, _, err := imaging.DecodeFile(paths[i])
+				img, _, err := budget.DecodeFile(ctx, paths[i])
 				var fp imaging.Fingerprint
 				if err == nil {
 					fp = imaging.FingerprintOf(img)

@@ -42,10 +42,11 @@ func stripImageExt(name string) string {
 // imageDir indexes one image folder (recursively) by image id and caches
 // header probes.
 type imageDir struct {
-	root  string
-	paths map[string]string
-	mu    sync.Mutex
-	sizes map[string]sizeResult
+	root   string
+	budget imaging.Options
+	paths  map[string]string
+	mu     sync.Mutex
+	sizes  map[string]sizeResult
 }
 
 type sizeResult struct {
@@ -53,8 +54,8 @@ type sizeResult struct {
 	err  error
 }
 
-func indexImageDir(root string) (*imageDir, error) {
-	d := &imageDir{root: root, paths: map[string]string{}, sizes: map[string]sizeResult{}}
+func indexImageDir(root string, budget imaging.Options) (*imageDir, error) {
+	d := &imageDir{root: root, budget: budget, paths: map[string]string{}, sizes: map[string]sizeResult{}}
 	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -90,7 +91,7 @@ func (d *imageDir) size(id string) (Size, bool, error) {
 	r, done := d.sizes[id]
 	d.mu.Unlock()
 	if !done {
-		s, err := imaging.Probe(p)
+		s, err := d.budget.Probe(p)
 		s2 := Size{s.Width, s.Height}
 		r = sizeResult{s2, err}
 		d.mu.Lock()

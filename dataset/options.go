@@ -3,6 +3,7 @@ package dataset
 import (
 	"errors"
 	"fmt"
+	"github.com/cxrkit/cxrkit/imaging"
 	"math"
 	"strconv"
 	"strings"
@@ -35,6 +36,10 @@ type Options struct {
 	DedupImages   bool
 	DedupDistance int // max Hamming distance of perceptual hashes
 
+	// MaxPixels refuses images whose header declares more pixels, before
+	// decoding (sizes probed, images hashed).
+	MaxPixels int64
+
 	// NormalRatio is the number of normal images kept per positive image;
 	// negative keeps every normal image (--normal-ratio all).
 	NormalRatio   float64
@@ -56,7 +61,7 @@ type Options struct {
 // Defaults returns the SPEC defaults.
 func Defaults() Options {
 	return Options{Merge: boxes.WBF, MergeIoU: 0.5, MinReaders: 1, CrossIoU: 0.6,
-		DedupDistance: 4, NormalRatio: 1, ValFraction: 0.1}
+		DedupDistance: 4, NormalRatio: 1, ValFraction: 0.1, MaxPixels: imaging.Defaults().MaxPixels}
 }
 
 // NormalRatioAll is the NormalRatio meaning "keep every normal image".

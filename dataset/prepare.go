@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cxrkit/cxrkit/imaging"
 	"os"
 	"path/filepath"
 	"slices"
@@ -121,7 +122,7 @@ func (p *preparer) readAll() error {
 		if d.dir == "" {
 			continue
 		}
-		if *d.into, err = indexImageDir(d.dir); err != nil {
+		if *d.into, err = indexImageDir(d.dir, imaging.Options{MaxPixels: p.opts.MaxPixels}); err != nil {
 			return fmt.Errorf("image folder %s: %w", d.dir, err)
 		}
 	}
@@ -280,7 +281,7 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 	if p.opts.Progress != nil {
 		progress = func(d, t int) { p.opts.Progress("hashing images", d, t) }
 	}
-	fps, failed := fingerprintAll(p.ctx, paths, sources, progress)
+	fps, failed := fingerprintAll(p.ctx, imaging.Options{MaxPixels: p.opts.MaxPixels}, paths, sources, progress)
 	if err := p.ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -88,6 +88,13 @@ func (o Options) openRegular(path string) (*os.File, int64, error) {
 	return f, st.Size(), nil
 }
 
+// Open opens an image file for reading: regular files only, no larger
+// than the byte budget.
+func (o Options) Open(path string) (*os.File, error) {
+	f, _, err := o.openRegular(path)
+	return f, err
+}
+
 // ReadFile reads an image file into memory: regular files only, no larger
 // than the byte budget.
 func (o Options) ReadFile(path string) ([]byte, error) {

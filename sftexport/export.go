@@ -14,6 +14,7 @@ import (
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/configs"
+	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
@@ -48,11 +49,16 @@ type Options struct {
 	// windowed down to 8 bits like dicom2png, since PIL's convert("RGB")
 	// in training collators clips 16-bit images to white.
 	Keep16Bit bool `yaml:"keep_16bit"`
+	// MaxPixels refuses images whose header declares more pixels, before
+	// decoding.
+	MaxPixels int64 `yaml:"max_pixels"`
 }
+
+func (o Options) imageBudget() imaging.Options { return imaging.Options{MaxPixels: o.MaxPixels} }
 
 // Defaults returns the export defaults: the one place they are written.
 func Defaults() Options {
-	return Options{ShardRows: 1000, Profile: configs.ProfileCxrkit, Format: FormatMessages}
+	return Options{ShardRows: 1000, Profile: configs.ProfileCxrkit, Format: FormatMessages, MaxPixels: imaging.Defaults().MaxPixels}
 }
 
 // Summary is what an export wrote.
@@ -327,7 +333,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 		if r.ImagePath == "" {
 			err = errNoImagePath
 		} else {
-			err = checkImage(p)
+			err = checkImage(p, o.imageBudget())
 		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", r.Key(), err))
@@ -361,7 +367,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 			defer wg.Done()
 			for i := range jobs {
 				r := &records[i]
-				img, err := loadImage(o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare})
+				img, err := loadImage(ctx, o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare, budget: o.imageBudget()})
 				res := result{i: i, img: img, err: err}
 				if err == nil {
 					res.row = Row{

@@ -2,9 +2,9 @@ package sftexport
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -42,6 +42,7 @@ type imagePrep struct {
 	resize int  // fit the long side (0: keep)
 	keep16 bool // keep 16-bit images as they are
 	square bool // pad to a square (the profile's model expects one)
+	budget imaging.Options
 }
 
 // pngBitDepth is the bit depth in a PNG's IHDR chunk (0 when too short).
@@ -56,9 +57,11 @@ func pngBitDepth(data []byte) int {
 // bytes when it is an 8-bit (or kept 16-bit) PNG needing no resize or
 // padding (byte-exact), else a decoded, windowed to 8 bits, fitted,
 // padded, re-encoded PNG.
-func loadImage(path string, prep imagePrep) (loadedImage, error) {
+func loadImage(ctx context.Context, path string, prep imagePrep) (loadedImage, error) {
 	resize := prep.resize
-	data, err := os.ReadFile(path)
+	// Regular files only (a FIFO would block the export forever), within
+	// the byte budget.
+	data, err := prep.budget.ReadFile(path)
 	if err != nil {
 		return loadedImage{}, err
 	}
@@ -71,7 +74,7 @@ func loadImage(path string, prep imagePrep) (loadedImage, error) {
 	if format == imaging.PNG && resize <= 0 && !needs8 && !prep.square {
 		return loadedImage{data: data, name: name}, nil
 	}
-	img, _, err := imaging.Decode(bytes.NewReader(data))
+	img, _, err := prep.budget.Decode(ctx, bytes.NewReader(data))
 	if err != nil {
 		return loadedImage{}, fmt.Errorf("%s: %w", path, err)
 	}
@@ -102,8 +105,9 @@ func loadImage(path string, prep imagePrep) (loadedImage, error) {
 	return out, nil
 }
 
-// checkImage probes an image's header without decoding its pixels.
-func checkImage(path string) error {
-	_, err := imaging.Probe(path)
+// checkImage probes an image's header without decoding its pixels,
+// refusing what decoding would refuse.
+func checkImage(path string, budget imaging.Options) error {
+	_, err := budget.Probe(path)
 	return err
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -22,6 +21,7 @@ func dicom2pngCommand() *cli.Command {
 			"the syntax named; decompress them first (gdcmconv --raw, dcmdjpeg).",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "bits", Value: 8, Usage: "PNG depth: 8 or 16"},
+			&cli.Int64Flag{Name: "max-pixels", Value: imaging.Defaults().MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
 			&cli.StringFlag{Name: "out", Usage: "output PNG (one input)"},
 			&cli.StringFlag{Name: "out-dir", Usage: "output folder (any number of inputs)"},
 		},
@@ -43,7 +43,7 @@ func dicom2pngCommand() *cli.Command {
 				return err
 			}
 			for i, in := range files {
-				if err := convertDICOM(in, outs[i], bits); err != nil {
+				if err := convertDICOM(in, outs[i], imaging.DICOMOptions{Bits: bits, Budget: imaging.Options{MaxPixels: c.Int64("max-pixels")}}); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.App.ErrWriter, "%s -> %s\n", in, outs[i])
@@ -53,14 +53,14 @@ func dicom2pngCommand() *cli.Command {
 	}
 }
 
-func convertDICOM(in, out string, bits int) error {
-	f, err := os.Open(in)
+func convertDICOM(in, out string, opts imaging.DICOMOptions) error {
+	f, err := opts.Budget.Open(in)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	err = cxrkit.WriteFileAtomic(out, func(w *bufio.Writer) error {
-		return imaging.DICOMToPNG(f, w, imaging.DICOMOptions{Bits: bits})
+		return imaging.DICOMToPNG(f, w, opts)
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)

@@ -25,6 +25,7 @@ func exportCommand() *cli.Command {
 			&cli.IntFlag{Name: "shard-rows", Value: d.ShardRows, Usage: "rows per parquet shard"},
 			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile the targets are written for: cxrkit, medgemma-native, or a profile .yaml file"},
 			&cli.StringFlag{Name: "format", Value: string(d.Format), Usage: "row layout: messages, or prompt-completion (TRL's conversational prompt/completion columns, for completion-only loss)"},
+			&cli.Int64Flag{Name: "max-pixels", Value: d.MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
 			&cli.BoolFlag{Name: "keep-16bit", Value: d.Keep16Bit, Usage: "keep 16-bit images as they are (default: window them down to 8 bits, since PIL's convert(\"RGB\") clips 16-bit to white)"},
 			&cli.BoolFlag{Name: "verify", Usage: "read every shard back with Apache Arrow: row counts, schema, every image decodes"},
 			&cli.BoolFlag{Name: "skip-missing", Usage: "count and report missing or unreadable images instead of failing"},
@@ -45,7 +46,7 @@ func exportCommand() *cli.Command {
 				return usagef("%v", err)
 			}
 			s, err := sftexport.Export(c.Context, sftexport.Options{
-				Profile: c.String("profile"), Format: format, Keep16Bit: c.Bool("keep-16bit"),
+				Profile: c.String("profile"), Format: format, Keep16Bit: c.Bool("keep-16bit"), MaxPixels: c.Int64("max-pixels"),
 				Corpus: c.String("corpus"), Cases: c.String("cases"), Out: c.String("out"), Tasks: splitList(c.String("tasks")),
 				Resize: c.Int("resize"), ImageRoot: c.String("image-root"), ShardRows: c.Int("shard-rows"),
 				Verify: c.Bool("verify"), SkipMissing: c.Bool("skip-missing"),
