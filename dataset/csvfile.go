@@ -1,12 +1,15 @@
 package dataset
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // csvTable reads a CSV file with a header row, giving each record its line
@@ -20,6 +23,7 @@ type csvTable struct {
 	// lastErrLine guards against a reader that reports the same parse
 	// error forever.
 	lastErrLine int
+	capped      *lineCapReader
 }
 
 func openCSV(path string) (*csvTable, error) {
@@ -37,7 +41,8 @@ func openCSV(path string) (*csvTable, error) {
 }
 
 func newCSVTable(r io.Reader, path string) (*csvTable, error) {
-	cr := csv.NewReader(r)
+	capped := &lineCapReader{r: bufio.NewReaderSize(r, 1<<16), max: maxCSVLineBytes, cut: map[int]bool{}}
+	cr := csv.NewReader(capped)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -47,7 +52,7 @@ func newCSVTable(r io.Reader, path string) (*csvTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s:1: header: %w", path, err)
 	}
-	t := &csvTable{path: path, r: cr, cols: map[string]int{}}
+	t := &csvTable{path: path, r: cr, cols: map[string]int{}, capped: capped}
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		t.header = append(t.header, h)
@@ -82,6 +87,16 @@ func (t *csvTable) next() (rec []string, line int, rowErr error, err error) {
 	rec, err = t.r.Read()
 	if err == nil {
 		line, _ = t.r.FieldPos(0)
+		if t.capped.cut[line] {
+			delete(t.capped.cut, line)
+			return rec, line, fmt.Errorf("%w: line longer than %d bytes (kept the first %d in the reject)", errMalformedRow, maxCSVLineBytes, keptBytes), nil
+		}
+		for i, f := range rec {
+			if !utf8.ValidString(f) {
+				rec[i] = strings.ToValidUTF8(f, "\uFFFD")
+				return rec, line, fmt.Errorf("%w: column %d is not valid UTF-8 (ids would merge)", errMalformedRow, i+1), nil
+			}
+		}
 		return rec, line, nil, nil
 	}
 	if errors.Is(err, io.EOF) {
@@ -123,4 +138,60 @@ func field(rec []string, i int) string {
 		return ""
 	}
 	return strings.TrimSpace(rec[i])
+}
+
+// maxCSVLineBytes bounds one CSV line (annotation rows are well under a
+// kilobyte); a longer line is one rejected row, cut short, not an
+// unbounded allocation.
+const maxCSVLineBytes = 1 << 20
+
+// keptBytes is how much of an over-long line its reject keeps.
+const keptBytes = 256
+
+// lineCapReader passes a CSV stream through line by line, replacing a
+// line longer than max with its first keptBytes (quotes removed, so the
+// short row cannot swallow the next lines) and noting its line number.
+// Line numbering is unchanged: every newline passes through.
+type lineCapReader struct {
+	r    *bufio.Reader
+	max  int
+	line int // lines started so far
+	cut  map[int]bool
+	out  []byte // the current line, or its replacement, not yet read
+}
+
+func (l *lineCapReader) Read(p []byte) (int, error) {
+	for len(l.out) == 0 {
+		if err := l.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, l.out)
+	l.out = l.out[n:]
+	return n, nil
+}
+
+// fill reads the next line, at most max bytes of it kept in memory.
+func (l *lineCapReader) fill() error {
+	l.line++
+	l.out = l.out[:0]
+	long := false
+	for {
+		chunk, err := l.r.ReadSlice('\n')
+		if !long {
+			l.out = append(l.out, chunk...)
+			if len(l.out) > l.max {
+				long = true
+				l.out = append(bytes.ReplaceAll(l.out[:keptBytes], []byte{'"'}, nil), '\n')
+				l.cut[l.line] = true
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && len(l.out) == 0 {
+			return err
+		}
+		return nil
+	}
 }
