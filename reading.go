@@ -30,4 +30,7 @@ type DraftReading struct {
 	Status ParseStatus
 	Raw    string
 	Notes  []string
+	// Fallback says why a model's reading was replaced by the rules
+	// parser's ("" when it was not).
+	Fallback string
 }

@@ -114,6 +114,9 @@ type Parse struct {
 	Grounding ParseStatus `json:"grounding"`
 	// Draft is ok, salvaged, failed or rules.
 	Draft ParseStatus `json:"draft"`
+	// DraftFallback, when set, says why the draft model's reading was
+	// replaced by the rules parser's (Draft is then rules).
+	DraftFallback string `json:"draft_fallback,omitempty"`
 }
 
 // Result is one audit outcome (SPEC §6).

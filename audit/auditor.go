@@ -95,6 +95,9 @@ func (g *GoldGrounder) Ground(_ context.Context, img cxrkit.ImageRef) (cxrkit.Gr
 type Fallback struct {
 	Model DraftReader
 	Rules *RulesParser
+	// Strict returns the model's transport errors instead of covering
+	// them with the rules (batch files: the request is resubmitted).
+	Strict bool
 }
 
 // ReadDraft tries the model, then the rules.
@@ -103,12 +106,15 @@ func (f Fallback) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReadi
 	if err == nil && r.Status != cxrkit.ParseFailed {
 		return r, nil
 	}
+	if err != nil && f.Strict {
+		return r, err
+	}
 	why := "its answer could not be parsed"
 	if err != nil {
 		why = err.Error()
 	}
 	rules, _ := f.Rules.ReadDraft(ctx, text)
-	rules.Raw = r.Raw
+	rules.Raw, rules.Fallback = r.Raw, "draft model failed: "+why
 	rules.Notes = append(r.Notes, "draft model failed ("+why+"); used the rules parser")
 	return rules, nil
 }
@@ -166,7 +172,7 @@ func (a *Auditor) Run(ctx context.Context, in Input) (res cxrkit.Result, cause e
 	if err != nil {
 		setError(err)
 	}
-	res.Parse.Draft, res.RawDraft = draft.Status, draft.Raw
+	res.Parse.Draft, res.RawDraft, res.Parse.DraftFallback = draft.Status, draft.Raw, draft.Fallback
 	res.Notes = append(res.Notes, draft.Notes...)
 	if draft.Findings != nil {
 		res.DraftFindings = draft.Findings

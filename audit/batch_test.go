@@ -294,7 +294,7 @@ func TestBatchFileRoundTripEqualsOnline(t *testing.T) {
 	if err := fakevllm.RunBatch(in, outPath, "fake/medgemma-cxr", responder); err != nil {
 		t.Fatal(err)
 	}
-	answers, err := infer.ReadBatchOutput(outPath, "fake/medgemma-cxr", nil)
+	answers, err := infer.ReadBatchOutput([]string{outPath}, "fake/medgemma-cxr", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,14 +85,16 @@ func (r *Recorder) WriteFile(path string) error {
 	})
 }
 
-// BatchOutputLine is one line of an OpenAI batch output file.
+// BatchOutputLine is one line of an OpenAI batch output file. The body
+// is kept raw: a failed request's body is an error object, not a
+// completion.
 type BatchOutputLine struct {
 	ID       string `json:"id"`
 	CustomID string `json:"custom_id"`
 	Response *struct {
-		StatusCode int                           `json:"status_code"`
-		RequestID  string                        `json:"request_id"`
-		Body       openai.ChatCompletionResponse `json:"body"`
+		StatusCode int             `json:"status_code"`
+		RequestID  string          `json:"request_id"`
+		Body       json.RawMessage `json:"body"`
 	} `json:"response"`
 	Error *struct {
 		Code    any    `json:"code"`
@@ -100,37 +102,99 @@ type BatchOutputLine struct {
 	} `json:"error"`
 }
 
-// BatchAnswers is a Chatter that answers from a batch output file.
+// ErrBatchFailed is the error of a request the batch run did not answer;
+// its message says why.
+var ErrBatchFailed = errors.New("batch request failed")
+
+// outcome reads one output line: the answer, or why there is none.
+func (l *BatchOutputLine) outcome() (Response, error) {
+	if l.Error != nil && (l.Error.Message != "" || l.Error.Code != nil) {
+		return Response{}, fmt.Errorf("%w: %s", ErrBatchFailed, orUnknown(l.Error.Message, l.Error.Code))
+	}
+	if l.Response == nil {
+		return Response{}, fmt.Errorf("%w: line has neither response nor error", ErrBatchFailed)
+	}
+	status := l.Response.StatusCode
+	var body struct {
+		openai.ChatCompletionResponse
+		Object  string          `json:"object"`
+		Message string          `json:"message"`
+		Err     json.RawMessage `json:"error"`
+	}
+	if len(l.Response.Body) > 0 && string(l.Response.Body) != "null" {
+		if err := json.Unmarshal(l.Response.Body, &body); err != nil {
+			return Response{}, fmt.Errorf("%w: HTTP %d, body is not JSON: %v", ErrBatchFailed, status, err)
+		}
+	}
+	// An error can sit inside the body whatever the status: vLLM's flat
+	// {"object": "error", "message": ...} or OpenAI's {"error": {...}}.
+	if body.Object == "error" || (len(body.Err) > 0 && string(body.Err) != "null") {
+		msg := body.Message
+		var nested struct {
+			Message string `json:"message"`
+		}
+		if msg == "" && json.Unmarshal(body.Err, &nested) == nil {
+			msg = nested.Message
+		}
+		if msg == "" {
+			msg = string(body.Err)
+		}
+		return Response{}, fmt.Errorf("%w: HTTP %d: %s", ErrBatchFailed, status, msg)
+	}
+	// Status 0 (unset by some batch runners) counts by its body.
+	if status != 0 && status != 200 {
+		return Response{}, fmt.Errorf("%w: HTTP %d", ErrBatchFailed, status)
+	}
+	if len(body.Choices) == 0 {
+		return Response{}, fmt.Errorf("%w: HTTP %d, response has no choices", ErrBatchFailed, status)
+	}
+	ch := body.Choices[0]
+	return Response{Text: ch.Message.Content, FinishReason: string(ch.FinishReason), Model: body.Model}, nil
+}
+
+func orUnknown(msg string, code any) string {
+	if msg != "" {
+		return msg
+	}
+	return fmt.Sprintf("error code %v", code)
+}
+
+// BatchAnswers is a Chatter that answers from batch output files. A
+// request it has no answer for (failed in the batch, or missing) is
+// recorded for a resubmission batch file.
 type BatchAnswers struct {
 	model   string
 	extra   map[string]any
 	answers map[string]Response
-	errs    map[string]string
+	errs    map[string]error
+	failed  *Recorder
 }
 
-// ReadBatchOutput reads a `vllm run-batch` (OpenAI batch) output file.
-func ReadBatchOutput(path, model string, extra map[string]any) (*BatchAnswers, error) {
-	b := &BatchAnswers{model: model, extra: extra, answers: map[string]Response{}, errs: map[string]string{}}
-	err := cxrkit.ReadJSONLFile(path, func(line int, l *BatchOutputLine) error {
-		if l.CustomID == "" {
-			return errors.New("batch output line without custom_id")
+// ReadBatchOutput reads `vllm run-batch` (OpenAI batch) output files, in
+// any line order. Later files answer what earlier ones could not (the
+// output of a resubmission): an answer always wins over an error.
+func ReadBatchOutput(paths []string, model string, extra map[string]any) (*BatchAnswers, error) {
+	b := &BatchAnswers{model: model, extra: extra, answers: map[string]Response{}, errs: map[string]error{},
+		failed: NewRecorder(model, extra)}
+	for _, path := range paths {
+		err := cxrkit.ReadJSONLFile(path, func(line int, l *BatchOutputLine) error {
+			if l.CustomID == "" {
+				return errors.New("batch output line without custom_id")
+			}
+			resp, err := l.outcome()
+			if err == nil {
+				b.answers[l.CustomID] = resp
+				delete(b.errs, l.CustomID)
+			} else if _, answered := b.answers[l.CustomID]; !answered {
+				b.errs[l.CustomID] = fmt.Errorf("%s:%d: %w", path, line, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		switch {
-		case l.Error != nil:
-			b.errs[l.CustomID] = fmt.Sprintf("batch error: %s", l.Error.Message)
-		case l.Response == nil:
-			b.errs[l.CustomID] = "batch line has neither response nor error"
-		case l.Response.StatusCode != 200:
-			b.errs[l.CustomID] = fmt.Sprintf("batch request failed with HTTP %d", l.Response.StatusCode)
-		case len(l.Response.Body.Choices) == 0:
-			b.errs[l.CustomID] = "batch response has no choices"
-		default:
-			ch := l.Response.Body.Choices[0]
-			b.answers[l.CustomID] = Response{Text: ch.Message.Content, FinishReason: string(ch.FinishReason), Model: l.Response.Body.Model}
-		}
-		return nil
-	})
-	return b, err
+	}
+	return b, nil
 }
 
 // Model is the model the batch was run with.
@@ -139,14 +203,24 @@ func (b *BatchAnswers) Model() string { return b.model }
 // Len is the number of answers and errors read.
 func (b *BatchAnswers) Len() (answers, errs int) { return len(b.answers), len(b.errs) }
 
-// Chat answers from the batch output by the request's content address.
-func (b *BatchAnswers) Chat(_ context.Context, req Request) (Response, error) {
+// Chat answers from the batch output by the request's content address;
+// a request without an answer is kept for the resubmission file.
+func (b *BatchAnswers) Chat(ctx context.Context, req Request) (Response, error) {
 	key := RequestKey(b.model, req, b.extra)
 	if r, ok := b.answers[key]; ok {
 		return r, nil
 	}
-	if msg, ok := b.errs[key]; ok {
-		return Response{}, errors.New(msg)
+	b.failed.Chat(ctx, req)
+	if err, ok := b.errs[key]; ok {
+		return Response{}, err
 	}
-	return Response{}, fmt.Errorf("the batch output has no answer for request %s (was it emitted with the same model, prompt and settings?)", key[:12])
+	return Response{}, fmt.Errorf("%w: the batch output has no answer for request %s (was it emitted with the same model, prompt and settings?)", ErrBatchFailed, key[:12])
 }
+
+// Unanswered is the number of distinct requests asked without an answer.
+func (b *BatchAnswers) Unanswered() int { return b.failed.Len() }
+
+// WriteResubmission writes a batch input file of only the requests that
+// had no answer, for another `vllm run-batch`; its output is read back
+// with the first one (ReadBatchOutput with both paths).
+func (b *BatchAnswers) WriteResubmission(path string) error { return b.failed.WriteFile(path) }

@@ -172,9 +172,13 @@ func (b *bodyWriter) message(m Message, keyed bool) {
 			continue
 		}
 		b.raw(`{"type":"image_url","image_url":{"url":"`)
-		if keyed {
+		switch {
+		case keyed:
 			b.raw("sha256:" + p.Image.MIME + ":" + hex.EncodeToString(p.Image.Digest[:]))
-		} else {
+		case p.Image.URL != "":
+			q, _ := json.Marshal(p.Image.URL) // a string always marshals
+			b.write(q[1 : len(q)-1])
+		default:
 			b.dataURL(*p.Image)
 		}
 		b.raw(`"}}`)

@@ -62,6 +62,10 @@ type GrounderOptions struct {
 	Attempts int
 	// Image bounds reading and decoding images (zero: imaging.Defaults).
 	Image imaging.Options
+	// ImageDir, when set, sends images as file:// URLs of files written
+	// there (for `vllm run-batch --allowed-local-media-path DIR`) instead
+	// of base64 data URLs.
+	ImageDir string
 }
 
 // Grounder asks a grounding model about an image.
@@ -138,6 +142,9 @@ func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, er
 	}
 	enc, err := EncodeImage(ctx, ref, ImageOptions{MaxSide: g.o.MaxSide, ServerResizes: g.o.ServerResizes,
 		PadToSquare: g.o.Profile.PadToSquare, Budget: g.o.Image})
+	if err == nil && g.o.ImageDir != "" {
+		enc, err = asFileURL(enc, g.o.ImageDir)
+	}
 	if err == nil && key != "" {
 		g.cache.put(key, enc)
 	}
@@ -231,13 +238,25 @@ func unpad(fs []cxrkit.Finding, enc Encoded, notes *[]string) []cxrkit.Finding {
 	return fs
 }
 
+// DefaultDraftMaxTokens is the draft model's max_tokens: room for a
+// thinking model (Nemotron-3 Nano reasons before it answers) to finish.
+const DefaultDraftMaxTokens = 2048
+
 // DraftModelOptions configure an LLM draft parser.
 type DraftModelOptions struct {
 	Chat      Chatter
 	Prompt    configs.Prompt
 	Vocab     *labelmap.Vocabulary
-	MaxTokens int // default DefaultMaxTokens
+	MaxTokens int // default DefaultDraftMaxTokens
 	Seed      int
+	// System is an optional system message.
+	System string
+	// Profile gives the reasoning switch appended to the prompt (e.g.
+	// /no_think), the markers stripped from answers and the sampling.
+	Profile configs.Profile
+	// Attempts is the parse-retry ladder length, 1..3 (default 3), as for
+	// grounding: a corrective instruction, then sampling.
+	Attempts int
 }
 
 // DraftModel parses drafts with a language model (Nemotron-style: its
@@ -253,28 +272,57 @@ func NewDraftModel(o DraftModelOptions) (*DraftModel, error) {
 		return nil, fmt.Errorf("draft prompt %s has no %s placeholder", o.Prompt.Source, configs.DraftPlaceholder)
 	}
 	if o.MaxTokens <= 0 {
-		o.MaxTokens = DefaultMaxTokens
+		o.MaxTokens = DefaultDraftMaxTokens
+	}
+	if o.Attempts <= 0 || o.Attempts > 3 {
+		o.Attempts = 3
 	}
 	return &DraftModel{o: o}, nil
 }
 
-func (d *DraftModel) request(text string) Request {
+// request builds attempt n of the ladder for a draft.
+func (d *DraftModel) request(text string, attempt int) Request {
 	seed := d.o.Seed
 	prompt := strings.ReplaceAll(d.o.Prompt.Text, configs.DraftPlaceholder, text)
-	return Request{Messages: []Message{UserText(prompt)}, MaxTokens: d.o.MaxTokens, Seed: &seed}
+	if attempt >= 2 {
+		prompt += "\n\n" + Corrective
+	}
+	if sw := strings.TrimSpace(d.o.Profile.Draft.Switch); sw != "" {
+		prompt += "\n" + sw
+	}
+	var msgs []Message
+	if d.o.System != "" {
+		msgs = append(msgs, Message{Role: "system", Text: d.o.System})
+	}
+	msgs = append(msgs, UserText(prompt))
+	r := Request{Messages: msgs, MaxTokens: d.o.MaxTokens, Seed: &seed,
+		Temperature: d.o.Profile.Sampling.Temperature, TopP: d.o.Profile.Sampling.TopP}
+	if attempt >= 3 {
+		r.Temperature, r.TopP = 0.4, 0.9
+	}
+	return r
 }
 
-// ReadDraft asks the model and parses its answer. A transport error is
-// returned as an error; an unparseable answer is a failed reading.
+// ReadDraft asks the model and parses its answer, climbing the retry
+// ladder while the answer cannot be parsed. A transport error is returned
+// as an error; an answer that never parses is a failed reading.
 func (d *DraftModel) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
-	resp, err := d.o.Chat.Chat(ctx, d.request(text))
-	if err != nil {
-		return cxrkit.DraftReading{Status: cxrkit.ParseFailed}, fmt.Errorf("draft model: %w", err)
-	}
-	p := ParseDraft(resp.Text, text, d.o.Vocab)
-	r := cxrkit.DraftReading{Findings: p.Findings, Status: p.Status, Raw: resp.Text, Notes: p.Notes}
-	if resp.FinishReason == finishLength {
-		r.Notes = append(r.Notes, "answer cut at max_tokens")
+	r := cxrkit.DraftReading{Status: cxrkit.ParseFailed}
+	for attempt := 1; attempt <= d.o.Attempts; attempt++ {
+		resp, err := d.o.Chat.Chat(ctx, d.request(text, attempt))
+		if err != nil {
+			return r, fmt.Errorf("draft model: %w", err)
+		}
+		p := ParseDraft(d.o.Profile.StripThinking(resp.Text), text, d.o.Vocab)
+		r.Raw = resp.Text
+		r.Notes = append(r.Notes, prefixed(attempt, p.Notes)...)
+		if resp.FinishReason == finishLength {
+			r.Notes = append(r.Notes, fmt.Sprintf("attempt %d: answer cut at max_tokens (%d)", attempt, d.o.MaxTokens))
+		}
+		if p.Status != cxrkit.ParseFailed {
+			r.Findings, r.Status = p.Findings, p.Status
+			return r, nil
+		}
 	}
 	return r, nil
 }

@@ -1,14 +1,18 @@
 package infer
 
 import (
+	"bufio"
 	"bytes"
 	"container/list"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
 	"io/fs"
+	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/cxrkit/cxrkit"
@@ -183,4 +187,32 @@ func (e *ImageError) Reason() string {
 		return "unreadable image: " + pe.Err.Error()
 	}
 	return "unreadable image: " + e.Err.Error()
+}
+
+// asFileURL writes the image's bytes to dir, named by their sha256
+// (written once, atomically), and sends it as the file:// URL of that
+// file instead of base64: the model sees the same bytes either way.
+func asFileURL(enc Encoded, dir string) (Encoded, error) {
+	ext := ".png"
+	if enc.MIME == "image/jpeg" {
+		ext = ".jpg"
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return enc, err
+	}
+	path := filepath.Join(abs, hex.EncodeToString(enc.Digest[:])+ext)
+	if _, err := os.Stat(path); err != nil {
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return enc, err
+		}
+		data := enc.Data
+		err := cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error { _, err := w.Write(data); return err })
+		if err != nil {
+			return enc, err
+		}
+	}
+	enc.URL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
+	enc.Data = nil // the file holds them; a batch of many images keeps none
+	return enc, nil
 }

@@ -61,6 +61,10 @@ type Encoded struct {
 	// padded to a square (pixels of the sent image); empty when the sent
 	// image is the original.
 	Inner image.Rectangle
+	// URL, when set, is sent instead of the bytes (a file:// URL of a
+	// file holding exactly them, for vllm run-batch); request keys still
+	// use Digest, so the same image has one key however it travels.
+	URL string
 }
 
 // newEncoded wraps image bytes, hashing them once.

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/cxrkit/cxrkit/imaging"
@@ -60,9 +61,24 @@ type AuditorConfig struct {
 	DraftModel      string
 	PromptDraft     string
 	DraftRules      string
-	UncertainAs     string // present (default) or absent
-	Urgent          []string
-	Labelmap        string
+	// DraftMaxTokens is the draft model's max_tokens, apart from
+	// grounding's: a thinking model needs room to finish.
+	DraftMaxTokens int `yaml:"draft_max_tokens"`
+	// DraftSystemPrompt is a file whose text is the draft model's system
+	// message ("" for none; else the profile's).
+	DraftSystemPrompt string `yaml:"draft_system_prompt"`
+	// DraftChat, when set, replaces the draft model's HTTP client (batch
+	// files); DraftAttempts is its parse-retry ladder length (default 3).
+	DraftChat     infer.Chatter `yaml:"-"`
+	DraftAttempts int           `yaml:"-"`
+	// ImageDir, when set, sends images as file:// URLs of files written
+	// there (batch files for vllm run-batch --allowed-local-media-path).
+	ImageDir string `yaml:"-"`
+	// BatchImages is how batch files carry images: base64 or file.
+	BatchImages string `yaml:"batch_images"`
+	UncertainAs string // present (default) or absent
+	Urgent      []string
+	Labelmap    string
 }
 
 // draftMemoSize is how many distinct drafts the rules parser's memo
@@ -74,7 +90,9 @@ const draftMemoSize = 1 << 15
 func AuditorDefaults() AuditorConfig {
 	return AuditorConfig{Profile: configs.ProfileCxrkit, MaxPixels: imaging.Defaults().MaxPixels,
 		Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
-		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20)}
+		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20),
+		// contract (#15)
+		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: "base64"}
 }
 
 // Assembled is a built auditor and the parts callers need.
@@ -150,23 +168,37 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	switch c.DraftParser {
 	case "", "rules":
 	case "llm":
-		if c.DraftEndpoint == "" || c.DraftModel == "" {
-			return nil, invalid("draft parser llm needs a draft endpoint and a draft model")
-		}
-		dc, err := infer.NewClient(clientOpts([]string{c.DraftEndpoint}, c.DraftModel))
-		if err != nil {
-			return nil, err
+		var dc infer.Chatter = c.DraftChat
+		if dc == nil {
+			if c.DraftEndpoint == "" || c.DraftModel == "" {
+				return nil, invalid("draft parser llm needs a draft endpoint and a draft model")
+			}
+			if dc, err = infer.NewClient(clientOpts([]string{c.DraftEndpoint}, c.DraftModel)); err != nil {
+				return nil, err
+			}
 		}
 		a.DraftClient = dc
 		prompt, err := profile.LoadPrompt(configs.PromptDraftParse, c.PromptDraft)
 		if err != nil {
 			return nil, err
 		}
-		dm, err := infer.NewDraftModel(infer.DraftModelOptions{Chat: dc, Prompt: prompt, Vocab: vocab, MaxTokens: c.MaxTokens, Seed: c.Seed})
+		system := profile.Draft.SystemPrompt
+		if c.DraftSystemPrompt != "" {
+			data, err := os.ReadFile(c.DraftSystemPrompt)
+			if err != nil {
+				return nil, invalid("draft system prompt: %v", err)
+			}
+			system = string(data)
+			prompts["draft_system"] = configs.SHA256Hex(data)
+		}
+		dm, err := infer.NewDraftModel(infer.DraftModelOptions{Chat: dc, Prompt: prompt, Vocab: vocab, MaxTokens: c.DraftMaxTokens,
+			Seed: c.Seed, System: system, Profile: profile, Attempts: c.DraftAttempts})
 		if err != nil {
 			return nil, invalid("%v", err)
 		}
-		a.Auditor.Drafts = audit.Fallback{Model: dm, Rules: rules}
+		// A batch file's missing answer is an error (the case is retried
+		// after resubmission), not a reason to read the draft by rules.
+		a.Auditor.Drafts = audit.Fallback{Model: dm, Rules: rules, Strict: c.DraftChat != nil}
 		prompts[configs.PromptDraftParse] = prompt.SHA256
 	default:
 		return nil, invalid("draft parser %q: want rules or llm", c.DraftParser)
@@ -195,7 +227,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	}
 	g, err := infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: vocab,
 		MaxSide: c.MaxSide, ServerResizes: c.ServerResizes, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, StructuredWrapper: c.StructuredWrapper,
-		Scale: scale, Profile: profile, Attempts: c.Attempts, Image: imaging.Options{MaxPixels: c.MaxPixels}})
+		Scale: scale, Profile: profile, Attempts: c.Attempts, Image: imaging.Options{MaxPixels: c.MaxPixels}, ImageDir: c.ImageDir})
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 // then writes rec as an OpenAI batch file at path (for vllm run-batch).
 // Nothing is written when any case cannot become a request: a partial
 // batch file would silently audit fewer cases.
-func EmitBatch(ctx context.Context, a *audit.Auditor, rec *infer.Recorder, inputs []audit.Input, concurrency int, path string) (requests int, err error) {
+func EmitBatch(ctx context.Context, a *audit.Auditor, rec *infer.Recorder, inputs []audit.Input, concurrency int, path string, more ...RecordedFile) (requests int, err error) {
 	var failed []string
 	_, err = a.RunBatch(ctx, inputs, audit.BatchOptions{Concurrency: concurrency,
 		Sink: func(r cxrkit.Result, cause error) {
@@ -36,5 +36,17 @@ func EmitBatch(ctx context.Context, a *audit.Auditor, rec *infer.Recorder, input
 	if err := rec.WriteFile(path); err != nil {
 		return 0, err
 	}
+	for _, m := range more {
+		if err := m.Rec.WriteFile(m.Path); err != nil {
+			return 0, err
+		}
+	}
 	return rec.Len(), nil
+}
+
+// RecordedFile is another recorder to write beside the grounding batch
+// file (the draft model's requests).
+type RecordedFile struct {
+	Rec  *infer.Recorder
+	Path string
 }

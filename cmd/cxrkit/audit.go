@@ -27,9 +27,8 @@ func auditCommand() *cli.Command {
 		&cli.IntFlag{Name: "concurrency", Value: audit.BatchDefaults().Concurrency, Usage: "requests in flight at once, across all endpoints"},
 		&cli.StringFlag{Name: "cache", Usage: "response cache folder (default: cxrkit in the user cache folder)"},
 		&cli.BoolFlag{Name: "no-cache", Usage: "do not cache responses"},
-		&cli.StringFlag{Name: "emit-batch", Usage: "write an OpenAI batch file of the grounding requests (for vllm run-batch) instead of calling the endpoint"},
-		&cli.StringFlag{Name: "ingest-batch", Usage: "read grounding answers from a vllm run-batch output file instead of calling the endpoint"},
 	)
+	flags = append(flags, batchFlags()...)
 	return &cli.Command{
 		Name:  "audit",
 		Usage: "audit drafts against images: ground the image, parse the draft, flag MISSING / UNSUPPORTED / URGENT",
@@ -55,11 +54,10 @@ func runAudit(c *cli.Context) error {
 		return usagef("audit: give --image F --draft TEXT, or --cases F --out F")
 	case batch && c.String("out") == "" && c.String("emit-batch") == "":
 		return usagef("audit: batch mode needs --out (or --emit-batch)")
-	case c.String("emit-batch") != "" && c.String("ingest-batch") != "":
-		return usagef("audit: --emit-batch and --ingest-batch are two separate runs")
 	}
 	if err := refuseOverlap(c, []string{"cases", "corpus", "image", "image-root", "ingest-batch", "prompt-grounding",
-		"prompt-draft", "draft-rules", "labelmap"}, []string{"out", "emit-batch", "cache"}); err != nil {
+		"prompt-draft", "draft-rules", "labelmap", "ingest-draft-batch", "draft-system-prompt"},
+		[]string{"out", "emit-batch", "cache", "emit-draft-batch", "resubmit-batch"}); err != nil {
 		return err
 	}
 	var records []cxrkit.Record
@@ -76,18 +74,9 @@ func runAudit(c *cli.Context) error {
 	if err := setGrounding(c, &cfg, records); err != nil {
 		return err
 	}
-	var recorder *infer.Recorder
-	switch {
-	case c.String("emit-batch") != "":
-		recorder = infer.NewRecorder(cfg.Model, cfg.ExtraBody)
-		cfg.Chat, cfg.Attempts = recorder, 1
-	case c.String("ingest-batch") != "":
-		answers, err := infer.ReadBatchOutput(c.String("ingest-batch"), cfg.Model, cfg.ExtraBody)
-		if err != nil {
-			return err
-		}
-		// A batch file holds one attempt per request.
-		cfg.Chat, cfg.Attempts = answers, 1
+	batchRun, err := setBatchChat(c, &cfg)
+	if err != nil {
+		return err
 	}
 	if !c.Bool("no-cache") && cfg.Gold == nil && cfg.Chat == nil {
 		dir := c.String("cache")
@@ -106,9 +95,6 @@ func runAudit(c *cli.Context) error {
 		}
 		defer bc.Close()
 		cfg.Cache = bc
-	}
-	if cfg.Chat != nil && cfg.Model == "" {
-		return usagef("--emit-batch and --ingest-batch need --model (the name vllm serves)")
 	}
 	setup, err := pipeline.NewAuditor(cfg)
 	if err != nil {
@@ -138,14 +124,8 @@ func runAudit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if recorder != nil {
-		n, err := pipeline.EmitBatch(c.Context, setup.Auditor, recorder, inputs, c.Int("concurrency"), c.String("emit-batch"))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(c.App.ErrWriter, "cxrkit audit: %d cases -> %d distinct grounding requests in %s\n  run: vllm run-batch -i %s -o OUTPUT.jsonl --model %s\n  then: cxrkit audit --ingest-batch OUTPUT.jsonl (same flags) --cases ... --out ...\n",
-			len(inputs), n, c.String("emit-batch"), c.String("emit-batch"), c.String("model"))
-		return nil
+	if batchRun != nil && batchRun.grounding != nil {
+		return batchRun.emit(c.Context, c, setup.Auditor, inputs)
 	}
 	s, err := setup.Auditor.RunBatch(c.Context, inputs, audit.BatchOptions{Out: c.String("out"),
 		Concurrency: c.Int("concurrency"), KeepErrors: c.Bool("keep-errors"), Progress: progressPairFor(c)})
@@ -158,6 +138,11 @@ func runAudit(c *cli.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if batchRun != nil {
+		if rerr := batchRun.afterIngest(c, c.App.ErrWriter); rerr != nil {
+			return rerr
+		}
 	}
 	return s.Partial()
 }

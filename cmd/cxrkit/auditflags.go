@@ -37,6 +37,8 @@ func auditFlags() []cli.Flag {
 		&cli.StringFlag{Name: "draft-endpoint", Usage: "endpoint of the draft-parsing model (--draft-parser llm)"},
 		&cli.StringFlag{Name: "draft-model", Usage: "draft-parsing model name, e.g. a Nemotron-3 Nano 4B"},
 		&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding the profile's"},
+		&cli.IntFlag{Name: "draft-max-tokens", Value: d.DraftMaxTokens, Usage: "max_tokens of the draft model's requests (room for a thinking model to finish)"},
+		&cli.StringFlag{Name: "draft-system-prompt", Usage: "file whose text is the draft model's system message (default: the profile's, none for the shipped ones)"},
 		&cli.StringFlag{Name: "draft-rules", Usage: "rules parser lexicon overriding configs/draft_rules.yaml"},
 		&cli.StringFlag{Name: "uncertain-as", Value: "present", Usage: "hedged draft statements count as present or absent"},
 		&cli.StringFlag{Name: "urgent", Usage: "urgent whitelist, comma-separated (default from the label map)"},
@@ -71,6 +73,7 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 		Urgent: splitList(c.String("urgent")), Labelmap: c.String("labelmap"),
 		Profile: profile, StructuredWrapper: c.Bool("structured-wrapper"), MaxPixels: c.Int64("max-pixels"), MaxResponseMB: c.Int("max-response-mb"),
 		Contract: c.String("contract"), AllowMismatch: c.Bool("allow-mismatch"),
+		DraftMaxTokens: c.Int("draft-max-tokens"), DraftSystemPrompt: c.String("draft-system-prompt"),
 	}, nil
 }
 
