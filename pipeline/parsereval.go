@@ -129,7 +129,9 @@ func newEvalDraftModel(vocab *labelmap.Vocabulary, o ParserEvalOptions) (*infer.
 	if err != nil {
 		return nil, err
 	}
-	dm, err := infer.NewDraftModel(infer.DraftModelOptions{Chat: client, Prompt: prompt, Vocab: vocab, MaxTokens: o.MaxTokens, Seed: o.Seed})
+	// One attempt per report: the score is of the model's own answer,
+	// not of the audit's retry ladder.
+	dm, err := infer.NewDraftModel(infer.DraftModelOptions{Chat: client, Prompt: prompt, Vocab: vocab, MaxTokens: o.MaxTokens, Seed: o.Seed, Attempts: 1})
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
