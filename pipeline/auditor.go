@@ -173,11 +173,11 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 			if c.DraftEndpoint == "" || c.DraftModel == "" {
 				return nil, invalid("draft parser llm needs a draft endpoint and a draft model")
 			}
-			if dc, err = infer.NewClient(clientOpts([]string{c.DraftEndpoint}, c.DraftModel)); err != nil {
+			if a.DraftClient, err = infer.NewClient(clientOpts([]string{c.DraftEndpoint}, c.DraftModel)); err != nil {
 				return nil, err
 			}
+			dc = a.DraftClient
 		}
-		a.DraftClient = dc
 		prompt, err := profile.LoadPrompt(configs.PromptDraftParse, c.PromptDraft)
 		if err != nil {
 			return nil, err
