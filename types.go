@@ -50,6 +50,10 @@ type Record struct {
 	Height    int       `json:"height"`
 	ImagePath string    `json:"image_path,omitempty"`
 	Findings  []Finding `json:"findings"`
+	// OtherLabels are the image's native labels outside the six-label
+	// space (dropped or unknown to the label map), sorted: nothing read is
+	// lost, and users can filter on them.
+	OtherLabels []string `json:"other_labels,omitempty"`
 }
 
 // Key is the corpus key of the record, "source:image_id".

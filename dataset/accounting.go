@@ -178,6 +178,10 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 			if status == labelmap.Unknown {
 				img.unknownLabels++
 			}
+			if img.other == nil {
+				img.other = map[string]struct{}{}
+			}
+			img.other[native] = struct{}{}
 			continue
 		}
 		if label == labelmap.NoFinding {

@@ -13,9 +13,10 @@ import (
 const (
 	leftAmbiguous     = "ambiguous: positives marked but none survived min-readers"
 	leftRejected      = "positive rows rejected and no positive left"
-	leftNotExhaustive = "NIH: no mapped finding and no Data_Entry No Finding"
+	leftNotExhaustive = "NIH: no mapped finding and no Data_Entry row"
 	leftUnknown       = "no positive and some native labels unknown to the label map"
 	leftBalance       = "normal image not sampled by --normal-ratio"
+	leftUnmappedOnly  = "only labels outside the six-label space (--unmapped-only drop)"
 	leftPartial       = "known only from non-exhaustive rows (VQA) and no mapped box"
 )
 
@@ -97,10 +98,12 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 		return nil, leftRejected
 	case a.unknownLabels > 0:
 		return nil, leftUnknown
-	case a.source == cxrkit.SourceNIH && !a.normal:
+	case !a.exhaustive && a.source == cxrkit.SourceNIH:
 		return nil, leftNotExhaustive
 	case !a.exhaustive:
 		return nil, leftPartial
+	case len(a.other) > 0 && p.opts.UnmappedOnly == UnmappedDrop:
+		return nil, leftUnmappedOnly
 	}
 	return cxrkit.NoFindingList(), ""
 }

@@ -32,6 +32,8 @@ type imageAcc struct {
 	// boxless marks labels asserted without a box (NIH image-level labels,
 	// VQA rows without a location).
 	boxless [labelmap.NumLabels]bool
+	// other holds the native labels outside the six-label space.
+	other map[string]struct{}
 	// exhaustive is set when a row came from a reading of all the
 	// source's classes: only such an image can be normal.
 	exhaustive bool

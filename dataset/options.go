@@ -49,6 +49,11 @@ type Options struct {
 	HoldoutIDs    []string
 	HoldoutSource string // file the holdout ids came from, for the report
 
+	// UnmappedOnly decides an exhaustively read image whose only labels
+	// lie outside the six-label space: UnmappedNormal writes it as
+	// no_finding, UnmappedDrop leaves it out.
+	UnmappedOnly UnmappedRule `yaml:"unmapped_only"`
+
 	Strict bool
 	Out    string
 
@@ -60,8 +65,27 @@ type Options struct {
 
 // Defaults returns the SPEC defaults.
 func Defaults() Options {
-	return Options{Merge: boxes.WBF, MergeIoU: 0.5, MinReaders: 1, CrossIoU: 0.6,
+	return Options{UnmappedOnly: UnmappedNormal, Merge: boxes.WBF, MergeIoU: 0.5, MinReaders: 1, CrossIoU: 0.6,
 		DedupDistance: 4, NormalRatio: 1, ValFraction: 0.1, MaxPixels: imaging.Defaults().MaxPixels}
+}
+
+// UnmappedRule is what prepare does with an image whose only labels lie
+// outside the six-label space.
+type UnmappedRule string
+
+// The --unmapped-only rules.
+const (
+	UnmappedNormal UnmappedRule = "normal"
+	UnmappedDrop   UnmappedRule = "drop"
+)
+
+// ParseUnmappedRule reads --unmapped-only.
+func ParseUnmappedRule(s string) (UnmappedRule, error) {
+	switch r := UnmappedRule(strings.TrimSpace(s)); r {
+	case UnmappedNormal, UnmappedDrop:
+		return r, nil
+	}
+	return "", fmt.Errorf("unmapped-only %q: want normal or drop", s)
 }
 
 // NormalRatioAll is the NormalRatio meaning "keep every normal image".
@@ -115,6 +139,9 @@ func (o *Options) validate() error {
 	}
 	if o.ValFraction+o.TestFraction >= 1 {
 		errs = append(errs, fmt.Errorf("--val-fraction + --test-fraction = %v leaves no training images", o.ValFraction+o.TestFraction))
+	}
+	if _, err := ParseUnmappedRule(string(o.UnmappedOnly)); err != nil {
+		errs = append(errs, fmt.Errorf("--%w", err))
 	}
 	if o.MinReaders < 1 {
 		errs = append(errs, fmt.Errorf("--min-readers %d: want at least 1", o.MinReaders))

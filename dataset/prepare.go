@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cxrkit/cxrkit/imaging"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
@@ -181,6 +182,9 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 			continue
 		}
 		rec := &cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Findings: findings}
+		if len(a.other) > 0 {
+			rec.OtherLabels = slices.Sorted(maps.Keys(a.other))
+		}
 		p.placeImage(rec, a, si)
 		records = append(records, rec)
 	}

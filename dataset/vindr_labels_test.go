@@ -43,3 +43,32 @@ func TestVinDrImageLabels(t *testing.T) {
 		t.Error("image whose only row was rejected got a record")
 	}
 }
+
+func TestUnmappedOnlyRule(t *testing.T) {
+	for _, rule := range []UnmappedRule{UnmappedNormal, UnmappedDrop} {
+		o := fixtureOptions(t)
+		o.UnmappedOnly = rule
+		_, recs := runPrepare(t, o)
+		by := map[string][]string{}
+		found := map[string]bool{}
+		for _, r := range recs {
+			by[r.Key()], found[r.Key()] = r.OtherLabels, true
+		}
+		// One rule across sources: a VinDr image with only dropped classes,
+		// an NIH Data_Entry Hernia-only image, a ChestX-Det Atelectasis-only
+		// image.
+		for _, k := range []string{"vindr:aaaa0000000000000000000000000004", "nih:00000003_000", "chestxdet:39467"} {
+			if found[k] != (rule == UnmappedNormal) {
+				t.Errorf("--unmapped-only %s: %s written = %v", rule, k, found[k])
+			}
+		}
+		if got := strings.Join(by["vindr:aaaa0000000000000000000000000001"], ","); got != "Aortic enlargement" {
+			t.Errorf("other_labels of a positive image = %q, want Aortic enlargement", got)
+		}
+	}
+	o := fixtureOptions(t)
+	o.UnmappedOnly = "maybe"
+	if _, err := runPrepareErr(o); err == nil || !strings.Contains(err.Error(), "--unmapped-only") {
+		t.Errorf("bad rule accepted: %v", err)
+	}
+}

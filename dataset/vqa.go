@@ -93,6 +93,9 @@ func (v vqaPairs) emitQA(raw json.RawMessage, line int, id string, ctx any, emit
 		id = strings.TrimSpace(q.ImageID)
 	}
 	r := row{line: line, raw: ctx, id: id, reader: "vqa"}
+	if q.ImageWidth > 0 && q.ImageHeight > 0 {
+		r.orig = Size{int(q.ImageWidth), int(q.ImageHeight)}
+	}
 	if q.GTFinding != nil {
 		if native := strings.TrimSpace(*q.GTFinding); native != "" {
 			r.natives = []string{native}

@@ -39,6 +39,7 @@ func prepareCommand() *cli.Command {
 			&cli.Float64Flag{Name: "test-fraction", Value: d.TestFraction, Usage: "fraction of images in the test split"},
 			&cli.StringFlag{Name: "holdout-list", Usage: "file of image ids (one per line) forced into the test split"},
 			&cli.Int64Flag{Name: "seed", Value: d.Seed, Usage: "seed of balancing and splitting"},
+			&cli.StringFlag{Name: "unmapped-only", Value: string(d.UnmappedOnly), Usage: "an image read in full whose only labels are outside the six: normal (write it as no_finding) or drop"},
 			&cli.BoolFlag{Name: "strict", Usage: "exit non-zero (and write no corpus) when any row is rejected"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "output folder"},
 		},
@@ -91,6 +92,9 @@ func prepareOptions(c *cli.Context) (dataset.Options, error) {
 			return o, err
 		}
 		o.HoldoutIDs, o.HoldoutSource = ids, h
+	}
+	if o.UnmappedOnly, err = dataset.ParseUnmappedRule(c.String("unmapped-only")); err != nil {
+		return o, usagef("--unmapped-only: %v", err)
 	}
 	o.Strict, o.Out = c.Bool("strict"), c.String("out")
 	if o.Vocab, err = labelmap.LoadFile(c.String("labelmap")); err != nil {
