@@ -62,6 +62,7 @@ type PrepareConfig struct {
 	HoldoutList    string   `yaml:"holdout_list"`
 	Seed           int64    `yaml:"seed"`
 	Strict         bool     `yaml:"strict"`
+	UnmappedOnly   string   `yaml:"unmapped_only"`
 }
 
 // SynthConfig mirrors the synth flags.

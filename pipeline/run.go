@@ -224,6 +224,13 @@ func prepareOptions(c *Config, p paths) (dataset.Options, error) {
 		}
 		opts.NormalRatio = r
 	}
+	if pc.UnmappedOnly != "" {
+		r, err := dataset.ParseUnmappedRule(pc.UnmappedOnly)
+		if err != nil {
+			return opts, fmt.Errorf("%w: prepare.unmapped_only: %v", cxrkit.ErrInvalidOptions, err)
+		}
+		opts.UnmappedOnly = r
+	}
 	if pc.ValFraction != nil {
 		opts.ValFraction = *pc.ValFraction
 	}
