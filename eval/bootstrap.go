@@ -89,7 +89,7 @@ func interval(vals []float64) *[2]float64 {
 		return nil
 	}
 	slices.Sort(vals)
-	ci := [2]float64{round4(quantile(vals, 0.025)), round4(quantile(vals, 0.975))}
+	ci := [2]float64{quantile(vals, 0.025), quantile(vals, 0.975)}
 	return &ci
 }
 
@@ -101,5 +101,3 @@ func quantile(sorted []float64, q float64) float64 {
 	hi := min(lo+1, len(sorted)-1)
 	return sorted[lo] + (sorted[hi]-sorted[lo])*(pos-float64(lo))
 }
-
-func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }

@@ -30,6 +30,10 @@ type ImageOptions struct {
 	WarnFailedShare float64
 	// Progress, when set, hears how many bootstrap resamples are done.
 	Progress func(stage string, done, total int)
+	// ReferenceCompat also reports the figures the way the reference
+	// project computed them (boxes pooled across images, macro F1 over
+	// defined labels only), beside cxrkit's.
+	ReferenceCompat bool
 }
 
 const numPos = labelmap.NumLabels - 1
@@ -132,6 +136,9 @@ type Dataset struct {
 	failed        []bool          // per image: no usable prediction
 	iouSum        float64
 	iouN          int
+	// pooled holds every usable gold and predicted box per positive label
+	// across images, for ReferenceCompat (nil otherwise).
+	pooled *pooledBoxes
 }
 
 // NewDataset joins gold records and prediction results by (source,
@@ -141,6 +148,9 @@ type Dataset struct {
 func NewDataset(gold []cxrkit.Record, pred []cxrkit.Result, o ImageOptions) (*Dataset, error) {
 	o = o.withDefaults()
 	d := &Dataset{c: counter{thresholds: o.Thresholds, urgent: o.Urgent}}
+	if o.ReferenceCompat {
+		d.pooled = &pooledBoxes{}
+	}
 	byKey := map[string]int{}
 	byID := map[string][]int{}
 	var recs []cxrkit.Record
@@ -196,6 +206,9 @@ func NewDataset(gold []cxrkit.Record, pred []cxrkit.Result, o ImageOptions) (*Da
 		d.sources = append(d.sources, rec.Source)
 		d.failed = append(d.failed, kind != "")
 		d.vectors = append(d.vectors, d.c.imageCounts(rec.Findings, pf, &d.iouSum, &d.iouN))
+		if d.pooled != nil {
+			d.pooled.add(rec.Findings, pf)
+		}
 		d.keys = append(d.keys, rec.Key())
 	}
 	return d, nil

@@ -21,6 +21,8 @@ type ImageReport struct {
 	MeanIoUThreshold     float64                `json:"mean_iou_threshold"`
 	UrgentRecall         Ordered[*UrgentRecall] `json:"urgent_recall"`
 	Bootstrap            BootstrapInfo          `json:"bootstrap"`
+	// ReferenceCompat is set by --reference-compat.
+	ReferenceCompat *ReferenceCompat `json:"reference_compat,omitempty"`
 	// BySource breaks the headline figures down by dataset (VinDr, NIH,
 	// ChestX-Det), without intervals.
 	BySource   Ordered[*SourceRow] `json:"by_source"`
@@ -177,8 +179,11 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 		r.Localization.Set(key, loc)
 	}
 	if d.iouN > 0 {
-		m := round4(d.iouSum / float64(d.iouN))
+		m := d.iouSum / float64(d.iouN)
 		r.MeanIoUMatched = &m
+	}
+	if d.pooled != nil {
+		r.ReferenceCompat = d.referenceCompat(r)
 	}
 	for ui, l := range c.urgent {
 		u := &UrgentRecall{K: int(sum[c.urg(ui, 1)]), N: int(sum[c.urg(ui, 0)]), CI: ci("urgent/" + string(l))}
@@ -227,7 +232,7 @@ func Compare(a, b *Dataset, o ImageOptions) (*CompareReport, error) {
 	for k, name := range names {
 		d := &Diff{Winner: "tie"}
 		if sa[k] != nil && sb[k] != nil {
-			v := round4(*sb[k] - *sa[k])
+			v := *sb[k] - *sa[k]
 			d.Value = &v
 		}
 		if ra != nil {

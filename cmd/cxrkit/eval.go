@@ -41,6 +41,7 @@ func evalCommand() *cli.Command {
 			&cli.IntFlag{Name: "concurrency", Value: pd.Concurrency, Usage: "parser mode, llm: reports read at once"},
 			&cli.StringFlag{Name: "uncertain-as", Value: "absent", Usage: "parser mode: score hedged statements as absent or present"},
 			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
+			&cli.BoolFlag{Name: "reference-compat", Value: eval.Defaults().ReferenceCompat, Usage: "image mode: also report the reference project's way (boxes pooled across images, macro F1 over defined labels only) beside cxrkit's"},
 			&cli.StringFlag{Name: "iou", Value: "0.3,0.5", Usage: "IoU thresholds of localization, comma-separated"},
 			&cli.IntFlag{Name: "bootstrap", Value: eval.Defaults().Bootstrap, Usage: "bootstrap resamples for 95% intervals (0: none)"},
 			&cli.Int64Flag{Name: "seed", Usage: "bootstrap seed"},
@@ -113,7 +114,7 @@ func writeReports(c *cli.Context, rep any, md func(io.Writer) error, html func(i
 
 func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions, error) {
 	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"), Urgent: vocab.Urgent(),
-		Progress: progressFor(c.App.ErrWriter)}
+		Progress: progressFor(c.App.ErrWriter), ReferenceCompat: c.Bool("reference-compat")}
 	if s := c.String("split"); s != "" {
 		split, err := cxrkit.ParseSplit(s)
 		if err != nil {
