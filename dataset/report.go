@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -103,4 +104,26 @@ func (r *Report) Summary() string {
 	}
 	fmt.Fprintf(&b, "  %s\n", r.Disclaimer)
 	return b.String()
+}
+
+// ErrNoImages marks a prepare that wrote no image at all.
+var ErrNoImages = errors.New("prepare wrote no image")
+
+// NoImages is nil when the corpus has images, else ErrNoImages with the
+// rejection reasons counted across inputs, so a typo or a missing size
+// file is not an empty corpus with exit 0.
+func (r *Report) NoImages() error {
+	if r.Images > 0 {
+		return nil
+	}
+	reasons := cxrkit.Reasons{}
+	for _, s := range r.Inputs {
+		for k, n := range s.RejectedReasons {
+			reasons[k] += n
+		}
+	}
+	if len(reasons) == 0 {
+		return fmt.Errorf("%w: no input row was kept", ErrNoImages)
+	}
+	return fmt.Errorf("%w: %d rows rejected: %s", ErrNoImages, reasons.Total(), reasons)
 }

@@ -56,6 +56,9 @@ func prepareCommand() *cli.Command {
 				return err
 			}
 			rep, err := dataset.Prepare(c.Context, opts)
+			if err == nil {
+				err = rep.NoImages()
+			}
 			if rep != nil {
 				fmt.Fprint(c.App.ErrWriter, rep.Summary())
 				for _, k := range []string{"corpus", "report", "rejects"} {

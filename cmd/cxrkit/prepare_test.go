@@ -62,3 +62,12 @@ func TestSynthCommand(t *testing.T) {
 		t.Errorf("unknown case type: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// TestPrepareWritingNoImageFails: VinDr rows without image sizes give an
+// empty corpus; that is a failure naming the reason, not exit 0.
+func TestPrepareWritingNoImageFails(t *testing.T) {
+	code, _, stderr := runCLI(t, "prepare", "--vindr", "../../testdata/vindr/train.csv", "--out", t.TempDir())
+	if code != exitFailure || !strings.Contains(stderr, "prepare wrote no image") || !strings.Contains(stderr, "no known image size") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
