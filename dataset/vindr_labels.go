@@ -5,31 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/cxrkit/cxrkit"
 )
 
-// vindrImageLabels reads PhysioNet VinDr-CXR annotations/image_labels_{train,
-// test}.csv: image_id, rad_id and one 0/1 column per class (28 in the
-// release). One row is one radiologist's image-level reading: the classes
-// marked 1, without boxes, like NIH's Data_Entry.
-type vindrImageLabels struct{}
+// PhysioNet VinDr-CXR annotations/image_labels_{train,test}.csv carry
+// image_id, rad_id and one 0/1 column per class (28 in the release). One row
+// is one radiologist's image-level reading: the classes marked 1, without
+// boxes, like NIH's Data_Entry. The VinDr reader detects the layout by its
+// header (isVinDrImageLabels) and reads it here.
 
 // errLabelValue rejects an image-label cell that is neither 0 nor 1.
 var errLabelValue = errors.New("image label is not 0 or 1")
-
-func (vindrImageLabels) rules() sourceRules {
-	return sourceRules{input: inputVinDr, corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true, exhaustive: true}
-}
-
-func (vindrImageLabels) read(ctx context.Context, path string, emit func(row) error) error {
-	t, err := openCSV(path)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	return readVinDrImageLabels(ctx, t, emit)
-}
 
 // isVinDrImageLabels reports whether a header is the image_labels layout:
 // image_id and label columns, no class_name.

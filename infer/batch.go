@@ -210,7 +210,9 @@ func (b *BatchAnswers) Chat(ctx context.Context, req Request) (Response, error) 
 	if r, ok := b.answers[key]; ok {
 		return r, nil
 	}
-	b.failed.Chat(ctx, req)
+	if _, err := b.failed.Chat(ctx, req); !errors.Is(err, ErrRecorded) {
+		return Response{}, fmt.Errorf("keeping request %s for the resubmission file: %w", key[:12], err)
+	}
 	if err, ok := b.errs[key]; ok {
 		return Response{}, err
 	}
