@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cxrkit/cxrkit"
@@ -109,6 +110,12 @@ type AuditConfig struct {
 	UncertainAs     string         `yaml:"uncertain_as"`
 	Urgent          []string       `yaml:"urgent"`
 	Splits          []cxrkit.Split `yaml:"splits"`
+	// Profile is the model profile (a name or a .yaml file) and Contract
+	// an export folder whose contract.json gives it. Left out, the audit
+	// uses the contract of this run's export stage, else export.profile:
+	// the model is audited with the conventions it was trained on.
+	Profile  string `yaml:"profile"`
+	Contract string `yaml:"contract"`
 	// MaxErrorRate is the share of audited cases that may end in error
 	// before the stage counts as partial and stops the run (default 0).
 	MaxErrorRate float64 `yaml:"max_error_rate"`
@@ -193,6 +200,22 @@ func validateClosed(c Config) error {
 
 // rel resolves a path from the config file's folder.
 func (c *Config) rel(p string) string { return cxrkit.ResolvePath(c.dir, p) }
+
+// profileRef resolves a model profile setting: a file path (one with a
+// path separator or a .yaml/.yml name) from the config file's folder, a
+// profile name as it is.
+func (c *Config) profileRef(v string) string {
+	if isProfileFile(v) {
+		return c.rel(v)
+	}
+	return v
+}
+
+// isProfileFile tells a profile file from a built-in profile's name, as
+// configs.LoadProfile does.
+func isProfileFile(v string) bool {
+	return strings.ContainsAny(v, `/\`) || strings.HasSuffix(v, ".yaml") || strings.HasSuffix(v, ".yml")
+}
 
 func (c *Config) rels(ps []string) []string {
 	out := make([]string, len(ps))

@@ -258,3 +258,37 @@ func TestRunStopsOnPartialAuditAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAuditProfileFollowsExport: without audit.profile or audit.contract
+// the audit uses the contract of the run's export, else export.profile;
+// explicit settings win and resolve from the config file's folder.
+func TestAuditProfileFollowsExport(t *testing.T) {
+	tests := []struct {
+		doc                   string
+		wantProfile, wantCont string
+	}{
+		{"stages: [prepare, synth, export, audit]\nexport:\n  profile: medgemma-native\n", "", "OUT/export"},
+		{"stages: [prepare, synth, audit]\nexport:\n  profile: medgemma-native\n", "medgemma-native", ""},
+		{"stages: [prepare, synth, audit]\nexport:\n  profile: p/mine.yaml\n", "DIR/p/mine.yaml", ""},
+		{"stages: [prepare, synth, export, audit]\nexport:\n  profile: medgemma-native\naudit:\n  profile: cxrkit\n", "cxrkit", ""},
+		{"stages: [prepare, synth, audit]\naudit:\n  contract: exported\n", "", "DIR/exported"},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "c.yaml")
+		os.WriteFile(path, []byte("out: o\n"+tt.doc), 0o644)
+		c, err := LoadConfig(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := paths{out: c.OutDir()}
+		cfg := auditorConfigFor(c, p)
+		expand := func(s string) string {
+			s = strings.Replace(s, "OUT/", p.out+string(filepath.Separator), 1)
+			return strings.Replace(s, "DIR/", dir+string(filepath.Separator), 1)
+		}
+		if cfg.Profile != filepath.FromSlash(expand(tt.wantProfile)) || cfg.Contract != filepath.FromSlash(expand(tt.wantCont)) {
+			t.Errorf("%q: profile %q contract %q, want %q %q", tt.doc, cfg.Profile, cfg.Contract, expand(tt.wantProfile), expand(tt.wantCont))
+		}
+	}
+}

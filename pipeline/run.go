@@ -96,7 +96,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		{StagePrepare, prepareInputs, []string{p.corpus(), p.report(), p.rejects()}, func(bool) (string, error) { return runPrepare(ctx, c, p, o) }},
 		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}, func(bool) (string, error) { return runSynth(ctx, c, p) }},
 		{StageExport, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.card()}, func(bool) (string, error) { return runExport(ctx, c, p, o) }},
-		{StageAudit, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.results()}, func(resume bool) (string, error) { return runAudit(ctx, c, p, o, resume) }},
+		{StageAudit, func() []string { return auditInputs(c, p) }, []string{p.results()}, func(resume bool) (string, error) { return runAudit(ctx, c, p, o, resume) }},
 		{StageEval, func() []string { return []string{p.corpus(), p.cases(), p.results()} },
 			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func(bool) (string, error) { return runEval(c, p) }},
 	}
@@ -144,6 +144,20 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		s.Stages = append(s.Stages, res)
 	}
 	return s, nil
+}
+
+// auditInputs are the audit stage's inputs: a re-export (say with
+// another profile) makes the audit stale.
+func auditInputs(c *Config, p paths) []string {
+	in := []string{p.corpus(), p.cases()}
+	cfg := auditorConfigFor(c, p)
+	if cfg.Contract != "" {
+		in = append(in, filepath.Join(cfg.Contract, sftexport.ContractFile))
+	}
+	if isProfileFile(cfg.Profile) {
+		in = append(in, cfg.Profile)
+	}
+	return in
 }
 
 // upToDate reports whether every output exists and no input that exists
@@ -312,20 +326,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 	if err != nil {
 		return "", err
 	}
-	cfg := AuditorConfig{Endpoints: ac.Endpoints, Model: ac.Model, MaxSide: ac.ImageMaxSide, ServerResizes: ac.ServerResizes, MaxTokens: ac.MaxTokens,
-		Seed: ac.Seed, Structured: ac.Structured, BoxScale: ac.BoxScale, ExtraBody: ac.ExtraBody,
-		PromptGrounding: relOrEmpty(c, ac.PromptGrounding), DraftParser: ac.DraftParser, DraftEndpoint: ac.DraftEndpoint,
-		DraftModel: ac.DraftModel, PromptDraft: relOrEmpty(c, ac.PromptDraft), UncertainAs: ac.UncertainAs,
-		Urgent: ac.Urgent, Labelmap: relOrEmpty(c, c.Prepare.Labelmap), Retries: infer.DefaultRetries}
-	if ac.Retries != nil {
-		cfg.Retries = *ac.Retries
-	}
-	if ac.Timeout != "" {
-		cfg.Timeout, _ = time.ParseDuration(ac.Timeout) // LoadConfig has validated it
-	}
-	if ac.APIKeyEnv != "" {
-		cfg.APIKey = os.Getenv(ac.APIKeyEnv)
-	}
+	cfg := auditorConfigFor(c, p)
 	if ac.Grounding == "gold" {
 		cfg.Gold = records
 	}
@@ -375,6 +376,37 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 		parser = "rules"
 	}
 	return fmt.Sprintf("%d cases audited (%s, %s draft parser), %d errors", s.Audited, g, parser, s.Errors), nil
+}
+
+// auditorConfigFor is the audit section as an AuditorConfig (gold
+// records aside). With neither audit.profile nor audit.contract, the
+// model is audited as it was exported: with the contract of this run's
+// export stage, or without one, with export.profile.
+func auditorConfigFor(c *Config, p paths) AuditorConfig {
+	ac := c.Audit
+	cfg := AuditorConfig{Endpoints: ac.Endpoints, Model: ac.Model, MaxSide: ac.ImageMaxSide, ServerResizes: ac.ServerResizes, MaxTokens: ac.MaxTokens,
+		Seed: ac.Seed, Structured: ac.Structured, BoxScale: ac.BoxScale, ExtraBody: ac.ExtraBody,
+		PromptGrounding: relOrEmpty(c, ac.PromptGrounding), DraftParser: ac.DraftParser, DraftEndpoint: ac.DraftEndpoint,
+		DraftModel: ac.DraftModel, PromptDraft: relOrEmpty(c, ac.PromptDraft), UncertainAs: ac.UncertainAs,
+		Urgent: ac.Urgent, Labelmap: relOrEmpty(c, c.Prepare.Labelmap), Retries: infer.DefaultRetries,
+		Profile: c.profileRef(ac.Profile), Contract: relOrEmpty(c, ac.Contract)}
+	if cfg.Profile == "" && cfg.Contract == "" {
+		if c.has(StageExport) {
+			cfg.Contract = p.export()
+		} else {
+			cfg.Profile = c.profileRef(c.Export.Profile)
+		}
+	}
+	if ac.Retries != nil {
+		cfg.Retries = *ac.Retries
+	}
+	if ac.Timeout != "" {
+		cfg.Timeout, _ = time.ParseDuration(ac.Timeout) // LoadConfig has validated it
+	}
+	if ac.APIKeyEnv != "" {
+		cfg.APIKey = os.Getenv(ac.APIKeyEnv)
+	}
+	return cfg
 }
 
 func imagesEval(c *Config) bool { return c.Eval.Images == nil || *c.Eval.Images }
