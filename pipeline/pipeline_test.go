@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,45 @@ func TestAuditProfileFollowsExport(t *testing.T) {
 		if cfg.Profile != filepath.FromSlash(expand(tt.wantProfile)) || cfg.Contract != filepath.FromSlash(expand(tt.wantCont)) {
 			t.Errorf("%q: profile %q contract %q, want %q %q", tt.doc, cfg.Profile, cfg.Contract, expand(tt.wantProfile), expand(tt.wantCont))
 		}
+	}
+}
+
+// TestExportProfileFileFromConfigFolder: an export.profile file resolves
+// from the config file's folder (not the working folder), and an out
+// folder over it is refused.
+func TestExportProfileFileFromConfigFolder(t *testing.T) {
+	prompts, _ := filepath.Abs("../configs/prompts")
+	data, err := os.ReadFile("../configs/profiles/medgemma-native.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := strings.ReplaceAll(string(data), "prompts/", filepath.ToSlash(prompts)+"/")
+	profile = strings.Replace(profile, "name: medgemma-native", "name: mine", 1)
+	path, out := quickstartIn(t, func(s string) string {
+		s = strings.Replace(s, "stages: [prepare, synth, export, audit, eval]", "stages: [prepare, synth, export]", 1)
+		return strings.Replace(s, "export:\n", "export:\n  profile: profiles/mine.yaml\n", 1)
+	})
+	os.MkdirAll(filepath.Join(filepath.Dir(path), "profiles"), 0o755)
+	os.WriteFile(filepath.Join(filepath.Dir(path), "profiles", "mine.yaml"), []byte(profile), 0o644)
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), c, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	contract, err := os.ReadFile(filepath.Join(out, "export", "contract.json"))
+	if err != nil || !strings.Contains(string(contract), `"mine"`) {
+		t.Fatalf("contract %s (%v): want profile mine", contract, err)
+	}
+	if !slices.Contains(exportInputs(c, paths{out: c.OutDir()}), filepath.Join(filepath.Dir(path), "profiles", "mine.yaml")) {
+		t.Errorf("export inputs %v lack the profile file", exportInputs(c, paths{out: c.OutDir()}))
+	}
+
+	c.Out = "profiles"
+	c.Stages = []string{StageExport}
+	c.Prepare = PrepareConfig{}
+	if _, err := Run(context.Background(), c, RunOptions{}); !errors.Is(err, cxrkit.ErrOutputOverlapsInput) || !strings.Contains(err.Error(), "export.profile") {
+		t.Fatalf("out over the profile file: err %v", err)
 	}
 }

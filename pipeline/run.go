@@ -95,7 +95,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 	stages := []stage{
 		{StagePrepare, prepareInputs, []string{p.corpus(), p.report(), p.rejects()}, func(bool) (string, error) { return runPrepare(ctx, c, p, o) }},
 		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}, func(bool) (string, error) { return runSynth(ctx, c, p) }},
-		{StageExport, func() []string { return []string{p.corpus(), p.cases()} }, []string{p.card()}, func(bool) (string, error) { return runExport(ctx, c, p, o) }},
+		{StageExport, func() []string { return exportInputs(c, p) }, []string{p.card()}, func(bool) (string, error) { return runExport(ctx, c, p, o) }},
 		{StageAudit, func() []string { return auditInputs(c, p) }, []string{p.results()}, func(resume bool) (string, error) { return runAudit(ctx, c, p, o, resume) }},
 		{StageEval, func() []string { return []string{p.corpus(), p.cases(), p.results()} },
 			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func(bool) (string, error) { return runEval(c, p) }},
@@ -144,6 +144,15 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		s.Stages = append(s.Stages, res)
 	}
 	return s, nil
+}
+
+// exportInputs are the export stage's inputs, its profile file among them.
+func exportInputs(c *Config, p paths) []string {
+	in := []string{p.corpus(), p.cases()}
+	if isProfileFile(c.Export.Profile) {
+		in = append(in, c.profileRef(c.Export.Profile))
+	}
+	return in
 }
 
 // auditInputs are the audit stage's inputs: a re-export (say with
@@ -304,7 +313,7 @@ func runExport(ctx context.Context, c *Config, p paths, o RunOptions) (string, e
 	ec := c.Export
 	opts := sftexport.Options{Corpus: p.corpus(), Out: p.export(), Tasks: ec.Tasks, Resize: ec.Resize,
 		ShardRows: ec.ShardRows, Verify: ec.Verify, SkipMissing: ec.SkipMissing, Progress: o.Progress,
-		Profile: ec.Profile, Format: sftexport.Format(ec.Format), Keep16Bit: ec.Keep16Bit}
+		Profile: c.profileRef(ec.Profile), Format: sftexport.Format(ec.Format), Keep16Bit: ec.Keep16Bit}
 	if c.has(StageSynth) || fileExists(p.cases()) {
 		opts.Cases = p.cases()
 	}
@@ -514,6 +523,11 @@ func checkConfigOutputs(c *Config, prepareInputs []string, out string) error {
 		{"audit.prompt_grounding", c.Audit.PromptGrounding}, {"audit.prompt_draft", c.Audit.PromptDraft}} {
 		if x.path != "" {
 			ins = append(ins, cxrkit.PathFlag{Flag: x.key, Path: c.rel(x.path)})
+		}
+	}
+	for _, x := range []struct{ key, ref string }{{"export.profile", c.Export.Profile}, {"audit.profile", c.Audit.Profile}} {
+		if isProfileFile(x.ref) {
+			ins = append(ins, cxrkit.PathFlag{Flag: x.key, Path: c.profileRef(x.ref)})
 		}
 	}
 	return cxrkit.CheckOutputs(ins, []cxrkit.PathFlag{{Flag: "out", Path: out}})
