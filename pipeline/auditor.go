@@ -157,13 +157,9 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	prompts := map[string]string{}
 	a := &Assembled{Vocab: vocab, Warnings: warnings, Auditor: &audit.Auditor{Drafts: audit.NewDraftMemo(rules, draftMemoSize), Prompts: prompts,
 		Compare: audit.CompareOptions{Urgent: vocab.Urgent(), UncertainAsAbsent: c.UncertainAs == "absent"}}}
-	retries := c.Retries
-	if retries == 0 {
-		retries = infer.NoRetries // asked for none: 0 would mean infer's default
-	}
 	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
 		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: c.APIKey, Timeout: c.Timeout,
-			Retries: retries, ExtraBody: c.ExtraBody, Cache: c.Cache, MaxResponseBytes: int64(c.MaxResponseMB) << 20}
+			Retries: clientRetries(c.Retries), ExtraBody: c.ExtraBody, Cache: c.Cache, MaxResponseBytes: int64(c.MaxResponseMB) << 20}
 	}
 	switch c.DraftParser {
 	case "", "rules":
@@ -234,6 +230,15 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	a.Auditor.Grounder = g
 	prompts[configs.PromptGrounding] = prompt.SHA256
 	return a, nil
+}
+
+// clientRetries maps a retries setting (flag or config: 0 asks for none)
+// to infer's, where 0 means its default.
+func clientRetries(n int) int {
+	if n == 0 {
+		return infer.NoRetries
+	}
+	return n
 }
 
 // samplingExtra adds the profile's sampling fields that the chat request

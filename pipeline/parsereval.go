@@ -121,7 +121,7 @@ func newEvalDraftModel(vocab *labelmap.Vocabulary, o ParserEvalOptions) (*infer.
 		return nil, invalid("concurrency %d: want 1 or more", o.Concurrency)
 	}
 	client, err := infer.NewClient(infer.ClientOptions{Endpoints: []string{o.Endpoint}, Model: o.Model, APIKey: o.APIKey,
-		Timeout: o.Timeout, Retries: o.Retries})
+		Timeout: o.Timeout, Retries: clientRetries(o.Retries)})
 	if err != nil {
 		return nil, err
 	}

@@ -87,3 +87,22 @@ func TestEvalParserLLMOnIU(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalParserLLMRetriesZero: --retries 0 asks each report once, as it
+// does for audit and serve (infer reads a bare 0 as its default).
+func TestEvalParserLLMRetriesZero(t *testing.T) {
+	s := fakevllm.New(fakevllm.Options{Model: "fake/nemotron", Fail: 500})
+	defer s.Close()
+	csv := filepath.Join(t.TempDir(), "reports.csv")
+	if err := os.WriteFile(csv, []byte(ownIUReports), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "eval", "--iu-reports", csv, "--draft-parser", "llm", "--draft-endpoint", s.APIURL(),
+		"--draft-model", "fake/nemotron", "--retries", "0")
+	if code == exitOK {
+		t.Fatalf("exit 0 with every reading failed: %s", stderr)
+	}
+	if n := s.Calls(); n != 3 {
+		t.Errorf("%d chat requests for 3 reports with --retries 0, want 3", n)
+	}
+}
