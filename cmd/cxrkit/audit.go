@@ -56,7 +56,7 @@ func runAudit(c *cli.Context) error {
 		return usagef("audit: batch mode needs --out (or --emit-batch)")
 	}
 	if err := refuseOverlap(c, []string{"cases", "corpus", "image", "image-root", "ingest-batch", "prompt-grounding",
-		"prompt-draft", "draft-rules", "labelmap", "ingest-draft-batch", "draft-system-prompt"},
+		"prompt-draft", "draft-rules", "contract", "labelmap", "ingest-draft-batch", "draft-system-prompt"},
 		[]string{"out", "emit-batch", "cache", "emit-draft-batch", "resubmit-batch"}); err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func runEval(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	if err := refuseOverlap(c, []string{"gold", "pred", "pred-b", "cases", "iu-reports", "draft-rules", "labelmap"},
+	if err := refuseOverlap(c, []string{"gold", "pred", "pred-b", "cases", "iu-reports", "draft-rules", "prompt-draft", "labelmap"},
 		[]string{"out", "markdown", "html"}); err != nil {
 		return err
 	}

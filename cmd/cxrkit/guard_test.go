@@ -25,6 +25,9 @@ func TestOutputOverInputRefused(t *testing.T) {
 	results := write("r.jsonl", `{"case_id":"c1","image_id":"a","audit":{},"error":null}`+"\n")
 	bbox := write("nih/BBox_List_2017.csv", "Image Index,Finding Label,Bbox [x,y,w,h],,,\n")
 	dcm := write("d/s.dcm", "x")
+	iu := write("iu.csv", "uid,MeSH,Problems,image,indication,comparison,findings,impression\n")
+	prompt := write("p.txt", "Read the draft.")
+	contract := write("exp/contract.json", "{}")
 	link := filepath.Join(dir, "link.jsonl")
 	os.Symlink(corpus, link)
 	wd, _ := os.Getwd()
@@ -43,6 +46,10 @@ func TestOutputOverInputRefused(t *testing.T) {
 		{[]string{"eval", "--cases", cases, "--pred", results, "--markdown", cases}, [2]string{"--markdown", "--cases"}},
 		{[]string{"audit", "--grounding", "gold", "--corpus", corpus, "--cases", cases, "--out", cases}, [2]string{"--out", "--cases"}},
 		{[]string{"audit", "--grounding", "gold", "--corpus", corpus, "--cases", cases, "--out", corpus}, [2]string{"--out", "--corpus"}},
+		{[]string{"eval", "--iu-reports", iu, "--draft-parser", "llm", "--draft-endpoint", "http://127.0.0.1:1/v1", "--draft-model", "m",
+			"--prompt-draft", prompt, "--out", prompt}, [2]string{"--out", "--prompt-draft"}},
+		{[]string{"audit", "--grounding", "gold", "--corpus", corpus, "--cases", cases, "--contract", filepath.Dir(contract),
+			"--out", filepath.Join(filepath.Dir(contract), "r.jsonl")}, [2]string{"--out", "--contract"}},
 		{[]string{"export", "--corpus", corpus, "--out", dir}, [2]string{"--out", "--corpus"}},
 		{[]string{"prepare", "--nih-bbox", bbox, "--out", filepath.Join(dir, "nih")}, [2]string{"--out", "--nih-bbox"}},
 		{[]string{"prepare", "--nih-images", filepath.Join(dir, "nih"), "--nih-bbox", bbox, "--out", filepath.Join(dir, "nih", "p")}, [2]string{"--out", "--nih-images"}},
