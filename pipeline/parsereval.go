@@ -42,6 +42,9 @@ type ParserEvalOptions struct {
 	// Concurrency is how many reports the LLM reads at once.
 	Concurrency       int  `yaml:"concurrency"`
 	UncertainAsAbsent bool `yaml:"uncertain_as_absent"`
+	// NoPreflight skips checking the LLM endpoint (GET /v1/models:
+	// reachable, model served) before the first report is read.
+	NoPreflight bool `yaml:"no_preflight"`
 }
 
 // ParserEvalDefaults are the defaults of ParserEvalOptions.
@@ -53,8 +56,20 @@ func ParserEvalDefaults() ParserEvalOptions {
 // ParserEvalSummary counts the reports not scored and the LLM readings
 // that failed (scored as saying nothing).
 type ParserEvalSummary struct {
-	Skipped int // no MeSH indexing or no text
-	Failed  int // LLM transport errors or unparseable answers
+	Skipped int   // no MeSH indexing or no text
+	Failed  int   // LLM transport errors or unparseable answers
+	Read    int   // reports read
+	First   error // the first failed reading
+}
+
+// Partial is nil when every reading succeeded, else a cxrkit.ErrPartial
+// naming the failures: the report is written, but scores some reports as
+// silent.
+func (s ParserEvalSummary) Partial() error {
+	if s.Failed == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: draft parser llm: %d of %d readings failed (scored as silent); the first: %v", cxrkit.ErrPartial, s.Failed, s.Read, s.First)
 }
 
 // ScoreParserOnIU scores a draft parser on IU-Xray reports against their
@@ -94,16 +109,21 @@ func ScoreParserOnIU(ctx context.Context, reportsPath string, vocab *labelmap.Vo
 			}
 		}
 	case DraftParserLLM:
-		dm, err := newEvalDraftModel(vocab, o)
+		dm, client, err := newEvalDraftModel(vocab, o)
 		if err != nil {
 			return eval.ParserReport{}, sum, err
 		}
-		var first error
-		if sum.Failed, first, err = readWithLLM(ctx, dm, reports, items, o.Concurrency); err != nil {
+		if !o.NoPreflight {
+			if err := client.Preflight(ctx); err != nil {
+				return eval.ParserReport{}, sum, err
+			}
+		}
+		sum.Read = len(items)
+		if sum.Failed, sum.First, err = readWithLLM(ctx, dm, reports, items, o.Concurrency); err != nil {
 			return eval.ParserReport{}, sum, err
 		}
 		if len(items) > 0 && sum.Failed == len(items) {
-			return eval.ParserReport{}, sum, fmt.Errorf("draft parser llm: all %d readings failed; the first: %w", sum.Failed, first)
+			return eval.ParserReport{}, sum, fmt.Errorf("draft parser llm: all %d readings failed; the first: %w", sum.Failed, sum.First)
 		}
 	default:
 		return eval.ParserReport{}, sum, invalid("draft parser %q: want %s or %s", o.Parser, DraftParserRules, DraftParserLLM)
@@ -113,29 +133,29 @@ func ScoreParserOnIU(ctx context.Context, reportsPath string, vocab *labelmap.Vo
 	return rep, sum, nil
 }
 
-func newEvalDraftModel(vocab *labelmap.Vocabulary, o ParserEvalOptions) (*infer.DraftModel, error) {
+func newEvalDraftModel(vocab *labelmap.Vocabulary, o ParserEvalOptions) (*infer.DraftModel, *infer.Client, error) {
 	if o.Endpoint == "" || o.Model == "" {
-		return nil, invalid("draft parser llm needs a draft endpoint and a draft model")
+		return nil, nil, invalid("draft parser llm needs a draft endpoint and a draft model")
 	}
 	if o.Concurrency < 1 {
-		return nil, invalid("concurrency %d: want 1 or more", o.Concurrency)
+		return nil, nil, invalid("concurrency %d: want 1 or more", o.Concurrency)
 	}
 	client, err := infer.NewClient(infer.ClientOptions{Endpoints: []string{o.Endpoint}, Model: o.Model, APIKey: o.APIKey,
 		Timeout: o.Timeout, Retries: clientRetries(o.Retries)})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prompt, err := configs.LoadPrompt(configs.PromptDraftParse, o.PromptDraft)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// One attempt per report: the score is of the model's own answer,
 	// not of the audit's retry ladder.
 	dm, err := infer.NewDraftModel(infer.DraftModelOptions{Chat: client, Prompt: prompt, Vocab: vocab, MaxTokens: o.MaxTokens, Seed: o.Seed, Attempts: 1})
 	if err != nil {
-		return nil, invalid("%v", err)
+		return nil, nil, invalid("%v", err)
 	}
-	return dm, nil
+	return dm, client, nil
 }
 
 // readWithLLM reads every report with the model, concurrency at a time,

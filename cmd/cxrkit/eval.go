@@ -39,6 +39,7 @@ func evalCommand() *cli.Command {
 			&cli.IntFlag{Name: "retries", Value: pd.Retries, Usage: "parser mode, llm: transport retries"},
 			&cli.IntFlag{Name: "max-tokens", Value: pd.MaxTokens, Usage: "parser mode, llm: max_tokens of each request"},
 			&cli.IntFlag{Name: "concurrency", Value: pd.Concurrency, Usage: "parser mode, llm: reports read at once"},
+			&cli.BoolFlag{Name: "no-preflight", Usage: "parser mode, llm: do not check the endpoint (GET /v1/models: reachable, model served) before reading"},
 			&cli.StringFlag{Name: "uncertain-as", Value: "absent", Usage: "parser mode: score hedged statements as absent or present"},
 			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
 			&cli.BoolFlag{Name: "reference-compat", Value: eval.Defaults().ReferenceCompat, Usage: "image mode: also report the reference project's way (boxes pooled across images, macro F1 over defined labels only) beside cxrkit's"},
@@ -235,7 +236,7 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	o := pipeline.ParserEvalOptions{Parser: c.String("draft-parser"), Rules: c.String("draft-rules"),
 		Endpoint: c.String("draft-endpoint"), Model: c.String("draft-model"), APIKey: apiKey(c), PromptDraft: c.String("prompt-draft"),
 		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxTokens: c.Int("max-tokens"),
-		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == "absent"}
+		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == "absent", NoPreflight: c.Bool("no-preflight")}
 	rep, sum, err := pipeline.ScoreParserOnIU(c.Context, c.String("iu-reports"), vocab, o)
 	if err != nil {
 		return err
@@ -246,7 +247,11 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 		return err
 	}
 	title := c.String("title")
-	return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) }, nil)
+	if err := writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) }, nil); err != nil {
+		return err
+	}
+	// The report is written; some readings failed (exit 3).
+	return sum.Partial()
 }
 
 func fmtPtr(v *float64) string {

@@ -44,8 +44,9 @@ func TestEvalParserLLMOnIU(t *testing.T) {
 	out, md := filepath.Join(dir, "llm.json"), filepath.Join(dir, "llm.md")
 	code, _, stderr := runCLI(t, "eval", "--iu-reports", csv, "--draft-parser", "llm", "--draft-endpoint", s.APIURL(),
 		"--draft-model", "fake/nemotron", "--retries", "0", "--out", out, "--markdown", md)
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
+	// One reading failed: the reports are written, the exit says partial.
+	if code != exitPartial || !strings.Contains(stderr, "1 of 3 readings failed") {
+		t.Fatalf("exit %d, want %d (partial): %s", code, exitPartial, stderr)
 	}
 	var rep struct {
 		Parser        string
@@ -98,11 +99,27 @@ func TestEvalParserLLMRetriesZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := runCLI(t, "eval", "--iu-reports", csv, "--draft-parser", "llm", "--draft-endpoint", s.APIURL(),
-		"--draft-model", "fake/nemotron", "--retries", "0")
+		"--draft-model", "fake/nemotron", "--retries", "0", "--no-preflight")
 	if code == exitOK {
 		t.Fatalf("exit 0 with every reading failed: %s", stderr)
 	}
 	if n := s.Calls(); n != 3 {
 		t.Errorf("%d chat requests for 3 reports with --retries 0, want 3", n)
+	}
+}
+
+// TestEvalParserLLMPreflight: a draft model the endpoint does not serve
+// fails before any report is read, unless --no-preflight.
+func TestEvalParserLLMPreflight(t *testing.T) {
+	s := fakevllm.New(fakevllm.Options{Model: "fake/nemotron", Responder: func(fakevllm.Request) string { return `[]` }})
+	defer s.Close()
+	csv := filepath.Join(t.TempDir(), "reports.csv")
+	if err := os.WriteFile(csv, []byte(ownIUReports), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "eval", "--iu-reports", csv, "--draft-parser", "llm", "--draft-endpoint", s.APIURL(),
+		"--draft-model", "fake/misspelt", "--retries", "0")
+	if code == exitOK || s.Calls() != 0 {
+		t.Fatalf("exit %d after %d chat requests, want a preflight failure before any: %s", code, s.Calls(), stderr)
 	}
 }
