@@ -333,3 +333,42 @@ func TestExportProfileFileFromConfigFolder(t *testing.T) {
 		t.Fatalf("out over the profile file: err %v", err)
 	}
 }
+
+// TestTolerablePartialAuditIsRetried: audit errors within max_error_rate
+// do not stop the run, but the stage is recorded partial, so the next run
+// resumes it and retries the errored cases.
+func TestTolerablePartialAuditIsRetried(t *testing.T) {
+	fake := fakevllm.New(fakevllm.Options{FailFirst: 1, Responder: func(fakevllm.Request) string {
+		return `[{"label": "cardiomegaly", "box_2d": [450, 300, 800, 750]}]`
+	}})
+	defer fake.Close()
+	path, out := quickstartIn(t, func(s string) string {
+		s = strings.Replace(s, "stages: [prepare, synth, export, audit, eval]", "stages: [prepare, synth, audit]", 1)
+		s = strings.Replace(s, "  grounding: gold", "  grounding: model\n  endpoints: ["+fake.APIURL()+"]\n  model: fake/medgemma-cxr\n  concurrency: 1\n  retries: -1\n  max_error_rate: 0.9\n  splits: [train, validation]", 1)
+		for _, drop := range []string{"  vindr:", "  vindr_meta:", "  vqa:", "  chestxdet:", "  nih_bbox:"} {
+			i := strings.Index(s, drop)
+			j := strings.Index(s[i:], "\n")
+			s = s[:i] + s[i+j+1:]
+		}
+		return s
+	})
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(context.Background(), c, RunOptions{})
+	if err != nil || len(s.Stages) != 3 || s.Stages[2].Status != statusPartial {
+		t.Fatalf("first run: %v %+v", err, s.Stages)
+	}
+	if st := readStatus(out); st[StageAudit] != statusPartial {
+		t.Fatalf("status file %v: want audit partial", st)
+	}
+	calls := fake.Calls()
+	s, err = Run(context.Background(), c, RunOptions{})
+	if err != nil || s.Stages[2].Status != statusRan || fake.Calls() == calls {
+		t.Fatalf("rerun: %v %+v, %d new calls; want the errored cases retried", err, s.Stages, fake.Calls()-calls)
+	}
+	if st := readStatus(out); st[StageAudit] != statusRan {
+		t.Fatalf("status file %v after the retry: want audit ran", st)
+	}
+}

@@ -37,7 +37,7 @@ type RunOptions struct {
 // StageResult is one stage's outcome.
 type StageResult struct {
 	Stage    string   `json:"stage"`
-	Status   string   `json:"status"` // ran, up to date, failed
+	Status   string   `json:"status"` // ran, up to date, partial (errors within limits: retried next run), failed
 	Seconds  float64  `json:"seconds"`
 	Outputs  []string `json:"outputs"`
 	Headline string   `json:"headline"`
@@ -124,7 +124,15 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		resume := !o.Force && fresh && (last[st.name] == statusPartial || last[st.name] == statusFailed)
 		headline, err := st.run(resume)
 		res.Seconds = time.Since(start).Seconds()
+		var tol toleratedError
+		tolerated := errors.As(err, &tol)
+		if tolerated {
+			err = nil
+		}
 		last[st.name] = outcome(err)
+		if tolerated {
+			last[st.name] = statusPartial // the next run retries what failed
+		}
 		if werr := last.write(p.out); werr != nil && err == nil {
 			err = werr
 		}
@@ -133,7 +141,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 			s.Stages = append(s.Stages, res)
 			return s, fmt.Errorf("stage %s %s: %w", st.name, outcome(err), err)
 		}
-		res.Status, res.Headline = statusRan, headline
+		res.Status, res.Headline = last[st.name], headline
 		if st.name == StageEval && imagesEval(c) {
 			res.Outputs = append(res.Outputs, p.eval("image_report.json"), p.eval("image_report.md"), p.eval("image_report.html"))
 		}
@@ -384,8 +392,21 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 	if parser == "" {
 		parser = "rules"
 	}
-	return fmt.Sprintf("%d cases audited (%s, %s draft parser), %d errors", s.Audited, g, parser, s.Errors), nil
+	headline := fmt.Sprintf("%d cases audited (%s, %s draft parser), %d errors", s.Audited, g, parser, s.Errors)
+	if err := s.Partial(); err != nil {
+		// Within max_error_rate: the run goes on, the errors are retried next time.
+		return headline, toleratedError{err}
+	}
+	return headline, nil
 }
+
+// toleratedError is a stage's partial outcome within its limits (audit
+// errors at or below max_error_rate): the run goes on, and the stage is
+// recorded partial so that the next run retries what failed.
+type toleratedError struct{ err error }
+
+func (e toleratedError) Error() string { return e.err.Error() }
+func (e toleratedError) Unwrap() error { return e.err }
 
 // auditorConfigFor is the audit section as an AuditorConfig (gold
 // records aside). With neither audit.profile nor audit.contract, the
