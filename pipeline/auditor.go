@@ -88,7 +88,7 @@ const draftMemoSize = 1 << 15
 // AuditorDefaults is the one place the defaults of the auditor settings
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
-	return AuditorConfig{Profile: configs.ProfileCxrkit, MaxPixels: imaging.Defaults().MaxPixels,
+	return AuditorConfig{Profile: configs.ProfileCxrkit, DraftParser: DraftParserRules, UncertainAs: UncertainPresent, MaxPixels: imaging.Defaults().MaxPixels,
 		Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
 		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20),
 		// contract (#15)
@@ -132,7 +132,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		}
 	}
 	switch c.UncertainAs {
-	case "", "present", "absent":
+	case "", UncertainPresent, UncertainAbsent:
 	default:
 		return nil, invalid("uncertain-as %q: want present or absent", c.UncertainAs)
 	}
@@ -156,7 +156,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	}
 	prompts := map[string]string{}
 	a := &Assembled{Vocab: vocab, Warnings: warnings, Auditor: &audit.Auditor{Drafts: audit.NewDraftMemo(rules, draftMemoSize), Prompts: prompts,
-		Compare: audit.CompareOptions{Urgent: vocab.Urgent(), UncertainAsAbsent: c.UncertainAs == "absent"}}}
+		Compare: audit.CompareOptions{Urgent: vocab.Urgent(), UncertainAsAbsent: c.UncertainAs == UncertainAbsent}}}
 	clientOpts := func(endpoints []string, model string) infer.ClientOptions {
 		return infer.ClientOptions{Endpoints: endpoints, Model: model, APIKey: c.APIKey, Timeout: c.Timeout,
 			Retries: clientRetries(c.Retries), ExtraBody: c.ExtraBody, Cache: c.Cache, MaxResponseBytes: int64(c.MaxResponseMB) << 20}

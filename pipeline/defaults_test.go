@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/infer"
 )
 
 // defaultBearing is the part of dataset.Options that has defaults.
@@ -56,5 +57,21 @@ func TestRunPrepareSettingsOverrideDefaults(t *testing.T) {
 	}
 	if o.Merge != "mean" || o.MinReaders != 2 || o.NormalRatio != dataset.NormalRatioAll || o.TestFraction != 0.2 || o.Seed != 7 {
 		t.Errorf("options %+v do not carry the config's settings", defaultBearing(o))
+	}
+}
+
+// The LLM draft parser of eval --iu-reports and of audit use one client
+// default each (infer's), and score hedges by their stage's default.
+func TestParserEvalDefaultsAreInfers(t *testing.T) {
+	pd, ad := ParserEvalDefaults(), AuditorDefaults()
+	if pd.Timeout != infer.DefaultTimeout || pd.MaxTokens != infer.DefaultDraftMaxTokens || pd.Retries != infer.DefaultRetries {
+		t.Errorf("parser eval timeout %v max tokens %d retries %d, want infer's %v %d %d",
+			pd.Timeout, pd.MaxTokens, pd.Retries, infer.DefaultTimeout, infer.DefaultDraftMaxTokens, infer.DefaultRetries)
+	}
+	if pd.Timeout != ad.Timeout || pd.MaxTokens != ad.DraftMaxTokens {
+		t.Errorf("eval and audit draft-model defaults drifted: %v/%d vs %v/%d", pd.Timeout, pd.MaxTokens, ad.Timeout, ad.DraftMaxTokens)
+	}
+	if !pd.UncertainAsAbsent || ad.UncertainAs != UncertainPresent || ad.DraftParser != DraftParserRules {
+		t.Errorf("hedges: eval absent=%v, audit %q; audit draft parser %q", pd.UncertainAsAbsent, ad.UncertainAs, ad.DraftParser)
 	}
 }

@@ -23,6 +23,12 @@ const (
 	DraftParserLLM   = "llm"
 )
 
+// How hedged draft statements ("possible effusion") are scored.
+const (
+	UncertainPresent = "present"
+	UncertainAbsent  = "absent"
+)
+
 // LLMRule is the rule id of a finding read by the LLM draft parser.
 const LLMRule = "llm"
 
@@ -49,8 +55,8 @@ type ParserEvalOptions struct {
 
 // ParserEvalDefaults are the defaults of ParserEvalOptions.
 func ParserEvalDefaults() ParserEvalOptions {
-	return ParserEvalOptions{Parser: DraftParserRules, Timeout: time.Minute, Retries: infer.DefaultRetries,
-		MaxTokens: 512, Concurrency: 4}
+	return ParserEvalOptions{Parser: DraftParserRules, Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries,
+		MaxTokens: infer.DefaultDraftMaxTokens, Concurrency: 4, UncertainAsAbsent: true}
 }
 
 // ParserEvalSummary counts the reports not scored and the LLM readings

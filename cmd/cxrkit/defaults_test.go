@@ -54,6 +54,10 @@ func TestHelpShowsTheOneDefault(t *testing.T) {
 		{"audit", "(default: " + itoa(d.MaxSide) + ")"},
 		{"audit", "(default: " + itoa(d.MaxTokens) + ")"},
 		{"eval", "(default: " + itoa(eval.Defaults().Bootstrap) + ")"},
+		{"audit", `hedged draft statements count as present or absent (default: "` + d.UncertainAs + `")`},
+		{"eval", `(default: "` + uncertainAs(pipeline.ParserEvalDefaults().UncertainAsAbsent) + `")`},
+		{"eval", "(default: " + pipeline.ParserEvalDefaults().Timeout.String() + ")"},
+		{"eval", "(default: " + itoa(pipeline.ParserEvalDefaults().MaxTokens) + ")"},
 		{"prepare", `(default: "` + dataset.FormatNormalRatio(dataset.Defaults().NormalRatio) + `")`},
 	}
 	for _, tt := range tests {

@@ -40,7 +40,7 @@ func evalCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-tokens", Value: pd.MaxTokens, Usage: "parser mode, llm: max_tokens of each request"},
 			&cli.IntFlag{Name: "concurrency", Value: pd.Concurrency, Usage: "parser mode, llm: reports read at once"},
 			&cli.BoolFlag{Name: "no-preflight", Usage: "parser mode, llm: do not check the endpoint (GET /v1/models: reachable, model served) before reading"},
-			&cli.StringFlag{Name: "uncertain-as", Value: "absent", Usage: "parser mode: score hedged statements as absent or present"},
+			&cli.StringFlag{Name: "uncertain-as", Value: uncertainAs(pd.UncertainAsAbsent), Usage: "parser mode: score hedged statements as absent or present"},
 			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
 			&cli.BoolFlag{Name: "reference-compat", Value: eval.Defaults().ReferenceCompat, Usage: "image mode: also report the reference project's way (boxes pooled across images, macro F1 over defined labels only) beside cxrkit's"},
 			&cli.StringFlag{Name: "iou", Value: "0.3,0.5", Usage: "IoU thresholds of localization, comma-separated"},
@@ -227,7 +227,7 @@ func evalAudit(c *cli.Context) error {
 
 func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	unc := c.String("uncertain-as")
-	if unc != "present" && unc != "absent" {
+	if unc != pipeline.UncertainPresent && unc != pipeline.UncertainAbsent {
 		return usagef("--uncertain-as %q: want present or absent", unc)
 	}
 	if c.String("html") != "" {
@@ -236,7 +236,7 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	o := pipeline.ParserEvalOptions{Parser: c.String("draft-parser"), Rules: c.String("draft-rules"),
 		Endpoint: c.String("draft-endpoint"), Model: c.String("draft-model"), APIKey: apiKey(c), PromptDraft: c.String("prompt-draft"),
 		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxTokens: c.Int("max-tokens"),
-		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == "absent", NoPreflight: c.Bool("no-preflight")}
+		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == pipeline.UncertainAbsent, NoPreflight: c.Bool("no-preflight")}
 	rep, sum, err := pipeline.ScoreParserOnIU(c.Context, c.String("iu-reports"), vocab, o)
 	if err != nil {
 		return err
@@ -252,6 +252,14 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	}
 	// The report is written; some readings failed (exit 3).
 	return sum.Partial()
+}
+
+// uncertainAs names a hedged-statement setting for --uncertain-as.
+func uncertainAs(absent bool) string {
+	if absent {
+		return pipeline.UncertainAbsent
+	}
+	return pipeline.UncertainPresent
 }
 
 func fmtPtr(v *float64) string {
