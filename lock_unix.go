@@ -6,24 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
-
-// ErrLocked marks an output another process is writing.
-var ErrLocked = errors.New("locked by another process")
 
 // LockOutput takes an exclusive flock on a hidden lock file beside path
 // (".NAME.lock"), so two runs never write the same output at once. The
 // lock goes with the process, so a killed run leaves nothing stuck; the
 // returned func releases it. A held lock fails at once with ErrLocked.
 func LockOutput(path string) (release func(), err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	lock, err := lockFileFor(path)
+	if err != nil {
 		return nil, err
 	}
-	lock := filepath.Join(dir, "."+filepath.Base(path)+".lock")
 	f, err := os.OpenFile(lock, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
