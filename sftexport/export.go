@@ -178,6 +178,13 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	ex := &exporter{o: &o, s: s, profile: &profile, prompts: map[string]configs.Prompt{}}
+	// The lock comes before anything reads or cleans Out: a second export
+	// would otherwise remove the first one's staging folder as a leftover.
+	release, err := cxrkit.LockOutput(o.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if !o.Force {
 		if err := checkOwned(o.Out); err != nil {
 			return nil, err
