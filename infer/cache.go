@@ -47,6 +47,12 @@ func OpenCache(dir string) (*BoltCache, error) {
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("cache %s is in use by another cxrkit process; give --cache DIR or --no-cache", path)
 	}
+	if err != nil && !isDamaged(err) {
+		// Permission denied, a read-only file system and the like say
+		// nothing about the file: moving it aside would lose a healthy
+		// cache, so the error goes back as it is.
+		return nil, fmt.Errorf("cache %s: %w", path, err)
+	}
 	warning := ""
 	if err != nil {
 		// A damaged cache is only lost speed: keep it for inspection and
@@ -63,6 +69,21 @@ func OpenCache(dir string) (*BoltCache, error) {
 	return &BoltCache{db: db, Warning: warning}, nil
 }
 
+// errDamaged marks a bbolt panic on the cache file, recovered by openBolt.
+var errDamaged = errors.New("damaged file")
+
+// isDamaged reports whether err shows the cache file itself is corrupt, as
+// opposed to unreachable: only then is it moved aside.
+func isDamaged(err error) bool {
+	for _, target := range []error{errDamaged, bolterrors.ErrInvalid, bolterrors.ErrChecksum,
+		bolterrors.ErrVersionMismatch, bolterrors.ErrInvalidMapping, bolterrors.ErrIncompatibleValue} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
 // openBolt opens the cache file and its bucket, turning bbolt's panics on
 // a damaged file into errors.
 func openBolt(path string) (db *bolt.DB, err error) {
@@ -71,7 +92,7 @@ func openBolt(path string) (db *bolt.DB, err error) {
 			if db != nil {
 				db.Close()
 			}
-			db, err = nil, fmt.Errorf("damaged file: %v", p)
+			db, err = nil, fmt.Errorf("%w: %v", errDamaged, p)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})

@@ -54,3 +54,45 @@ func TestDamagedCacheIsMovedAside(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreachableCacheIsKept: an error that says nothing about the file's
+// contents (it cannot be opened) fails OpenCache and leaves the cache
+// where it is; only corruption moves it aside.
+func TestUnreachableCacheIsKept(t *testing.T) {
+	for _, trouble := range []string{"not a file", "permission denied"} {
+		t.Run(trouble, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "responses.bbolt")
+			switch trouble {
+			case "not a file":
+				if err := os.MkdirAll(filepath.Join(path, "keep"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			case "permission denied":
+				if os.Geteuid() == 0 {
+					t.Skip("root reads any file")
+				}
+				c, err := OpenCache(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Close()
+				if err := os.Chmod(path, 0o000); err != nil {
+					t.Fatal(err)
+				}
+				defer os.Chmod(path, 0o600)
+			}
+			c, err := OpenCache(dir)
+			if err == nil {
+				c.Close()
+				t.Fatal("an unreachable cache opened")
+			}
+			if aside, _ := filepath.Glob(path + ".damaged-*"); len(aside) != 0 {
+				t.Fatalf("a cache that is not damaged was moved aside: %v", aside)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Fatalf("cache gone: %v", err)
+			}
+		})
+	}
+}
