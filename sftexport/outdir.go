@@ -127,7 +127,22 @@ func removeLeftovers(out string) error {
 // swapIn moves each staged task folder to out/<task>, exchanging it with
 // the old one in a single rename where the system allows, and removes the
 // old shards; the staging folder then holds only what is to be deleted.
+// Task folders of an earlier export that this one did not produce move
+// into staging too: the contract and card describe only this export's
+// tasks, and Verify reads every task folder.
 func swapIn(stage, out string, tasks []string) error {
+	for _, task := range knownTasks() {
+		if slices.Contains(tasks, task) {
+			continue
+		}
+		old := filepath.Join(out, task)
+		if _, err := os.Stat(old); err != nil {
+			continue
+		}
+		if err := os.Rename(old, filepath.Join(stage, task)); err != nil {
+			return fmt.Errorf("remove stale %s: %w", old, err)
+		}
+	}
 	for _, task := range tasks {
 		src, dst := filepath.Join(stage, task), filepath.Join(out, task)
 		if _, err := os.Stat(src); err != nil {
