@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"slices"
+	"time"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/pipeline"
@@ -13,7 +15,7 @@ import (
 // prompts, draft parser, comparator.
 func auditFlags() []cli.Flag {
 	d := pipeline.AuditorDefaults()
-	return []cli.Flag{
+	return slices.Concat([]cli.Flag{
 		&cli.Int64Flag{Name: "max-pixels", Value: d.MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
 		&cli.IntFlag{Name: "max-response-mb", Value: d.MaxResponseMB, Usage: "largest endpoint answer read; a longer one is that case's error"},
 		&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile: cxrkit (what export trains on), medgemma-native (Google's conventions: 0-1000 boxes, image padded to a square), or a profile .yaml file"},
@@ -22,9 +24,7 @@ func auditFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "structured-wrapper", Usage: `with --structured: send the schema under {"findings": [...]} for servers that need an object at the top (the default is the trained bare array)`},
 		&cli.StringSliceFlag{Name: "endpoint", Usage: "OpenAI-compatible base URL of the grounding model (vLLM, SGLang, llama.cpp), e.g. http://gpu:8000/v1; repeat to share the load"},
 		&cli.StringFlag{Name: "model", Usage: "grounding model name as the server knows it"},
-		&cli.StringFlag{Name: "api-key", Usage: "API key (default $CXRKIT_API_KEY, else $OPENAI_API_KEY); never logged"},
-		&cli.DurationFlag{Name: "timeout", Value: d.Timeout, Usage: "timeout of one HTTP attempt (Go duration)"},
-		&cli.IntFlag{Name: "retries", Value: d.Retries, Usage: "transport retries on 429, 5xx, dropped connections and timeouts"},
+	}, endpointFlags("", d.Timeout, d.Retries), []cli.Flag{
 		&cli.IntFlag{Name: "image-max-side", Value: d.MaxSide, Usage: "downscale images so their long side is at most this"},
 		&cli.BoolFlag{Name: "server-resizes", Usage: "send PNG/JPEG files as they are, unscaled: the endpoint's image processor resizes them anyway (saves the client decoding and scaling)"},
 		&cli.IntFlag{Name: "max-tokens", Value: d.MaxTokens, Usage: "max_tokens of each request"},
@@ -44,6 +44,17 @@ func auditFlags() []cli.Flag {
 		&cli.StringFlag{Name: "urgent", Usage: "urgent whitelist, comma-separated (default from the label map)"},
 		&cli.BoolFlag{Name: "no-preflight", Usage: "do not check the endpoints (GET /v1/models: reachable, model served) before starting"},
 		labelmapFlag(),
+	})
+}
+
+// endpointFlags are the HTTP client flags of every command that calls an
+// OpenAI-compatible endpoint (audit, serve, eval's LLM parser), built in
+// one place so their meaning (--retries 0: none) cannot drift.
+func endpointFlags(usagePrefix string, timeout time.Duration, retries int) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "api-key", Usage: usagePrefix + "API key (default $CXRKIT_API_KEY, else $OPENAI_API_KEY); never logged"},
+		&cli.DurationFlag{Name: "timeout", Value: timeout, Usage: usagePrefix + "timeout of one HTTP attempt (Go duration)"},
+		&cli.IntFlag{Name: "retries", Value: retries, Usage: usagePrefix + "transport retries on 429, 5xx, dropped connections and timeouts (0: none)"},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ func evalCommand() *cli.Command {
 		Description: "Image mode: --gold corpus.jsonl --pred results.jsonl (add --pred-b for a paired head-to-head).\n" +
 			"Audit mode: --cases cases.jsonl --pred audit_results.jsonl.\n" +
 			"Parser mode: --iu-reports indiana_reports.csv scores a draft parser on real reports (--draft-parser rules or llm).",
-		Flags: []cli.Flag{
+		Flags: slices.Concat(endpointFlags("parser mode, llm: ", pd.Timeout, pd.Retries), []cli.Flag{
 			&cli.StringFlag{Name: "gold", Usage: "image mode: gold corpus.jsonl"},
 			&cli.StringFlag{Name: "pred", Usage: "results JSONL (audit results or grounding predictions)"},
 			&cli.StringFlag{Name: "pred-b", Usage: "compare mode: a second results file, compared with a paired bootstrap"},
@@ -34,9 +35,6 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "draft-endpoint", Usage: "parser mode, llm: base URL of the draft-parsing model, e.g. http://gpu:8000/v1"},
 			&cli.StringFlag{Name: "draft-model", Usage: "parser mode, llm: draft-parsing model name"},
 			&cli.StringFlag{Name: "prompt-draft", Usage: "parser mode, llm: draft prompt file overriding configs/prompts/draft_parse.txt"},
-			&cli.StringFlag{Name: "api-key", Usage: "parser mode, llm: API key (default $CXRKIT_API_KEY, else $OPENAI_API_KEY); never logged"},
-			&cli.DurationFlag{Name: "timeout", Value: pd.Timeout, Usage: "parser mode, llm: timeout of one HTTP attempt"},
-			&cli.IntFlag{Name: "retries", Value: pd.Retries, Usage: "parser mode, llm: transport retries"},
 			&cli.IntFlag{Name: "max-tokens", Value: pd.MaxTokens, Usage: "parser mode, llm: max_tokens of each request"},
 			&cli.IntFlag{Name: "concurrency", Value: pd.Concurrency, Usage: "parser mode, llm: reports read at once"},
 			&cli.BoolFlag{Name: "no-preflight", Usage: "parser mode, llm: do not check the endpoint (GET /v1/models: reachable, model served) before reading"},
@@ -53,7 +51,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "title", Value: "cxrkit evaluation", Usage: "report title"},
 			&cli.Float64Flag{Name: "warn-failed-share", Value: eval.DefaultWarnFailedShare, Usage: "reports warn when more than this share of predictions failed"},
 			labelmapFlag(),
-		},
+		}),
 		Action: runEval,
 	}
 }
