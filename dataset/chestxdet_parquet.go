@@ -309,6 +309,11 @@ func listGrid(outer listArray, i int) (labelGrid, error) {
 		rs, re := rows.ValueOffsets(int(r))
 		if r == start {
 			g.w = int(re - rs)
+			// Bound the declared size before allocating it: a hostile
+			// grid may make only its first row wide.
+			if g.w > maxMaskPixels || g.h > maxMaskPixels || g.w*g.h > maxMaskPixels {
+				return labelGrid{}, fmt.Errorf("label grid is %dx%d, want at most %d pixels", g.w, g.h, maxMaskPixels)
+			}
 			g.v = make([]uint8, 0, g.w*g.h)
 		}
 		if int(re-rs) != g.w {
