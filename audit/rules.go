@@ -100,7 +100,7 @@ func (p *RulesParser) Explain(text string) []Decision {
 	defer p.bufs.Put(buf)
 	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler, toks: buf.toks[:0]}
 	defer func() { buf.toks = sc.toks[:0] }()
-	var best [6]*Decision // by label index; the five positives
+	var best [labelmap.NumLabels]*Decision // by label index; the five positives
 	normal := span{-1, -1}
 	for {
 		sent, bytes, ok := sc.next()
