@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -77,6 +78,31 @@ type Server struct {
 	slots   chan struct{}
 	uploads chan struct{}
 	mux     *http.ServeMux
+	// health keeps the last endpoint probe: /healthz needs no token, so
+	// probing on every request would let anyone hammer the endpoints.
+	health struct {
+		sync.Mutex
+		at   time.Time
+		last map[string]error
+	}
+}
+
+// healthCacheFor is how long one endpoint probe answers /healthz.
+const healthCacheFor = 5 * time.Second
+
+// endpointHealth probes the endpoints at most once per healthCacheFor;
+// requests meanwhile, concurrent ones included, share the last answer.
+func (s *Server) endpointHealth(ctx context.Context) map[string]error {
+	s.health.Lock()
+	defer s.health.Unlock()
+	if s.health.last != nil && time.Since(s.health.at) < healthCacheFor {
+		return s.health.last
+	}
+	last := s.o.Health(ctx)
+	if ctx.Err() == nil { // a probe cut short by its client says nothing
+		s.health.at, s.health.last = time.Now(), last
+	}
+	return last
 }
 
 // New builds the handler; zero limits take their Defaults.
@@ -459,7 +485,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	rep := healthReport{Status: "ok", Mode: mode, Grounding: s.o.GroundingMode, Endpoints: map[string]string{},
 		TokenRequired: s.o.Token != "", MaxUploadMB: s.o.MaxUploadBytes >> 20, Disclaimer: cxrkit.Disclaimer}
 	if s.o.Health != nil {
-		for ep, err := range s.o.Health(r.Context()) {
+		for ep, err := range s.endpointHealth(r.Context()) {
 			if err != nil {
 				rep.Status = "degraded"
 				rep.Endpoints[ep] = err.Error()
