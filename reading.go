@@ -10,7 +10,7 @@ type ImageRef struct {
 }
 
 // Key is "source:image_id".
-func (r ImageRef) Key() string { return string(r.Source) + ":" + r.ImageID }
+func (r ImageRef) Key() string { return ImageKey(r.Source, r.ImageID) }
 
 // Grounding is what a grounding source says of an image.
 type Grounding struct {

@@ -57,7 +57,7 @@ type Record struct {
 }
 
 // Key is the corpus key of the record, "source:image_id".
-func (r *Record) Key() string { return string(r.Source) + ":" + r.ImageID }
+func (r *Record) Key() string { return ImageKey(r.Source, r.ImageID) }
 
 // Positives returns the record's distinct positive labels in canonical order.
 func (r *Record) Positives() []labelmap.Label { return PositiveLabels(r.Findings) }

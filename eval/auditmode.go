@@ -70,13 +70,17 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 			ok = false
 		default:
 			got = flagLists(r.Audit)
+			var expected cxrkit.Audit
+			if c.ExpectedAudit != nil {
+				expected = *c.ExpectedAudit
+			}
+			ok = expected.SameFlags(*r.Audit)
 		}
 		for k := range flagKinds {
 			t, p, n := setCounts(want[k], got[k])
 			counts[k].TP += t
 			counts[k].FP += p
 			counts[k].FN += n
-			ok = ok && p == 0 && n == 0
 		}
 		typ := c.CaseType
 		if typ == "" {

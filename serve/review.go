@@ -128,7 +128,7 @@ func LoadReview(ctx context.Context, f ReviewFiles) (*Review, error) {
 		if i, ok := caseByID[res.CaseID]; ok {
 			e.caseIdx = i
 		}
-		if i, ok := recordByKey[string(res.Source)+":"+res.ImageID]; ok {
+		if i, ok := recordByKey[cxrkit.ImageKey(res.Source, res.ImageID)]; ok {
 			e.recordIdx = i
 		} else if ids := recordByID[res.ImageID]; res.Source == "" && len(ids) == 1 {
 			e.recordIdx = ids[0]
@@ -209,29 +209,10 @@ func (e *reviewEntry) index(c *cxrkit.Case) {
 	}
 	if c != nil && c.ExpectedAudit != nil {
 		e.expected = expectDisagrees
-		if e.verdict != verdictNotAudited && sameAudit(*c.ExpectedAudit, a) {
+		if e.verdict != verdictNotAudited && c.ExpectedAudit.SameFlags(a) {
 			e.expected = expectAgrees
 		}
 	}
-}
-
-func sameAudit(x, y cxrkit.Audit) bool {
-	eq := func(a, b []labelmap.Label) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		seen := map[labelmap.Label]bool{}
-		for _, l := range a {
-			seen[l] = true
-		}
-		for _, l := range b {
-			if !seen[l] {
-				return false
-			}
-		}
-		return true
-	}
-	return eq(x.MissingFindings, y.MissingFindings) && eq(x.UnsupportedClaims, y.UnsupportedClaims) && eq(x.UrgentReviewFlags, y.UrgentReviewFlags)
 }
 
 // Len is the number of results under review.
