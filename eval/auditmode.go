@@ -55,7 +55,7 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 		want := flagLists(c.ExpectedAudit)
 		r := byID[c.CaseID]
 		rep.Failures.add(auditFailure(r))
-		ok := true
+		var ok bool
 		var got [3][]labelmap.Label
 		switch {
 		case r == nil:
