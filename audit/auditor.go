@@ -181,20 +181,16 @@ func (a *Auditor) Run(ctx context.Context, in Input) (res cxrkit.Result, cause e
 		setError(fmt.Errorf("reading the draft: %w", err))
 		return res, cause
 	}
-	g, err := a.Grounder.Ground(ctx, in.Image)
-	res.Attempts, res.RawGrounding, res.Model = g.Attempts, g.Raw, g.Model
-	res.Notes = append(res.Notes, g.Notes...)
+	findings, err := a.groundInto(ctx, in, &res)
+	if errors.Is(err, ErrGroundingUnreadable) {
+		setError(fmt.Errorf("%w; audit not computed", err))
+		return res, cause
+	}
 	if err != nil {
 		res.Error, cause = nil, nil
 		setError(err)
 		return res, cause
 	}
-	res.Parse.Grounding = g.Status
-	if g.Status == cxrkit.ParseFailed {
-		setError(fmt.Errorf("%w after %d attempts; audit not computed", ErrGroundingUnreadable, g.Attempts))
-		return res, cause
-	}
-	res.ImageFindings = g.Findings
 	if res.Parse.Draft == cxrkit.ParseFailed {
 		setError(errors.New("the draft could not be read; audit not computed"))
 		return res, cause
@@ -202,7 +198,7 @@ func (a *Auditor) Run(ctx context.Context, in Input) (res cxrkit.Result, cause e
 	if res.Error != nil {
 		return res, cause
 	}
-	verdict := Compare(g.Findings, res.DraftFindings, a.Compare)
+	verdict := Compare(findings, res.DraftFindings, a.Compare)
 	res.Audit = &verdict
 	return res, nil
 }
@@ -230,18 +226,28 @@ func (a *Auditor) ReadImage(ctx context.Context, in Input) (res cxrkit.Result, c
 			setError(fmt.Errorf("internal error: %v", p))
 		}
 	}()
+	if _, err := a.groundInto(ctx, in, &res); err != nil {
+		setError(err)
+		return res, cause
+	}
+	return res, nil
+}
+
+// groundInto asks the grounder about in's image and records the reading
+// (attempts, raw answer, model, notes, parse status, findings) on res. The
+// error is the transport failure, or ErrGroundingUnreadable when no answer
+// could be parsed; either way the image was not read.
+func (a *Auditor) groundInto(ctx context.Context, in Input, res *cxrkit.Result) ([]cxrkit.Finding, error) {
 	g, err := a.Grounder.Ground(ctx, in.Image)
 	res.Attempts, res.RawGrounding, res.Model = g.Attempts, g.Raw, g.Model
 	res.Notes = append(res.Notes, g.Notes...)
 	if err != nil {
-		setError(err)
-		return res, cause
+		return nil, err
 	}
 	res.Parse.Grounding = g.Status
 	if g.Status == cxrkit.ParseFailed {
-		setError(fmt.Errorf("%w after %d attempts", ErrGroundingUnreadable, g.Attempts))
-		return res, cause
+		return nil, fmt.Errorf("%w after %d attempts", ErrGroundingUnreadable, g.Attempts)
 	}
 	res.ImageFindings = g.Findings
-	return res, nil
+	return g.Findings, nil
 }
