@@ -17,7 +17,9 @@ type AuditReport struct {
 	Failures       Failures         `json:"failures"`
 	Flags          Ordered[*Counts] `json:"flags"`
 	ExactMatch     Ordered[*Exact]  `json:"exact_match"`
-	Disclaimer     string           `json:"disclaimer"`
+	// Provenance records what produced the report (set by the caller).
+	Provenance *cxrkit.Provenance `json:"provenance"`
+	Disclaimer string             `json:"disclaimer"`
 }
 
 // Exact counts cases whose three flag lists all match as sets.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
@@ -300,6 +301,9 @@ func TestAuditMode(t *testing.T) {
 
 func TestGoldenMarkdown(t *testing.T) {
 	r := evalSmall(t, ImageOptions{Bootstrap: 100, Seed: 1})
+	r.Provenance = &cxrkit.Provenance{Version: "0.0.0 (golden)", Command: []string{"cxrkit", "eval", "--gold", "g.jsonl", "--pred", "p.jsonl", "--seed", "1"},
+		Inputs: []cxrkit.InputFile{{Flag: "gold", Path: "g.jsonl", SHA256: strings.Repeat("ab", 32), Bytes: 1234, Rows: 9}},
+		Splits: []cxrkit.Split{cxrkit.SplitTest}, Seed: 1, Date: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	var buf bytes.Buffer
 	if err := r.WriteMarkdown(&buf, "cxrkit evaluation"); err != nil {
 		t.Fatal(err)

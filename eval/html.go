@@ -33,6 +33,7 @@ func (r *ImageReport) WriteHTML(w io.Writer, title string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, htmlHead, html.EscapeString(title), html.EscapeString(r.Disclaimer), html.EscapeString(title))
 	r.htmlBody(&b, "")
+	htmlProvenance(&b, r.Provenance)
 	b.WriteString("</body></html>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -122,6 +123,7 @@ func (r *CompareReport) WriteHTML(w io.Writer, title, nameA, nameB string) error
 	r.A.htmlBody(&b, "A: ")
 	b.WriteString("<h2>B</h2>\n")
 	r.B.htmlBody(&b, "B: ")
+	htmlProvenance(&b, r.Provenance)
 	b.WriteString("</body></html>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -145,6 +147,7 @@ func (r *AuditReport) WriteHTML(w io.Writer, title string) error {
 		bars = append(bars, bar{label: fmt.Sprintf("%s (%d)", k, e.N), value: e.Accuracy, strong: k == "all"})
 	}
 	b.WriteString(barChart(bars, 0, 1, "share of cases with all three lists right"))
+	htmlProvenance(&b, r.Provenance)
 	b.WriteString("</body></html>\n")
 	_, err := io.WriteString(w, b.String())
 	return err

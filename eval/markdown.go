@@ -32,6 +32,7 @@ func (r *ImageReport) WriteMarkdown(w io.Writer, title string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n> %s\n\n", title, r.Disclaimer)
 	r.markdownBody(&b)
+	markdownProvenance(&b, r.Provenance)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -112,6 +113,7 @@ func (r *CompareReport) WriteMarkdown(w io.Writer, title, nameA, nameB string) e
 	r.A.markdownBody(&b)
 	b.WriteString("\n## B\n\n")
 	r.B.markdownBody(&b)
+	markdownProvenance(&b, r.Provenance)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -163,6 +165,7 @@ func (r *AuditReport) WriteMarkdown(w io.Writer, title string) error {
 		e := r.ExactMatch.Values[k]
 		fmt.Fprintf(&b, "| %s | %d | %d | %s |\n", k, e.N, e.Correct, f3(e.Accuracy))
 	}
+	markdownProvenance(&b, r.Provenance)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -25,8 +25,11 @@ type ImageReport struct {
 	ReferenceCompat *ReferenceCompat `json:"reference_compat,omitempty"`
 	// BySource breaks the headline figures down by dataset (VinDr, NIH,
 	// ChestX-Det), without intervals.
-	BySource   Ordered[*SourceRow] `json:"by_source"`
-	Disclaimer string              `json:"disclaimer"`
+	BySource Ordered[*SourceRow] `json:"by_source"`
+	// Provenance records what produced the report (set by the caller;
+	// in a comparison, on the CompareReport only).
+	Provenance *cxrkit.Provenance `json:"provenance,omitempty"`
+	Disclaimer string             `json:"disclaimer"`
 }
 
 // SourceRow is one dataset's share of an image-mode report.
@@ -205,10 +208,11 @@ type Diff struct {
 
 // CompareReport is report.json of compare mode.
 type CompareReport struct {
-	A          *ImageReport   `json:"a"`
-	B          *ImageReport   `json:"b"`
-	Diff       Ordered[*Diff] `json:"diff"`
-	Disclaimer string         `json:"disclaimer"`
+	A          *ImageReport       `json:"a"`
+	B          *ImageReport       `json:"b"`
+	Diff       Ordered[*Diff]     `json:"diff"`
+	Provenance *cxrkit.Provenance `json:"provenance"`
+	Disclaimer string             `json:"disclaimer"`
 }
 
 // Compare evaluates two prediction files on the same gold images with a

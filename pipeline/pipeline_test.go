@@ -3,6 +3,9 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -61,10 +64,12 @@ func TestQuickstartRunAndRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	s, err := Run(context.Background(), c, RunOptions{Log: &log})
+	cmd := []string{"cxrkit", "run", path}
+	s, err := Run(context.Background(), c, RunOptions{Log: &log, Command: cmd})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
+	checkReportProvenance(t, c, out, cmd)
 	if len(s.Stages) != 5 {
 		t.Fatalf("stages %+v", s.Stages)
 	}
@@ -370,5 +375,51 @@ func TestTolerablePartialAuditIsRetried(t *testing.T) {
 	}
 	if st := readStatus(out); st[StageAudit] != statusRan {
 		t.Fatalf("status file %v after the retry: want audit ran", st)
+	}
+}
+
+// checkReportProvenance: each eval report of a run, in all three formats,
+// records the version, the command line, the inputs with sha256 and rows,
+// the splits, the seed and the date, beside the disclaimer.
+func checkReportProvenance(t *testing.T, c *Config, out string, cmd []string) {
+	t.Helper()
+	inputs := map[string][]string{
+		"audit_report": {"synth/cases.jsonl", "audit/results.jsonl"},
+		"image_report": {"synth/cases.jsonl", "audit/results.jsonl", "prepare/corpus.jsonl"},
+	}
+	for name, files := range inputs {
+		var rep struct {
+			Provenance *cxrkit.Provenance `json:"provenance"`
+		}
+		data, err := os.ReadFile(filepath.Join(out, "eval", name+".json"))
+		if err != nil || json.Unmarshal(data, &rep) != nil || rep.Provenance == nil {
+			t.Fatalf("%s.json: no provenance (%v)", name, err)
+		}
+		p := rep.Provenance
+		if strings.Join(p.Command, " ") != strings.Join(cmd, " ") || p.Version != cxrkit.VersionString() || p.Seed != c.Eval.Seed ||
+			!slices.Equal(p.Splits, c.Audit.Splits) || time.Since(p.Date) > time.Minute || len(p.Inputs) != len(files) {
+			t.Fatalf("%s: provenance %+v", name, p)
+		}
+		for i, f := range files {
+			path := filepath.Join(out, f)
+			data, _ := os.ReadFile(path)
+			sum := sha256.Sum256(data)
+			rows := strings.Count(strings.TrimSpace(string(data)), "\n") + 1
+			if in := p.Inputs[i]; in.Path != path || in.SHA256 != hex.EncodeToString(sum[:]) || in.Rows != rows {
+				t.Errorf("%s: input %+v, want %s with %d rows", name, in, path, rows)
+			}
+		}
+		for _, ext := range []string{".json", ".md", ".html"} {
+			data, _ := os.ReadFile(filepath.Join(out, "eval", name+ext))
+			want := []string{cxrkit.Disclaimer, p.Version, p.Date.Format(time.RFC3339), p.Inputs[0].SHA256, p.Inputs[len(p.Inputs)-1].Path}
+			if ext != ".json" {
+				want = append(want, p.CommandLine(), "seed", p.SplitsText())
+			}
+			for _, w := range want {
+				if !strings.Contains(string(data), w) {
+					t.Errorf("%s%s lacks %q", name, ext, w)
+				}
+			}
+		}
 	}
 }

@@ -32,6 +32,9 @@ type RunOptions struct {
 	Log io.Writer
 	// Progress is passed to stages that report it.
 	Progress func(stage string, done, total int)
+	// Command is the command line that started the run, recorded in the
+	// eval reports' provenance.
+	Command []string
 }
 
 // StageResult is one stage's outcome.
@@ -98,7 +101,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		{StageExport, func() []string { return exportInputs(c, p) }, []string{p.card()}, func(bool) (string, error) { return runExport(ctx, c, p, o) }},
 		{StageAudit, func() []string { return auditInputs(c, p) }, []string{p.results()}, func(resume bool) (string, error) { return runAudit(ctx, c, p, o, resume) }},
 		{StageEval, func() []string { return []string{p.corpus(), p.cases(), p.results()} },
-			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func(bool) (string, error) { return runEval(c, p) }},
+			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func(bool) (string, error) { return runEval(ctx, c, p, o) }},
 	}
 	last := readStatus(p.out)
 	for _, st := range stages {
@@ -441,7 +444,7 @@ func auditorConfigFor(c *Config, p paths) AuditorConfig {
 
 func imagesEval(c *Config) bool { return c.Eval.Images == nil || *c.Eval.Images }
 
-func runEval(c *Config, p paths) (string, error) {
+func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
 	cases, err := cxrkit.LoadJSONL[cxrkit.Case](p.cases())
 	if err != nil {
 		return "", err
@@ -450,12 +453,20 @@ func runEval(c *Config, p paths) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	prov := cxrkit.NewProvenance(o.Command, c.Eval.Seed, c.Audit.Splits...)
+	if err := prov.AddInput(ctx, "synth cases", p.cases(), len(cases)); err != nil {
+		return "", err
+	}
+	if err := prov.AddInput(ctx, "audit results", p.results(), len(results)); err != nil {
+		return "", err
+	}
 	// Score what the audit stage audited: its splits only.
 	inSplits := func(split cxrkit.Split) bool {
 		return len(c.Audit.Splits) == 0 || slices.Contains(c.Audit.Splits, split)
 	}
 	cases = slices.DeleteFunc(cases, func(cs cxrkit.Case) bool { return !inSplits(cs.Split) })
 	ar := eval.EvaluateAudit(cases, results)
+	ar.Provenance = prov
 	title := "cxrkit audit-layer evaluation (" + filepath.Base(c.path) + ")"
 	if err := writeReport(p.eval("audit_report"), ar, func(w io.Writer) error { return ar.WriteMarkdown(w, title) },
 		func(w io.Writer) error { return ar.WriteHTML(w, title) }); err != nil {
@@ -472,6 +483,11 @@ func runEval(c *Config, p paths) (string, error) {
 	}
 	gold, err := cxrkit.LoadJSONL[cxrkit.Record](p.corpus())
 	if err != nil {
+		return "", err
+	}
+	iprov := *prov
+	iprov.Inputs = slices.Clone(prov.Inputs)
+	if err := iprov.AddInput(ctx, "prepare corpus", p.corpus(), len(gold)); err != nil {
 		return "", err
 	}
 	// Images that have cases in the audited splits.
@@ -494,6 +510,7 @@ func runEval(c *Config, p paths) (string, error) {
 		return "", err
 	}
 	ir := eval.Evaluate(d, iopts)
+	ir.Provenance = &iprov
 	ititle := "cxrkit grounding evaluation (" + filepath.Base(c.path) + ")"
 	if err := writeReport(p.eval("image_report"), ir, func(w io.Writer) error { return ir.WriteMarkdown(w, ititle) },
 		func(w io.Writer) error { return ir.WriteHTML(w, ititle) }); err != nil {

@@ -159,26 +159,38 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if err != nil {
 		return err
 	}
-	load := func(path string) (*eval.Dataset, error) {
-		preds, err := eval.LoadResults(path)
+	var splits []cxrkit.Split
+	if o.Split != "" {
+		splits = []cxrkit.Split{o.Split}
+	}
+	prov := cxrkit.NewProvenance(commandLine(c), o.Seed, splits...)
+	if err := prov.AddInput(c.Context, "gold", c.String("gold"), len(gold)); err != nil {
+		return err
+	}
+	load := func(flag string) (*eval.Dataset, error) {
+		preds, err := eval.LoadResults(c.String(flag))
 		if err != nil {
+			return nil, err
+		}
+		if err := prov.AddInput(c.Context, flag, c.String(flag), len(preds)); err != nil {
 			return nil, err
 		}
 		return eval.NewDataset(gold, preds, o)
 	}
-	a, err := load(c.String("pred"))
+	a, err := load("pred")
 	if err != nil {
 		return err
 	}
 	title := c.String("title")
 	if c.String("pred-b") == "" {
 		rep := eval.Evaluate(a, o)
+		rep.Provenance = prov
 		fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: %d images, %s; macro F1 %s %s\n  %s\n",
 			rep.NImages, rep.Failures.Summary("images"), fmtPtr(rep.Presence.MacroF1), fmtCI(rep.Presence.MacroF1CI), cxrkit.Disclaimer)
 		return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
 			func(w io.Writer) error { return rep.WriteHTML(w, title) })
 	}
-	b, err := load(c.String("pred-b"))
+	b, err := load("pred-b")
 	if err != nil {
 		return err
 	}
@@ -186,6 +198,7 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if err != nil {
 		return err
 	}
+	rep.Provenance = prov
 	d := rep.Diff.Values["macro_f1"]
 	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: macro F1 A %s, B %s, B−A %s %s: %s\n  %s\n",
 		fmtPtr(rep.A.Presence.MacroF1), fmtPtr(rep.B.Presence.MacroF1), fmtPtr(d.Value), fmtCI(d.CI), d.Winner, cxrkit.Disclaimer)
@@ -207,6 +220,13 @@ func evalAudit(c *cli.Context) error {
 		return err
 	}
 	rep := eval.EvaluateAudit(cases, results)
+	rep.Provenance = cxrkit.NewProvenance(commandLine(c), c.Int64("seed"))
+	if err := rep.Provenance.AddInput(c.Context, "cases", c.String("cases"), len(cases)); err != nil {
+		return err
+	}
+	if err := rep.Provenance.AddInput(c.Context, "pred", c.String("pred"), len(results)); err != nil {
+		return err
+	}
 	share := c.Float64("warn-failed-share")
 	if share <= 0 || share >= 1 {
 		return usagef("--warn-failed-share %g: want a share between 0 and 1", share)

@@ -53,6 +53,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	app.Metadata = map[string]any{argsKey: args}
 	if n := len(args); n > 0 && args[n-1] == completeFlag {
 		complete(app, args[1:n-1], stdout)
 		return exitOK

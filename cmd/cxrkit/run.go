@@ -28,7 +28,7 @@ func runCommand() *cli.Command {
 			}
 			w := c.App.ErrWriter
 			fmt.Fprintf(w, "cxrkit run %s → %s\n", cfg.Path(), cfg.OutDir())
-			s, err := pipeline.Run(c.Context, cfg, pipeline.RunOptions{Force: c.Bool("force"), Log: w, Progress: progressFor(w)})
+			s, err := pipeline.Run(c.Context, cfg, pipeline.RunOptions{Force: c.Bool("force"), Log: w, Progress: progressFor(w), Command: commandLine(c)})
 			if s != nil {
 				fmt.Fprintf(w, "\nOutputs:\n")
 				for _, st := range s.Stages {
