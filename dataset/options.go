@@ -3,64 +3,73 @@ package dataset
 import (
 	"errors"
 	"fmt"
-	"github.com/cxrkit/cxrkit/imaging"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
+	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
+	"gopkg.in/yaml.v3"
 )
 
 // Options are the inputs and rules of one prepare run. The zero value is
 // not runnable (it has no inputs and no output); Defaults fills the rules.
 type Options struct {
-	VinDr          []string // VinDr-CXR annotation CSVs (Kaggle or PhysioNet)
-	VinDrMeta      []string // image-size CSVs
-	VinDrImages    string   // image folder (PNG, JPEG, DICOM)
-	VQA            []string // VinDr-CXR-VQA data_v1.json files
-	ChestXDet      []string // ChestX-Det JSON files or parquet mirror files
-	ChestXDetImage string
-	NIHBoxes       []string // BBox_List_2017.csv
-	NIHEntries     []string // Data_Entry_2017.csv or sample_labels.csv
-	NIHImages      string
+	// Inputs. The yaml keys are the config file's (cxrkit run's prepare
+	// section) and the flags' names with "_".
+	VinDr          []string `yaml:"vindr"`            // VinDr-CXR annotation CSVs (Kaggle or PhysioNet)
+	VinDrMeta      []string `yaml:"vindr_meta"`       // image-size CSVs
+	VinDrImages    string   `yaml:"vindr_images"`     // image folder (PNG, JPEG, DICOM)
+	VQA            []string `yaml:"vqa"`              // VinDr-CXR-VQA data_v1.json files
+	ChestXDet      []string `yaml:"chestxdet"`        // ChestX-Det JSON files or parquet mirror files
+	ChestXDetImage string   `yaml:"chestxdet_images"` // ChestX-Det image folder
+	NIHBoxes       []string `yaml:"nih_bbox"`         // BBox_List_2017.csv
+	NIHEntries     []string `yaml:"nih_entries"`      // Data_Entry_2017.csv or sample_labels.csv
+	NIHImages      string   `yaml:"nih_images"`
 
-	Vocab *labelmap.Vocabulary
+	// Labelmap is the label map file the caller reads Vocab from ("" for
+	// the embedded one); Prepare uses Vocab.
+	Labelmap string               `yaml:"labelmap"`
+	Vocab    *labelmap.Vocabulary `yaml:"-"`
 
-	Merge      boxes.Method
-	MergeIoU   float64
-	MinReaders int
-	CrossIoU   float64
+	Merge      boxes.Method `yaml:"merge"`
+	MergeIoU   float64      `yaml:"merge_iou"`
+	MinReaders int          `yaml:"min_readers"`
+	CrossIoU   float64      `yaml:"cross_iou"`
 
-	DedupImages   bool
-	DedupDistance int // max Hamming distance of perceptual hashes
+	DedupImages   bool `yaml:"dedup_images"`
+	DedupDistance int  `yaml:"dedup_distance"` // max Hamming distance of perceptual hashes
 
 	// MaxPixels refuses images whose header declares more pixels, before
 	// decoding (sizes probed, images hashed).
-	MaxPixels int64
+	MaxPixels int64 `yaml:"max_pixels"`
 
 	// NormalRatio is the number of normal images kept per positive image;
-	// negative keeps every normal image (--normal-ratio all).
-	NormalRatio   float64
-	ValFraction   float64
-	TestFraction  float64
-	Seed          int64
-	HoldoutIDs    []string
-	HoldoutSource string // file the holdout ids came from, for the report
+	// NormalRatioAll keeps every normal image (--normal-ratio all).
+	NormalRatio  NormalRatio `yaml:"normal_ratio"`
+	ValFraction  float64     `yaml:"val_fraction"`
+	TestFraction float64     `yaml:"test_fraction"`
+	Seed         int64       `yaml:"seed"`
+	// HoldoutSource is the file of image ids forced into the test split;
+	// the caller reads it into HoldoutIDs (ReadIDList), and the report
+	// names it.
+	HoldoutSource string   `yaml:"holdout_list"`
+	HoldoutIDs    []string `yaml:"-"`
 
 	// UnmappedOnly decides an exhaustively read image whose only labels
 	// lie outside the six-label space: UnmappedNormal writes it as
 	// no_finding, UnmappedDrop leaves it out.
 	UnmappedOnly UnmappedRule `yaml:"unmapped_only"`
 
-	Strict bool
-	Out    string
+	Strict bool   `yaml:"strict"`
+	Out    string `yaml:"-"`
 
-	// Flags records the command line for the report.
-	Flags map[string]any
+	// Flags records the command line (or config) for the report.
+	Flags map[string]any `yaml:"-"`
 	// Progress, when set, is called as images are processed.
-	Progress func(stage string, done, total int)
+	Progress func(stage string, done, total int) `yaml:"-"`
 }
 
 // Defaults returns the SPEC defaults.
@@ -88,16 +97,20 @@ func ParseUnmappedRule(s string) (UnmappedRule, error) {
 	return "", fmt.Errorf("unmapped-only %q: want normal or drop", s)
 }
 
+// NormalRatio is the number of normal images kept per positive image,
+// or NormalRatioAll. Flags and configs write it as FormatNormalRatio does.
+type NormalRatio float64
+
 // NormalRatioAll is the NormalRatio meaning "keep every normal image".
-const NormalRatioAll = -1
+const NormalRatioAll NormalRatio = -1
 
 // FormatNormalRatio writes a normal ratio as flags and configs spell it:
 // "all", or a number with at least one decimal ("1.0").
-func FormatNormalRatio(v float64) string {
+func FormatNormalRatio(v NormalRatio) string {
 	if v == NormalRatioAll {
 		return "all"
 	}
-	s := strconv.FormatFloat(v, 'f', -1, 64)
+	s := strconv.FormatFloat(float64(v), 'f', -1, 64)
 	if !strings.ContainsAny(s, ".eE") {
 		s += ".0"
 	}
@@ -106,7 +119,7 @@ func FormatNormalRatio(v float64) string {
 
 // ParseNormalRatio reads a normal ratio as written in flags and configs:
 // a non-negative number, or "all" for NormalRatioAll.
-func ParseNormalRatio(s string) (float64, error) {
+func ParseNormalRatio(s string) (NormalRatio, error) {
 	s = strings.TrimSpace(s)
 	if s == "all" {
 		return NormalRatioAll, nil
@@ -115,8 +128,25 @@ func ParseNormalRatio(s string) (float64, error) {
 	if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("normal ratio %q: want a non-negative number or all", s)
 	}
-	return v, nil
+	return NormalRatio(v), nil
 }
+
+// UnmarshalYAML reads a config's normal_ratio: all, a number, or a
+// number in quotes ("1.0").
+func (r *NormalRatio) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return errors.New("normal ratio: want a non-negative number or all")
+	}
+	v, err := ParseNormalRatio(n.Value)
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
+// MarshalYAML writes the ratio as a config spells it.
+func (r NormalRatio) MarshalYAML() (any, error) { return FormatNormalRatio(r), nil }
 
 func (o *Options) validate() error {
 	var errs []error
@@ -146,7 +176,7 @@ func (o *Options) validate() error {
 	if o.MinReaders < 1 {
 		errs = append(errs, fmt.Errorf("--min-readers %d: want at least 1", o.MinReaders))
 	}
-	if o.NormalRatio < 0 && o.NormalRatio != NormalRatioAll || math.IsNaN(o.NormalRatio) {
+	if o.NormalRatio < 0 && o.NormalRatio != NormalRatioAll || math.IsNaN(float64(o.NormalRatio)) {
 		errs = append(errs, fmt.Errorf("--normal-ratio %v: want a non-negative number or all", o.NormalRatio))
 	}
 	if o.DedupImages && o.VinDrImages == "" && o.NIHImages == "" && o.ChestXDetImage == "" {

@@ -3,12 +3,14 @@ package dataset
 import (
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestParseNormalRatio(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    float64
+		want    NormalRatio
 		wantErr bool
 	}{
 		{"1.0", 1, false},
@@ -42,6 +44,37 @@ func TestValidateNamesFractionsInOrder(t *testing.T) {
 		a, b, c := strings.Index(msg, "--merge-iou"), strings.Index(msg, "--cross-iou"), strings.Index(msg, "--test-fraction 1.5")
 		if a < 0 || b < a || c < b {
 			t.Fatalf("error %q: want --merge-iou, --cross-iou, --test-fraction in that order", msg)
+		}
+	}
+}
+
+// A config's normal_ratio decodes as the flag parses it: a number, a
+// quoted number or all; anything else fails with its line.
+func TestNormalRatioYAML(t *testing.T) {
+	tests := []struct {
+		doc     string
+		want    NormalRatio
+		wantErr bool
+	}{
+		{"r: all\n", NormalRatioAll, false},
+		{"r: 2\n", 2, false},
+		{"r: \"1.0\"\n", 1, false},
+		{"r: lots\n", 0, true},
+		{"r: [1]\n", 0, true},
+	}
+	for _, tt := range tests {
+		var v struct {
+			R NormalRatio `yaml:"r"`
+		}
+		err := yaml.Unmarshal([]byte(tt.doc), &v)
+		if (err != nil) != tt.wantErr || (err == nil && v.R != tt.want) {
+			t.Errorf("%q: got %v, %v; want %v (error %v)", tt.doc, v.R, err, tt.want, tt.wantErr)
+		}
+		if err == nil {
+			out, _ := yaml.Marshal(v)
+			if string(out) != "r: "+FormatNormalRatio(tt.want)+"\n" && string(out) != "r: \""+FormatNormalRatio(tt.want)+"\"\n" {
+				t.Errorf("%q marshals as %q", tt.doc, out)
+			}
 		}
 	}
 }

@@ -157,7 +157,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 
 // sampleNormals picks round(ratio × positives) of the normal images
 // deterministically; ratio < 0 keeps them all. It returns the keep flags.
-func sampleNormals(keys []string, positives int, ratio float64, seed int64) []bool {
+func sampleNormals(keys []string, positives int, ratio NormalRatio, seed int64) []bool {
 	keep := make([]bool, len(keys))
 	if ratio < 0 {
 		for i := range keep {
@@ -165,7 +165,7 @@ func sampleNormals(keys []string, positives int, ratio float64, seed int64) []bo
 		}
 		return keep
 	}
-	k := int(roundHalfAway(ratio * float64(positives)))
+	k := int(roundHalfAway(float64(ratio) * float64(positives)))
 	order := make([]int, len(keys))
 	for i := range order {
 		order[i] = i

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/dataset"
 	"gopkg.in/yaml.v3"
 )
@@ -28,42 +29,18 @@ func Stages() []string { return []string{StagePrepare, StageSynth, StageExport, 
 
 // Config is a pipeline config file. Paths are relative to the file.
 type Config struct {
-	Out     string        `yaml:"out"`
-	Stages  []string      `yaml:"stages"`
-	Prepare PrepareConfig `yaml:"prepare"`
-	Synth   SynthConfig   `yaml:"synth"`
-	Export  ExportConfig  `yaml:"export"`
-	Audit   AuditConfig   `yaml:"audit"`
-	Eval    EvalConfig    `yaml:"eval"`
+	Out    string   `yaml:"out"`
+	Stages []string `yaml:"stages"`
+	// Prepare is dataset.Options as the file gives them over
+	// dataset.Defaults(), paths relative to the file.
+	Prepare dataset.Options `yaml:"prepare"`
+	Synth   SynthConfig     `yaml:"synth"`
+	Export  ExportConfig    `yaml:"export"`
+	Audit   AuditConfig     `yaml:"audit"`
+	Eval    EvalConfig      `yaml:"eval"`
 
 	dir  string
 	path string
-}
-
-// PrepareConfig mirrors the prepare flags.
-type PrepareConfig struct {
-	VinDr          []string `yaml:"vindr"`
-	VinDrMeta      []string `yaml:"vindr_meta"`
-	VinDrImages    string   `yaml:"vindr_images"`
-	VQA            []string `yaml:"vqa"`
-	ChestXDet      []string `yaml:"chestxdet"`
-	ChestXDetImage string   `yaml:"chestxdet_images"`
-	NIHBoxes       []string `yaml:"nih_bbox"`
-	NIHEntries     []string `yaml:"nih_entries"`
-	NIHImages      string   `yaml:"nih_images"`
-	Labelmap       string   `yaml:"labelmap"`
-	Merge          string   `yaml:"merge"`
-	MergeIoU       *float64 `yaml:"merge_iou"`
-	MinReaders     int      `yaml:"min_readers"`
-	CrossIoU       *float64 `yaml:"cross_iou"`
-	DedupImages    bool     `yaml:"dedup_images"`
-	NormalRatio    string   `yaml:"normal_ratio"`
-	ValFraction    *float64 `yaml:"val_fraction"`
-	TestFraction   float64  `yaml:"test_fraction"`
-	HoldoutList    string   `yaml:"holdout_list"`
-	Seed           int64    `yaml:"seed"`
-	Strict         bool     `yaml:"strict"`
-	UnmappedOnly   string   `yaml:"unmapped_only"`
 }
 
 // SynthConfig mirrors the synth flags.
@@ -139,10 +116,10 @@ func LoadConfig(path string) (*Config, error) {
 	if err := checkConfig(path, data); err != nil {
 		return nil, err
 	}
-	// Settings decode over the stages' defaults, so a key left out means
-	// the same default the flag has.
-	d := dataset.Defaults()
-	c := Config{Prepare: PrepareConfig{TestFraction: d.TestFraction, Seed: d.Seed}}
+	// Settings decode over the stages' defaults (yaml.v3 leaves a key
+	// that is left out as it was), so a key left out means the same
+	// default the flag has.
+	c := Config{Prepare: dataset.Defaults()}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
@@ -183,6 +160,12 @@ func LoadConfig(path string) (*Config, error) {
 // validateClosed checks the config's closed-set values (split and case
 // type names), which YAML decodes without looking at them.
 func validateClosed(c Config) error {
+	if _, err := boxes.ParseMethod(string(c.Prepare.Merge)); err != nil {
+		return fmt.Errorf("%w: prepare.merge: %v", cxrkit.ErrInvalidOptions, err)
+	}
+	if _, err := dataset.ParseUnmappedRule(string(c.Prepare.UnmappedOnly)); err != nil {
+		return fmt.Errorf("%w: prepare.unmapped_only: %v", cxrkit.ErrInvalidOptions, err)
+	}
 	for _, t := range c.Synth.Cases {
 		if _, err := cxrkit.ParseCaseType(string(t)); err != nil {
 			return fmt.Errorf("synth.cases: %w", err)

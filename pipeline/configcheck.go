@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cxrkit/cxrkit"
 	"gopkg.in/yaml.v3"
@@ -45,6 +46,20 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, out *[]string) {
 	add := func(format string, args ...any) {
 		*out = append(*out, fmt.Sprintf("line %d: %s: ", n.Line, keyName(path))+fmt.Sprintf(format, args...))
 	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		// The type reads itself (dataset.NormalRatio): let it say what
+		// is wrong.
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			add("%v", err)
+		}
+		return
+	}
+	if t == reflect.TypeFor[time.Duration]() {
+		if _, err := time.ParseDuration(n.Value); n.Kind != yaml.ScalarNode || err != nil {
+			add("want a Go duration such as 60s, got %s", describe(n))
+		}
+		return
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
@@ -53,15 +68,7 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, out *[]string) {
 		}
 		fields := map[string]reflect.Type{}
 		var names []string
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if !f.IsExported() || name == "-" || name == "" {
-				continue
-			}
-			fields[name] = f.Type
-			names = append(names, name)
-		}
+		yamlFields(t, fields, &names)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			ft, ok := fields[k.Value]
@@ -108,6 +115,26 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, out *[]string) {
 		}
 	}
 }
+
+// yamlFields collects the keys of a struct type as yaml.v3 decodes them,
+// inlined structs included, in field order.
+func yamlFields(t reflect.Type, fields map[string]reflect.Type, names *[]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" && f.Type.Kind() == reflect.Struct {
+			yamlFields(f.Type, fields, names)
+			continue
+		}
+		if !f.IsExported() || name == "-" || name == "" {
+			continue
+		}
+		fields[name] = f.Type
+		*names = append(*names, name)
+	}
+}
+
+var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 
 func join(path, key string) string {
 	if path == "" {

@@ -25,6 +25,8 @@ func TestConfigErrorsInTheConfigsWords(t *testing.T) {
 		{"not a list", "out: x\nprepare:\n  vindr: train.csv\n", []string{`line 3: prepare.vindr: want a list such as [a, b], got "train.csv"`}},
 		{"not a bool", "out: x\nexport:\n  verify: yes please\n", []string{`line 3: export.verify: want true or false, got "yes please"`}},
 		{"section as value", "out: x\nsynth: 3\n", []string{`line 2: synth: want a section of key: value lines, got "3"`}},
+		{"bad ratio", "out: x\nprepare:\n  normal_ratio: lots\n", []string{`line 3: prepare.normal_ratio: normal ratio "lots": want a non-negative number or all`}},
+		{"bad merge", "out: x\nprepare:\n  merge: median\n", []string{`prepare.merge`, "median"}},
 		{"two at once", "out: x\naudit:\n  modle: m\n  retries: many\n", []string{"line 3: audit.modle: unknown key; did you mean model?", `line 4: audit.retries: want a whole number, got "many"`}},
 	}
 	for _, tt := range tests {

@@ -3,39 +3,66 @@ package pipeline
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/infer"
 )
 
-// defaultBearing is the part of dataset.Options that has defaults.
-func defaultBearing(o dataset.Options) [9]any {
-	return [9]any{o.Merge, o.MergeIoU, o.MinReaders, o.CrossIoU, o.DedupDistance, o.NormalRatio, o.ValFraction, o.TestFraction, o.Seed}
-}
-
-// A prepare setting left out of a config means dataset.Defaults(), the
-// same place the prepare flags take their values from (see cmd/cxrkit's
-// TestPrepareFlagsTakeDefaults): one default, changed in one place,
-// changes both.
-func TestRunPrepareDecodesOverDefaults(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.yaml")
-	if err := os.WriteFile(path, []byte("out: o\nprepare:\n  vindr: [train.csv]\n"), 0o644); err != nil {
+// loadConfigText writes a config into a temporary folder and loads it.
+func loadConfigText(t *testing.T, text string) *Config {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// sameSettings fails the test for every config key (yaml-tagged field)
+// whose value differs between got and want, except the keys given.
+func sameSettings(t *testing.T, section string, got, want any, except ...string) {
+	t.Helper()
+	g, err := yamlSettings(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := yamlSettings(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w) == 0 {
+		t.Fatalf("%s: no settings to compare", section)
+	}
+	for k, wv := range w {
+		if slices.Contains(except, k) {
+			continue
+		}
+		if !reflect.DeepEqual(g[k], wv) {
+			t.Errorf("%s.%s left out of the config is %v, want the stage default %v", section, k, g[k], wv)
+		}
+	}
+}
+
+// A prepare setting left out of a config means dataset.Defaults(), the
+// same place the prepare flags take their values from (see cmd/cxrkit's
+// TestPrepareFlagsTakeDefaults): one default, changed in one place,
+// changes both. Every config key is compared.
+func TestRunPrepareDecodesOverDefaults(t *testing.T) {
+	c := loadConfigText(t, "out: o\nprepare:\n  vindr: [train.csv]\n")
+	sameSettings(t, "prepare", c.Prepare, dataset.Defaults(), "vindr")
 	got, err := prepareOptions(c, paths{out: c.OutDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := defaultBearing(dataset.Defaults()); defaultBearing(got) != want {
-		t.Errorf("run's prepare options %v, want dataset.Defaults() %v", defaultBearing(got), want)
-	}
-	if len(got.VinDr) != 1 || got.VinDr[0] != filepath.Join(dir, "train.csv") {
+	sameSettings(t, "prepare", got, dataset.Defaults(), "vindr")
+	if len(got.VinDr) != 1 || got.VinDr[0] != filepath.Join(filepath.Dir(c.Path()), "train.csv") {
 		t.Errorf("vindr %v: want the path relative to the config", got.VinDr)
 	}
 }
@@ -56,7 +83,7 @@ func TestRunPrepareSettingsOverrideDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.Merge != "mean" || o.MinReaders != 2 || o.NormalRatio != dataset.NormalRatioAll || o.TestFraction != 0.2 || o.Seed != 7 {
-		t.Errorf("options %+v do not carry the config's settings", defaultBearing(o))
+		t.Errorf("options %+v do not carry the config's settings", o)
 	}
 }
 

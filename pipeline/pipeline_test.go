@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/infer/fakevllm"
 )
 
@@ -333,7 +334,7 @@ func TestExportProfileFileFromConfigFolder(t *testing.T) {
 
 	c.Out = "profiles"
 	c.Stages = []string{StageExport}
-	c.Prepare = PrepareConfig{}
+	c.Prepare = dataset.Defaults()
 	if _, err := Run(context.Background(), c, RunOptions{}); !errors.Is(err, cxrkit.ErrOutputOverlapsInput) || !strings.Contains(err.Error(), "export.profile") {
 		t.Fatalf("out over the profile file: err %v", err)
 	}

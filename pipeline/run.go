@@ -15,7 +15,6 @@ import (
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
-	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/eval"
 	"github.com/cxrkit/cxrkit/infer"
@@ -85,7 +84,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 	prepareInputs := func() []string {
 		pc := c.Prepare
 		in := slices.Concat(c.rels(pc.VinDr), c.rels(pc.VinDrMeta), c.rels(pc.VQA), c.rels(pc.ChestXDet), c.rels(pc.NIHBoxes), c.rels(pc.NIHEntries))
-		for _, d := range []string{pc.VinDrImages, pc.ChestXDetImage, pc.NIHImages, pc.HoldoutList, pc.Labelmap} {
+		for _, d := range []string{pc.VinDrImages, pc.ChestXDetImage, pc.NIHImages, pc.HoldoutSource, pc.Labelmap} {
 			if d != "" {
 				in = append(in, c.rel(d))
 			}
@@ -219,70 +218,33 @@ func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, 
 	return fmt.Sprintf("%d images (%s), %d rows rejected (listed in %s)", rep.Images, strings.Join(parts, ", "), rep.RowsRejected, filepath.Base(p.rejects())), nil
 }
 
-// prepareOptions are dataset.Defaults() with the config's prepare section
-// over them.
+// prepareOptions are the config's prepare section (decoded over
+// dataset.Defaults()) with its paths resolved from the config's folder.
 func prepareOptions(c *Config, p paths) (dataset.Options, error) {
 	pc := c.Prepare
-	opts := dataset.Defaults()
+	opts := pc
 	opts.VinDr, opts.VinDrMeta, opts.VQA = c.rels(pc.VinDr), c.rels(pc.VinDrMeta), c.rels(pc.VQA)
 	opts.ChestXDet, opts.NIHBoxes, opts.NIHEntries = c.rels(pc.ChestXDet), c.rels(pc.NIHBoxes), c.rels(pc.NIHEntries)
-	for _, d := range []struct {
-		from string
-		to   *string
-	}{{pc.VinDrImages, &opts.VinDrImages}, {pc.ChestXDetImage, &opts.ChestXDetImage}, {pc.NIHImages, &opts.NIHImages}} {
-		if d.from != "" {
-			*d.to = c.rel(d.from)
-		}
-	}
-	if pc.Merge != "" {
-		m, err := boxes.ParseMethod(pc.Merge)
-		if err != nil {
-			return opts, fmt.Errorf("%w: %v", cxrkit.ErrInvalidOptions, err)
-		}
-		opts.Merge = m
-	}
-	if pc.MergeIoU != nil {
-		opts.MergeIoU = *pc.MergeIoU
-	}
-	if pc.MinReaders > 0 {
-		opts.MinReaders = pc.MinReaders
-	}
-	if pc.CrossIoU != nil {
-		opts.CrossIoU = *pc.CrossIoU
-	}
-	opts.DedupImages = pc.DedupImages
-	if pc.NormalRatio != "" {
-		r, err := dataset.ParseNormalRatio(pc.NormalRatio)
-		if err != nil {
-			return opts, fmt.Errorf("%w: prepare.normal_ratio: %v", cxrkit.ErrInvalidOptions, err)
-		}
-		opts.NormalRatio = r
-	}
-	if pc.UnmappedOnly != "" {
-		r, err := dataset.ParseUnmappedRule(pc.UnmappedOnly)
-		if err != nil {
-			return opts, fmt.Errorf("%w: prepare.unmapped_only: %v", cxrkit.ErrInvalidOptions, err)
-		}
-		opts.UnmappedOnly = r
-	}
-	if pc.ValFraction != nil {
-		opts.ValFraction = *pc.ValFraction
-	}
-	opts.TestFraction, opts.Seed, opts.Strict = pc.TestFraction, pc.Seed, pc.Strict
-	if pc.HoldoutList != "" {
-		ids, err := dataset.ReadIDList(c.rel(pc.HoldoutList))
+	opts.VinDrImages, opts.ChestXDetImage, opts.NIHImages = relOrEmpty(c, pc.VinDrImages), relOrEmpty(c, pc.ChestXDetImage), relOrEmpty(c, pc.NIHImages)
+	opts.Labelmap, opts.HoldoutSource = relOrEmpty(c, pc.Labelmap), relOrEmpty(c, pc.HoldoutSource)
+	if opts.HoldoutSource != "" {
+		ids, err := dataset.ReadIDList(opts.HoldoutSource)
 		if err != nil {
 			return opts, err
 		}
-		opts.HoldoutIDs, opts.HoldoutSource = ids, c.rel(pc.HoldoutList)
+		opts.HoldoutIDs = ids
 	}
-	vocab, err := labelmapFor(c, pc.Labelmap)
+	vocab, err := labelmap.LoadFile(opts.Labelmap)
 	if err != nil {
 		return opts, err
 	}
 	opts.Vocab = vocab
 	opts.Out = filepath.Dir(p.corpus())
-	opts.Flags = map[string]any{"config": c.path, "prepare": pc}
+	settings, err := yamlSettings(pc)
+	if err != nil {
+		return opts, err
+	}
+	opts.Flags = map[string]any{"config": c.path, "prepare": settings}
 	return opts, nil
 }
 

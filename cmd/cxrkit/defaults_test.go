@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/cxrkit/cxrkit/eval"
 	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
+	"gopkg.in/yaml.v3"
 )
 
 // The prepare flags take their values from dataset.Defaults(), as run's
@@ -29,18 +32,33 @@ func TestPrepareFlagsTakeDefaults(t *testing.T) {
 	if err := app.RunContext(context.Background(), []string{"cxrkit", "prepare", "--out", t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
-	d := dataset.Defaults()
-	type bearing struct {
-		merge                                  string
-		mergeIoU, crossIoU, ratio, val, testFr float64
-		readers, dist                          int
-		seed                                   int64
+	sameSettings(t, "prepare", got, dataset.Defaults())
+}
+
+// sameSettings fails the test for every option (yaml-tagged field, the
+// key of the option in a config file) whose value differs between got
+// and want, except the keys given.
+func sameSettings(t *testing.T, what string, got, want any, except ...string) {
+	t.Helper()
+	settings := func(v any) map[string]any {
+		data, err := yaml.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
-	of := func(o dataset.Options) bearing {
-		return bearing{string(o.Merge), o.MergeIoU, o.CrossIoU, o.NormalRatio, o.ValFraction, o.TestFraction, o.MinReaders, o.DedupDistance, o.Seed}
+	g, w := settings(got), settings(want)
+	if len(w) == 0 {
+		t.Fatalf("%s: no options to compare", what)
 	}
-	if of(got) != of(d) {
-		t.Errorf("prepare flags give %+v, want dataset.Defaults() %+v", of(got), of(d))
+	for k, wv := range w {
+		if !slices.Contains(except, k) && !reflect.DeepEqual(g[k], wv) {
+			t.Errorf("%s: flag default of %s is %v, want Defaults()' %v", what, k, g[k], wv)
+		}
 	}
 }
 

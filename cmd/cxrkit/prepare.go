@@ -89,18 +89,17 @@ func prepareOptions(c *cli.Context) (dataset.Options, error) {
 		return o, usagef("--normal-ratio: %v", err)
 	}
 	o.ValFraction, o.TestFraction, o.Seed = c.Float64("val-fraction"), c.Float64("test-fraction"), c.Int64("seed")
-	if h := c.String("holdout-list"); h != "" {
-		ids, err := dataset.ReadIDList(h)
-		if err != nil {
+	if o.HoldoutSource = c.String("holdout-list"); o.HoldoutSource != "" {
+		if o.HoldoutIDs, err = dataset.ReadIDList(o.HoldoutSource); err != nil {
 			return o, err
 		}
-		o.HoldoutIDs, o.HoldoutSource = ids, h
 	}
 	if o.UnmappedOnly, err = dataset.ParseUnmappedRule(c.String("unmapped-only")); err != nil {
 		return o, usagef("--unmapped-only: %v", err)
 	}
 	o.Strict, o.Out = c.Bool("strict"), c.String("out")
-	if o.Vocab, err = labelmap.LoadFile(c.String("labelmap")); err != nil {
+	o.Labelmap = c.String("labelmap")
+	if o.Vocab, err = labelmap.LoadFile(o.Labelmap); err != nil {
 		return o, err
 	}
 	o.Flags = flagValues(c)
