@@ -2,7 +2,7 @@ package dataset
 
 import (
 	"io/fs"
-
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -39,14 +39,21 @@ func stripImageExt(name string) string {
 	return name
 }
 
-// imageDir indexes one image folder (recursively) by image id and caches
-// header probes.
+// imageDir indexes the images of one --*-images argument by image id and
+// caches header probes. The argument is a folder (searched recursively),
+// a zip archive, or a folder holding archives (NIH ChestX-ray14's
+// images_001.zip … images_012.zip): members are indexed where they are,
+// never extracted, and named ARCHIVE.zip!MEMBER (see imaging).
 type imageDir struct {
 	root   string
 	budget imaging.Options
 	paths  map[string]string
-	mu     sync.Mutex
-	sizes  map[string]sizeResult
+	// ranks is the preference of paths[id]: see rankOf.
+	ranks map[string]int
+	// archives are the indexed archives by path, kept open for probing.
+	archives map[string]*imaging.Archive
+	mu       sync.Mutex
+	sizes    map[string]sizeResult
 }
 
 type sizeResult struct {
@@ -55,22 +62,72 @@ type sizeResult struct {
 }
 
 func indexImageDir(root string, budget imaging.Options) (*imageDir, error) {
-	d := &imageDir{root: root, budget: budget, paths: map[string]string{}, sizes: map[string]sizeResult{}}
+	d := &imageDir{root: root, budget: budget, paths: map[string]string{}, ranks: map[string]int{},
+		archives: map[string]*imaging.Archive{}, sizes: map[string]sizeResult{}}
 	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if e.IsDir() || imageExtRank(e.Name()) < 0 {
-			return nil
+		switch {
+		case e.IsDir():
+		case imaging.IsArchive(e.Name()):
+			return d.indexArchive(p)
+		case imageExtRank(e.Name()) >= 0:
+			d.add(e.Name(), p, false)
 		}
-		id := stripImageExt(e.Name())
-		if prev, ok := d.paths[id]; ok && imageExtRank(prev) <= imageExtRank(p) {
-			return nil
-		}
-		d.paths[id] = p
 		return nil
 	})
-	return d, err
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// indexArchive adds the image members of the zip archive at p.
+func (d *imageDir) indexArchive(p string) error {
+	a, err := d.budget.OpenArchive(p)
+	if err != nil {
+		return err
+	}
+	d.archives[p] = a
+	for _, m := range a.Members() {
+		if name := path.Base(m); imageExtRank(name) >= 0 {
+			d.add(name, imaging.MemberPath(p, m), true)
+		}
+	}
+	return nil
+}
+
+// add indexes the image file name found at p unless the id already has
+// a preferred one.
+func (d *imageDir) add(name, p string, member bool) {
+	id := stripImageExt(name)
+	r := rankOf(name, member)
+	if prev, ok := d.ranks[id]; ok && prev <= r {
+		return
+	}
+	d.paths[id], d.ranks[id] = p, r
+}
+
+// rankOf orders the files of one id: by extension (imageExtRank), and a
+// plain file before an archive member of the same kind.
+func rankOf(name string, member bool) int {
+	r := 2 * imageExtRank(name)
+	if member {
+		r++
+	}
+	return r
+}
+
+// close closes the indexed archives.
+func (d *imageDir) close() {
+	if d == nil {
+		return
+	}
+	for _, a := range d.archives {
+		a.Close()
+	}
 }
 
 func (d *imageDir) path(id string) (string, bool) {
@@ -91,12 +148,23 @@ func (d *imageDir) size(id string) (Size, bool, error) {
 	r, done := d.sizes[id]
 	d.mu.Unlock()
 	if !done {
-		s, err := d.budget.Probe(p)
-		s2 := Size{s.Width, s.Height}
-		r = sizeResult{s2, err}
+		s, err := d.probe(p)
+		r = sizeResult{Size{s.Width, s.Height}, err}
 		d.mu.Lock()
 		d.sizes[id] = r
 		d.mu.Unlock()
 	}
 	return r.size, true, r.err
+}
+
+// probe reads an image's size from its header, through the open archive
+// for a member (reopening an archive of thousands of members per image
+// would reread its directory every time).
+func (d *imageDir) probe(p string) (imaging.Size, error) {
+	if archive, member, ok := imaging.SplitMemberPath(p); ok {
+		if a := d.archives[archive]; a != nil {
+			return a.ProbeMember(member)
+		}
+	}
+	return d.budget.Probe(p)
 }

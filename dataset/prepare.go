@@ -77,6 +77,11 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer rejectsFile.Abort()
 	p.rejects = newRejectSink(rejectsFile)
+	defer func() {
+		for _, d := range []*imageDir{p.vindrDir, p.nihDir, p.chestXDetDir} {
+			d.close()
+		}
+	}()
 
 	if err := p.readAll(); err != nil {
 		return nil, err
@@ -124,7 +129,7 @@ func (p *preparer) readAll() error {
 			continue
 		}
 		if *d.into, err = indexImageDir(d.dir, imaging.Options{MaxPixels: p.opts.MaxPixels}); err != nil {
-			return fmt.Errorf("image folder %s: %w", d.dir, err)
+			return fmt.Errorf("images %s: %w", d.dir, err)
 		}
 	}
 	cxdSize := pngSize(p.chestXDetDir, chestXDetSize)

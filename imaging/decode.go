@@ -87,9 +87,10 @@ func DecodeFile(path string) (image.Image, Format, error) {
 	return Defaults().DecodeFile(context.Background(), path)
 }
 
-// DecodeFile decodes the regular file at path, naming it in errors.
+// DecodeFile decodes the image at path (a regular file or a zip member,
+// ARCHIVE.zip!MEMBER), naming it in errors.
 func (o Options) DecodeFile(ctx context.Context, path string) (image.Image, Format, error) {
-	f, _, err := o.openRegular(path)
+	f, _, err := o.openImage(path)
 	if err != nil {
 		return nil, Unknown, err
 	}

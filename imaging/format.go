@@ -42,10 +42,11 @@ type Size struct{ Width, Height int }
 // within the default budget.
 func Probe(path string) (Size, error) { return Defaults().Probe(path) }
 
-// Probe reads the size of the regular file at path from its header
-// without decoding pixels; an image over the pixel budget is refused.
+// Probe reads the size of the image at path (a regular file or a zip
+// member, ARCHIVE.zip!MEMBER) from its header without decoding pixels; an
+// image over the pixel budget is refused.
 func (o Options) Probe(path string) (Size, error) {
-	f, size, err := o.openRegular(path)
+	f, size, err := o.openImage(path)
 	if err != nil {
 		return Size{}, err
 	}

@@ -65,6 +65,21 @@ func (o Options) checkSize(w, h int64, bytesPerPixel int64) error {
 // or device would block or never end. The size is checked against the
 // byte budget.
 func (o Options) openRegular(path string) (*os.File, int64, error) {
+	f, size, err := openRegularFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	o = o.withDefaults()
+	if size > o.MaxBytes {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s: %w: file is %d MiB, budget %d MiB", path, ErrOverBudget, size>>20, o.MaxBytes>>20)
+	}
+	return f, size, nil
+}
+
+// openRegularFile opens path for reading only if it is a regular file,
+// whatever its size.
+func openRegularFile(path string) (*os.File, int64, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, 0, err
@@ -72,33 +87,30 @@ func (o Options) openRegular(path string) (*os.File, int64, error) {
 	if !st.Mode().IsRegular() {
 		return nil, 0, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, st.Mode().Type())
 	}
-	o = o.withDefaults()
-	if st.Size() > o.MaxBytes {
-		return nil, 0, fmt.Errorf("%s: %w: file is %d MiB, budget %d MiB", path, ErrOverBudget, st.Size()>>20, o.MaxBytes>>20)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
 	}
 	// The file may have been swapped between Stat and Open.
-	if st2, err := f.Stat(); err != nil || !st2.Mode().IsRegular() {
+	st2, err := f.Stat()
+	if err != nil || !st2.Mode().IsRegular() {
 		f.Close()
 		return nil, 0, fmt.Errorf("%s: %w", path, ErrNotRegular)
 	}
-	return f, st.Size(), nil
+	return f, st2.Size(), nil
 }
 
-// Open opens an image file for reading: regular files only, no larger
-// than the byte budget.
-func (o Options) Open(path string) (*os.File, error) {
-	f, _, err := o.openRegular(path)
+// Open opens an image for reading: a regular file or a zip member
+// (ARCHIVE.zip!MEMBER), no larger than the byte budget.
+func (o Options) Open(path string) (io.ReadCloser, error) {
+	f, _, err := o.openImage(path)
 	return f, err
 }
 
-// ReadFile reads an image file into memory: regular files only, no larger
-// than the byte budget.
+// ReadFile reads an image into memory: a regular file or a zip member
+// (ARCHIVE.zip!MEMBER), no larger than the byte budget.
 func (o Options) ReadFile(path string) ([]byte, error) {
-	f, size, err := o.openRegular(path)
+	f, size, err := o.openImage(path)
 	if err != nil {
 		return nil, err
 	}

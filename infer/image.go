@@ -154,7 +154,7 @@ func imageCacheKey(ref cxrkit.ImageRef) string {
 	if ref.Data != nil || ref.Path == "" {
 		return ""
 	}
-	st, err := os.Stat(ref.Path)
+	st, err := imaging.Stat(ref.Path)
 	if err != nil {
 		return ""
 	}

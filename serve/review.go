@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
@@ -218,7 +218,7 @@ func (e *reviewEntry) index(c *cxrkit.Case) {
 // Len is the number of results under review.
 func (rv *Review) Len() int { return len(rv.entries) }
 
-// imagePath is where the entry's image is on disk, "" when the corpus has
+// imagePath is where the entry's image is (a file or a zip member), "" when the corpus has
 // no image for it.
 func (rv *Review) imagePath(e *reviewEntry) string {
 	if e.recordIdx < 0 {
@@ -229,7 +229,7 @@ func (rv *Review) imagePath(e *reviewEntry) string {
 		return ""
 	}
 	p = cxrkit.ResolvePath(rv.imageRoot, p)
-	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+	if st, err := imaging.Stat(p); err != nil || !st.Mode().IsRegular() {
 		return ""
 	}
 	return p

@@ -25,7 +25,7 @@ func prepareCommand() *cli.Command {
 			&cli.StringFlag{Name: "chestxdet-images", Usage: "ChestX-Det image folder"},
 			&cli.StringSliceFlag{Name: "nih-bbox", Usage: "NIH BBox_List_2017.csv; repeatable"},
 			&cli.StringSliceFlag{Name: "nih-entries", Usage: "NIH Data_Entry_2017.csv or sample_labels.csv; repeatable"},
-			&cli.StringFlag{Name: "nih-images", Usage: "NIH image folder"},
+			&cli.StringFlag{Name: "nih-images", Usage: "NIH images: a folder, a zip archive or a folder of zip archives (read in place)"},
 			labelmapFlag(),
 			&cli.StringFlag{Name: "merge", Value: string(d.Merge), Usage: "merge boxes of one label from several readers: wbf, mean or none"},
 			&cli.Float64Flag{Name: "merge-iou", Value: d.MergeIoU, Usage: "IoU threshold of --merge"},
