@@ -46,7 +46,11 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 	rep := &AuditReport{Cases: len(cases), Disclaimer: cxrkit.Disclaimer}
 	byID := map[string]*cxrkit.Result{}
 	for i := range results {
-		byID[results[i].CaseID] = &results[i]
+		// A failed line never stands over the case's complete one (see
+		// LoadResults).
+		if prev := byID[results[i].CaseID]; prev == nil || resultFailed(prev) {
+			byID[results[i].CaseID] = &results[i]
+		}
 	}
 	counts := [3]*Counts{{}, {}, {}}
 	exact := map[cxrkit.CaseType]*Exact{}

@@ -181,9 +181,15 @@ func NewDataset(gold []cxrkit.Record, pred []cxrkit.Result, o ImageOptions) (*Da
 		}
 		if prev := preds[idx]; prev != nil {
 			// Audit results hold one line per case, several per image; they
-			// carry the same grounding and count once. Ones that disagree
+			// carry the same grounding and count once. A failed reading (an
+			// errored case of a partial audit) neither conflicts with nor
+			// replaces a complete one; two complete ones that disagree
 			// cannot both be the model's answer.
-			if !sameGrounding(prev, r) {
+			switch pf, cf := groundingFailure(prev) != "", groundingFailure(r) != ""; {
+			case cf:
+			case pf:
+				preds[idx] = r
+			case !sameGrounding(prev, r):
 				return nil, fmt.Errorf("two different predictions for %s (case %s and %s)", recs[idx].Key(), prev.CaseID, r.CaseID)
 			}
 			continue

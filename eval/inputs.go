@@ -56,10 +56,12 @@ func checkLabels(ls ...labelmap.Label) error {
 }
 
 // load reads a JSONL file of kind k: every line checked, keys unique,
-// at least one row.
-func load[T any](path string, k kind, key func(*T) string, check func(*T) error) ([]T, error) {
+// at least one row. A repeated key is an error unless retry is set and
+// says which of the two lines stands (a retried result).
+func load[T any](path string, k kind, key func(*T) string, check func(*T) error, retry func(prev, cur *T) (keepCur, ok bool)) ([]T, error) {
 	var out []T
-	first := map[string]int{}
+	first := map[string]int{} // key → line of its first row
+	at := map[string]int{}    // key → index in out
 	err := cxrkit.ReadJSONLFile(path, func(line int, raw *json.RawMessage) error {
 		if err := checkLine(*raw, k); err != nil {
 			return err
@@ -68,14 +70,24 @@ func load[T any](path string, k kind, key func(*T) string, check func(*T) error)
 		if err := json.Unmarshal(*raw, &v); err != nil {
 			return err
 		}
-		id := key(&v)
-		if prev, dup := first[id]; dup {
-			return fmt.Errorf("%w: duplicate key %q (first at line %d)", ErrInput, id, prev)
-		}
-		first[id] = line
 		if err := check(&v); err != nil {
 			return err
 		}
+		id := key(&v)
+		if prev, dup := first[id]; dup {
+			keepCur, ok := false, false
+			if retry != nil {
+				keepCur, ok = retry(&out[at[id]], &v)
+			}
+			if !ok {
+				return fmt.Errorf("%w: duplicate key %q (first at line %d)", ErrInput, id, prev)
+			}
+			if keepCur {
+				out[at[id]] = v
+			}
+			return nil
+		}
+		first[id], at[id] = line, len(out)
 		out = append(out, v)
 		return nil
 	})
@@ -97,7 +109,7 @@ func LoadGold(path string) ([]cxrkit.Record, error) {
 			}
 		}
 		return nil
-	})
+	}, nil)
 }
 
 // LoadCases reads synth cases for audit mode.
@@ -108,10 +120,14 @@ func LoadCases(path string) ([]cxrkit.Case, error) {
 		}
 		a := c.ExpectedAudit
 		return checkLabels(append(append(append([]labelmap.Label{}, a.MissingFindings...), a.UnsupportedClaims...), a.UrgentReviewFlags...)...)
-	})
+	}, nil)
 }
 
-// LoadResults reads audit results (or grounding predictions).
+// LoadResults reads audit results (or grounding predictions). A case may
+// have several lines only when all but one failed (an error or no
+// verdict: a result a later run retried): the last complete result
+// stands, else the last failed one. Two complete results for one case
+// are an error.
 func LoadResults(path string) ([]cxrkit.Result, error) {
 	return load(path, resultsKind, func(r *cxrkit.Result) string { return r.CaseID }, func(r *cxrkit.Result) error {
 		for _, f := range r.ImageFindings {
@@ -123,5 +139,22 @@ func LoadResults(path string) ([]cxrkit.Result, error) {
 			return checkLabels(append(append(append([]labelmap.Label{}, a.MissingFindings...), a.UnsupportedClaims...), a.UrgentReviewFlags...)...)
 		}
 		return nil
-	})
+	}, retriedResult)
 }
+
+// retriedResult decides between two lines of one case: a failed line
+// never replaces a complete one; a complete or later failed line replaces
+// a failed one; two complete lines cannot both stand.
+func retriedResult(prev, cur *cxrkit.Result) (keepCur, ok bool) {
+	switch pf, cf := resultFailed(prev), resultFailed(cur); {
+	case !pf && !cf:
+		return false, false
+	case cf && !pf:
+		return false, true
+	}
+	return true, true
+}
+
+// resultFailed is audit's notion of a result to retry: an error, or no
+// verdict.
+func resultFailed(r *cxrkit.Result) bool { return r.Error != nil || r.Audit == nil }

@@ -407,11 +407,13 @@ func auditorConfigFor(c *Config, p paths) AuditorConfig {
 func imagesEval(c *Config) bool { return c.Eval.Images == nil || *c.Eval.Images }
 
 func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
-	cases, err := cxrkit.LoadJSONL[cxrkit.Case](p.cases())
+	cases, err := eval.LoadCases(p.cases())
 	if err != nil {
 		return "", err
 	}
-	results, err := cxrkit.LoadJSONL[cxrkit.Result](p.results())
+	// As eval loads them: checked, and a retried case's complete result
+	// standing over its failed one.
+	results, err := eval.LoadResults(p.results())
 	if err != nil {
 		return "", err
 	}
