@@ -117,11 +117,34 @@ func rootReason(err error) string {
 	}
 }
 
-// readFile reads one file of src and applies its rows.
+// readFile reads one file of src and applies its rows. A file none of
+// whose rows is kept is recorded for the report: a wrong file passed to
+// the right flag (a projections CSV as Data_Entry, the test split twice)
+// must not vanish into a per-input total.
 func (p *preparer) readFile(src source, path string) error {
 	rules := src.rules()
 	st := p.stats(rules.input, path)
-	return src.read(p.ctx, path, func(r row) error { return p.apply(rules, st, path, r) })
+	before := *st
+	err := src.read(p.ctx, path, func(r row) error { return p.apply(rules, st, path, r) })
+	if err != nil {
+		return err
+	}
+	if st.RowsKept == before.RowsKept {
+		p.unkept = append(p.unkept, FileWithoutKeptRows{Input: rules.input, File: path,
+			RowsRead: st.RowsRead - before.RowsRead, RowsDropped: st.RowsDropped - before.RowsDropped,
+			RowsRejected: st.RowsRejected - before.RowsRejected})
+	}
+	return nil
+}
+
+// FileWithoutKeptRows is an input file from which no row was kept: every
+// row was dropped or rejected, or it had none.
+type FileWithoutKeptRows struct {
+	Input        string `json:"input"`
+	File         string `json:"file"`
+	RowsRead     int    `json:"rows_read"`
+	RowsDropped  int    `json:"rows_dropped"`
+	RowsRejected int    `json:"rows_rejected"`
 }
 
 // Reasons a row is dropped: well-formed, but saying nothing the corpus

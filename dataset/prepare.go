@@ -37,6 +37,9 @@ type preparer struct {
 	images  *images
 	inputs  map[string]*SourceStats
 
+	// unkept lists the files from which no row was kept.
+	unkept []FileWithoutKeptRows
+
 	// lookups remembers label-map answers by (label source, native).
 	lookups map[[2]string]labelLookup
 
@@ -157,7 +160,8 @@ func (p *preparer) readAll() error {
 func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 	rep := &Report{Tool: "cxrkit prepare", Version: cxrkit.VersionString(), Disclaimer: cxrkit.Disclaimer,
 		Flags: p.opts.Flags, Inputs: p.inputs, Sources: map[cxrkit.Source]*SourceImages{}, Duplicates: []Duplicate{},
-		Splits: map[cxrkit.Split]*SplitCount{}, Labels: map[string]int{}, Identities: map[string]bool{}}
+		Splits: map[cxrkit.Split]*SplitCount{}, Labels: map[string]int{}, Identities: map[string]bool{},
+		FilesWithoutKeptRows: p.unkept}
 	for name, s := range p.inputs {
 		rep.RowsRejected += s.RowsRejected
 		rep.Identities[name] = s.Balanced()

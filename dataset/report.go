@@ -20,6 +20,8 @@ type Report struct {
 
 	// Inputs accounts for every row of every input kind.
 	Inputs map[string]*SourceStats `json:"inputs"`
+	// FilesWithoutKeptRows names each input file that gave no kept row.
+	FilesWithoutKeptRows []FileWithoutKeptRows `json:"files_without_kept_rows,omitempty"`
 	// Sources describes images per corpus source.
 	Sources map[cxrkit.Source]*SourceImages `json:"sources"`
 
@@ -75,6 +77,10 @@ func (r *Report) Summary() string {
 		}
 		fmt.Fprintf(&b, "  %-10s rows %7d = kept %7d + dropped %6d + rejected %5d  [%s]\n",
 			name, s.RowsRead, s.RowsKept, s.RowsDropped, s.RowsRejected, check)
+	}
+	for _, f := range r.FilesWithoutKeptRows {
+		fmt.Fprintf(&b, "  WARNING: no row kept from %s %s: %d read = %d dropped + %d rejected\n",
+			f.Input, f.File, f.RowsRead, f.RowsDropped, f.RowsRejected)
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Sources)) {
 		s := r.Sources[name]
