@@ -63,7 +63,11 @@ type chestXDetRecord struct {
 func (chestXDetJSON) rules() sourceRules { return chestXDetRules() }
 
 func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) error) error {
-	return forEachArrayElement(path, func(raw json.RawMessage, line int) error {
+	return forEachArrayElement(ctx, path, func(el jsonElement) error {
+		raw, line := el.raw, el.line
+		if el.reject != nil {
+			return emit(row{line: line, raw: string(raw), reject: el.reject})
+		}
 		var rec chestXDetRecord
 		if err := json.Unmarshal(withoutMember(raw, "polygons"), &rec); err != nil {
 			return emit(row{line: line, raw: compactRecord(raw), reject: fmt.Errorf("%w: %v", errMalformedRow, err)})

@@ -1,79 +1,222 @@
 package dataset
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"unicode/utf8"
 )
 
-// lineCounter records newline offsets of what passes through it, so that a
-// byte offset from json.Decoder can be turned into a line number.
-type lineCounter struct {
-	r        io.Reader
-	read     int64
-	newlines []int64
-}
+// maxJSONElementBytes bounds one element of a top-level JSON array (the
+// largest published ChestX-Det record, polygons included, is 34 KB); a
+// longer element is one rejected row, cut short, not an unbounded
+// allocation.
+const maxJSONElementBytes = 1 << 20
 
-func (l *lineCounter) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	for i := 0; i < n; {
-		j := bytes.IndexByte(p[i:n], '\n')
-		if j < 0 {
-			break
-		}
-		l.newlines = append(l.newlines, l.read+int64(i+j))
-		i += j + 1
-	}
-	l.read += int64(n)
-	return n, err
-}
-
-// line is the 1-based line holding byte offset off.
-func (l *lineCounter) line(off int64) int {
-	return 1 + sort.Search(len(l.newlines), func(i int) bool { return l.newlines[i] >= off })
+// jsonElement is one element of a top-level JSON array as read.
+type jsonElement struct {
+	raw  json.RawMessage // valid JSON, or the first keptBytes when reject is set
+	line int             // the line the element starts on
+	// reject says why the element cannot be read (too long, not UTF-8);
+	// the caller emits it as one rejected row.
+	reject error
 }
 
 // forEachArrayElement streams the elements of a top-level JSON array in
-// path, calling fn with each raw element and the line it starts on.
-func forEachArrayElement(path string, fn func(raw json.RawMessage, line int) error) error {
+// path, calling fn with each one. No element costs more than
+// maxJSONElementBytes of memory, however long it is; malformed JSON
+// outside an over-long element ends the read with file:line.
+func forEachArrayElement(ctx context.Context, path string, fn func(jsonElement) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	lc := &lineCounter{r: f}
-	dec := json.NewDecoder(lc)
-	tok, err := dec.Token()
+	s := &arrayScanner{r: bufio.NewReaderSize(f, 64<<10), line: 1, max: maxJSONElementBytes}
+	b, err := s.nonSpace()
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s:%d: empty file, want a JSON array of records", path, s.line)
+	}
 	if err != nil {
-		return fmt.Errorf("%s:%d: %w", path, lc.line(dec.InputOffset()), err)
+		return fmt.Errorf("%s:%d: %w", path, s.line, err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return fmt.Errorf("%s:1: want a JSON array of records", path)
+	if b != '[' {
+		return fmt.Errorf("%s:%d: want a JSON array of records", path, s.line)
 	}
-	for dec.More() {
-		var raw json.RawMessage
-		start := dec.InputOffset()
-		if err := dec.Decode(&raw); err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				err = fmt.Errorf("truncated file: %w", err)
-			}
-			return fmt.Errorf("%s:%d: %w", path, lc.line(start), err)
+	b, err = s.nonSpace()
+	if err == nil && b == ']' {
+		return nil
+	}
+	for {
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", path, s.line, truncated(err))
 		}
-		// The offset before Decode may sit on the separating comma; the
-		// element itself ends at the offset after it.
-		line := lc.line(dec.InputOffset() - int64(len(raw)))
-		if err := fn(raw, line); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
+		el := jsonElement{line: s.line}
+		var long bool
+		el.raw, long, err = s.element(b)
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", path, el.line, truncated(err))
+		}
+		switch {
+		case long:
+			el.reject = fmt.Errorf("%w: element longer than %d bytes (kept the first %d in the reject)", errMalformedRow, s.max, len(el.raw))
+		case !json.Valid(el.raw):
+			return fmt.Errorf("%s:%d: %w", path, el.line, syntaxError(el.raw))
+		case !utf8.Valid(el.raw):
+			el.reject = fmt.Errorf("%w: not valid UTF-8 (ids would merge)", errMalformedRow)
+		}
+		if err := fn(el); err != nil {
+			return err
+		}
+		b, err = s.nonSpace()
+		if err != nil {
+			continue // reported as truncated above
+		}
+		switch b {
+		case ']':
+			return nil
+		case ',':
+			b, err = s.nonSpace()
+		default:
+			return fmt.Errorf("%s:%d: invalid character %q after array element", path, s.line, b)
+		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("%s:%d: %w", path, lc.line(dec.InputOffset()), err)
+}
+
+// truncated names an end of file inside the array.
+func truncated(err error) error {
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("truncated file: %w", io.ErrUnexpectedEOF)
 	}
-	return nil
+	return err
+}
+
+// syntaxError says what is wrong with raw, which is not valid JSON.
+func syntaxError(raw []byte) error {
+	var v json.RawMessage
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	return errors.New("invalid JSON")
+}
+
+// arrayScanner finds where JSON values end without decoding them, so an
+// element can be measured before it is kept. It tracks strings, escapes
+// and nesting only; a kept element is validated afterwards.
+type arrayScanner struct {
+	r    *bufio.Reader
+	line int // the line of the next byte
+	max  int
+	buf  []byte
+	long bool
+}
+
+func (s *arrayScanner) next() (byte, error) {
+	b, err := s.r.ReadByte()
+	if b == '\n' && err == nil {
+		s.line++
+	}
+	return b, err
+}
+
+// nonSpace returns the next byte that is not JSON whitespace.
+func (s *arrayScanner) nonSpace() (byte, error) {
+	for {
+		b, err := s.next()
+		if err != nil || !isJSONSpace(b) {
+			return b, err
+		}
+	}
+}
+
+func isJSONSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// keep adds b to the element unless it has grown past max, in which case
+// only its first keptBytes stay.
+func (s *arrayScanner) keep(b byte) {
+	if s.long {
+		return
+	}
+	if len(s.buf) >= s.max {
+		s.long = true
+		s.buf = s.buf[:min(keptBytes, len(s.buf))]
+		return
+	}
+	if len(s.buf) == cap(s.buf) {
+		// Doubling, not append's gentler growth: an element near the cap
+		// then costs twice its size in allocations, not five times.
+		grown := make([]byte, len(s.buf), min(max(2*cap(s.buf), 4096), s.max))
+		copy(grown, s.buf)
+		s.buf = grown
+	}
+	s.buf = append(s.buf, b)
+}
+
+// element reads the value that starts with first. It returns the value
+// (a fresh slice), or its first keptBytes with long set when the value is
+// longer than max.
+func (s *arrayScanner) element(first byte) (raw []byte, long bool, err error) {
+	s.buf, s.long = s.buf[:0], false
+	s.keep(first)
+	switch first {
+	case '"':
+		err = s.stringRest()
+	case '{', '[':
+		for depth := 1; depth > 0 && err == nil; {
+			var b byte
+			if b, err = s.next(); err != nil {
+				break
+			}
+			s.keep(b)
+			switch b {
+			case '"':
+				err = s.stringRest()
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+		}
+	default: // a number or literal: up to the next delimiter, left unread
+		for {
+			next, perr := s.r.Peek(1)
+			if perr != nil || isJSONSpace(next[0]) || next[0] == ',' || next[0] == ']' || next[0] == '}' {
+				break
+			}
+			b, _ := s.next()
+			s.keep(b)
+		}
+	}
+	// The element leaves as a copy of its own size; the buffer is reused.
+	return bytes.Clone(s.buf), s.long, err
+}
+
+// stringRest reads a string after its opening quote.
+func (s *arrayScanner) stringRest() error {
+	for {
+		b, err := s.next()
+		if err != nil {
+			return err
+		}
+		s.keep(b)
+		switch b {
+		case '\\':
+			if b, err = s.next(); err != nil {
+				return err
+			}
+			s.keep(b)
+		case '"':
+			return nil
+		}
+	}
 }
 
 // withoutMember returns a JSON object (already validated) without its

@@ -50,9 +50,14 @@ type vqaQA struct {
 // errNotVQA names the layouts a VQA file may have.
 var errNotVQA = errors.New(`not VinDr-CXR-VQA: want a JSON array of {"image_id", "num_questions", [QA objects with gt_finding, gt_location]} (nested) or of QA rows with image_id, gt_finding, gt_location (flat)`)
 
-func (v vqaPairs) read(_ context.Context, path string, emit func(row) error) error {
+func (v vqaPairs) read(ctx context.Context, path string, emit func(row) error) error {
 	first := true
-	return forEachArrayElement(path, func(raw json.RawMessage, line int) error {
+	return forEachArrayElement(ctx, path, func(el jsonElement) error {
+		raw, line := el.raw, el.line
+		if el.reject != nil {
+			// An unreadable element does not decide the layout.
+			return emit(row{line: line, raw: string(raw), reject: el.reject})
+		}
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &fields); err != nil {
 			if first {
@@ -71,8 +76,13 @@ func (v vqaPairs) read(_ context.Context, path string, emit func(row) error) err
 			return v.emitQA(raw, line, "", nil, emit)
 		}
 		id := jsonString(fields["image_id"])
+		// Lines are counted from one pair to the next, so that a record of
+		// many pairs costs its length once, not once per pair.
+		base, at := offsetIn(raw, list), 0
+		qaLine := line + bytes.Count(raw[:base], []byte("\n"))
 		return eachObject(list, func(qa json.RawMessage, offset int) error {
-			qaLine := line + bytes.Count(raw[:offsetIn(raw, list)+offset], []byte("\n"))
+			qaLine += bytes.Count(raw[base+at:base+offset], []byte("\n"))
+			at = offset
 			ctx := map[string]any{"image_id": id, key: qa}
 			return v.emitQA(qa, qaLine, id, ctx, emit)
 		})
