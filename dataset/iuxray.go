@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -24,9 +25,19 @@ func (r IUReport) Text() string {
 	return strings.TrimSpace(strings.TrimSpace(r.Findings) + " " + strings.TrimSpace(r.Impression))
 }
 
-// ReadIUReports streams indiana_reports.csv (`uid,MeSH,Problems,image,
-// indication,comparison,findings,impression`), calling fn per report.
-func ReadIUReports(path string, fn func(IUReport) error) error {
+// ReadIUReports streams IU-Xray reports, calling fn per report: the
+// indiana_reports.csv of the Kaggle release (`uid,MeSH,Problems,image,
+// indication,comparison,findings,impression`) or the Open-i parquet of
+// the Hugging Face mirror ykumards/open-i (the same columns plus image
+// columns, which are not read), told apart by the file's first bytes.
+func ReadIUReports(ctx context.Context, path string, fn func(IUReport) error) error {
+	pq, err := isParquet(path)
+	if err != nil {
+		return err
+	}
+	if pq {
+		return readIUParquet(ctx, path, fn)
+	}
 	t, err := openCSV(path)
 	if err != nil {
 		return err
@@ -35,9 +46,12 @@ func ReadIUReports(path string, fn func(IUReport) error) error {
 	uid, mesh, problems := t.col("uid"), t.col("mesh"), t.col("problems")
 	findings, impression := t.col("findings"), t.col("impression")
 	if uid < 0 || mesh < 0 || findings < 0 || impression < 0 {
-		return fmt.Errorf("%s:1: not an IU-Xray reports file: want uid, MeSH, findings, impression columns; got %v", path, t.header)
+		return fmt.Errorf("%s:1: %w; got %v", path, errNotIUReports, t.header)
 	}
 	return t.each(func(rec []string, line int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		return fn(IUReport{UID: field(rec, uid), MeSH: splitTerms(field(rec, mesh)), Problems: splitTerms(field(rec, problems)),
 			Findings: field(rec, findings), Impression: field(rec, impression), Line: line})
 	})

@@ -1,13 +1,14 @@
 package dataset
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
 
 func TestReadIUReports(t *testing.T) {
 	var got []IUReport
-	err := ReadIUReports("testdata/iu_reports.csv", func(r IUReport) error { got = append(got, r); return nil })
+	err := ReadIUReports(context.Background(), "testdata/iu_reports.csv", func(r IUReport) error { got = append(got, r); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestReadIUReports(t *testing.T) {
 func TestReadIUReportsRealDev(t *testing.T) {
 	path := needRealData(t, "iu-xray", "indiana_reports.dev.csv")
 	n, withText := 0, 0
-	err := ReadIUReports(path, func(r IUReport) error {
+	err := ReadIUReports(context.Background(), path, func(r IUReport) error {
 		n++
 		if r.Text() != "" {
 			withText++

@@ -85,7 +85,7 @@ func (s ParserEvalSummary) Partial() error {
 func ScoreParserOnIU(ctx context.Context, reportsPath string, vocab *labelmap.Vocabulary, o ParserEvalOptions) (eval.ParserReport, ParserEvalSummary, error) {
 	var sum ParserEvalSummary
 	var reports []dataset.IUReport
-	err := dataset.ReadIUReports(reportsPath, func(r dataset.IUReport) error {
+	err := dataset.ReadIUReports(ctx, reportsPath, func(r dataset.IUReport) error {
 		if !r.Indexed() || r.Text() == "" {
 			sum.Skipped++
 			return nil

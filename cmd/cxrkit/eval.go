@@ -29,7 +29,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "pred", Usage: "results JSONL (audit results or grounding predictions)"},
 			&cli.StringFlag{Name: "pred-b", Usage: "compare mode: a second results file, compared with a paired bootstrap"},
 			&cli.StringFlag{Name: "cases", Usage: "audit mode: synth cases with expected audits"},
-			&cli.StringFlag{Name: "iu-reports", Usage: "parser mode: IU-Xray indiana_reports.csv with MeSH labels"},
+			&cli.StringFlag{Name: "iu-reports", Usage: "parser mode: IU-Xray indiana_reports.csv or the Open-i parquet (ykumards/open-i), with MeSH labels"},
 			&cli.StringFlag{Name: "draft-rules", Usage: "parser mode: rules lexicon overriding configs/draft_rules.yaml"},
 			&cli.StringFlag{Name: "draft-parser", Value: pd.Parser, Usage: "parser mode: rules or llm (an OpenAI-compatible endpoint)"},
 			&cli.StringFlag{Name: "draft-endpoint", Usage: "parser mode, llm: base URL of the draft-parsing model, e.g. http://gpu:8000/v1"},
