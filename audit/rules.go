@@ -249,6 +249,9 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 			if it.word0-openEnd <= p.lx.forward {
 				pre[k] = open
 				scopeOf[k] = scope
+				// A list carries the scope on: the reach counts from
+				// the last mention it covered ("no A, B, ... or Z").
+				openEnd = it.word1
 			}
 		}
 	}
