@@ -21,8 +21,8 @@ type DraftReader interface {
 
 // ReadDraft makes the rules parser a DraftReader; it fails only when ctx
 // is done (a request's deadline). The caller gets its answer at the
-// deadline even if parsing is still running; callers bound the draft's
-// size, which bounds the work left behind.
+// deadline even if parsing is still running, and the parse itself stops
+// within a few thousand bytes of the deadline (ParseContext).
 func (p *RulesParser) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
 	if err := ctx.Err(); err != nil {
 		return cxrkit.DraftReading{Status: cxrkit.ParseFailed}, err
@@ -38,7 +38,11 @@ func (p *RulesParser) ReadDraft(ctx context.Context, text string) (cxrkit.DraftR
 				done <- parsed{panic: r}
 			}
 		}()
-		done <- parsed{fs: p.Parse(text)}
+		fs, err := p.ParseContext(ctx, text)
+		if err != nil {
+			return // ctx is done: the select below answers
+		}
+		done <- parsed{fs: fs}
 	}()
 	select {
 	case r := <-done:

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"strings"
 	"sync"
 
@@ -52,13 +53,23 @@ const NormalRule = "normal_phrases"
 // mention asserts it, else uncertain if any hedges it, else absent. A
 // normal-study phrase gives no_finding, unless a positive is reported.
 func (p *RulesParser) Parse(text string) []cxrkit.DraftFinding {
-	var out []cxrkit.DraftFinding
-	for _, d := range p.Explain(text) {
-		if d.Status != "" {
-			out = append(out, cxrkit.DraftFinding{Label: d.Label, Status: d.Status, Span: d.Span})
-		}
+	fs, _ := p.ParseContext(context.Background(), text)
+	return fs
+}
+
+// checkEvery is how many bytes (scanning) or tokens (matching phrases)
+// pass between looks at the context within one sentence: a look costs a
+// few nanoseconds, a few thousand bytes of parsing some microseconds.
+const checkEvery = 4096
+
+// closed reports whether done is closed; a nil done never is.
+func closed(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
-	return out
 }
 
 type span struct{ start, end int }
@@ -93,22 +104,59 @@ func statusRank(s cxrkit.Status) int {
 	return 0
 }
 
+// ParseContext is Parse under ctx: it stops soon after ctx is done (a
+// request's deadline) and returns ctx's error, so an abandoned draft does
+// not keep a core busy.
+func (p *RulesParser) ParseContext(ctx context.Context, text string) ([]cxrkit.DraftFinding, error) {
+	ds, err := p.ExplainContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	var out []cxrkit.DraftFinding
+	for _, d := range ds {
+		if d.Status != "" {
+			out = append(out, cxrkit.DraftFinding{Label: d.Label, Status: d.Status, Span: d.Span})
+		}
+	}
+	return out, nil
+}
+
 // Explain reads a draft like Parse and says which rule decided each label.
 func (p *RulesParser) Explain(text string) []Decision {
-	lower := asciiLower(text)
+	ds, _ := p.ExplainContext(context.Background(), text)
+	return ds
+}
+
+// ExplainContext is Explain under ctx. ctx is looked at between
+// sentences and, within a long sentence, every few thousand bytes and
+// tokens: a draft with no sentence end stops as promptly as one with many.
+func (p *RulesParser) ExplainContext(ctx context.Context, text string) ([]Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lower := asciiLower(text, ctx.Done())
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	buf := p.bufs.Get().(*sentenceBuffers)
 	defer p.bufs.Put(buf)
-	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler, toks: buf.toks[:0]}
+	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler, toks: buf.toks[:0], done: ctx.Done()}
 	defer func() { buf.toks = sc.toks[:0] }()
 	var best [labelmap.NumLabels]*Decision // by label index; the five positives
 	normal := span{-1, -1}
 	for {
 		sent, bytes, ok := sc.next()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if !ok {
 			break
 		}
 		var isNormal bool
-		buf.items, isNormal = p.items(sent, lower, buf.items[:0])
+		buf.items, isNormal = p.items(sent, lower, buf.items[:0], sc.done)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if normal.start < 0 && isNormal {
 			normal = bytes
 		}
@@ -137,16 +185,24 @@ func (p *RulesParser) Explain(text string) []Decision {
 	if !positive && normal.start >= 0 {
 		out = append(out, Decision{Label: labelmap.NoFinding, Status: cxrkit.Present, Span: clauseText(text, normal), Rule: NormalRule})
 	}
-	return out
+	return out, nil
 }
 
 // items finds the cues, mentions and clause breaks of a sentence, longest
 // phrase first (a mention wins a tie with a cue), and whether a
-// normal-study phrase occurs in it.
-func (p *RulesParser) items(toks []token, s string, out []item) ([]item, bool) {
+// normal-study phrase occurs in it. It stops early, with what it found so
+// far, once done is closed.
+func (p *RulesParser) items(toks []token, s string, out []item, done <-chan struct{}) ([]item, bool) {
 	words := 0
 	normal := false
+	nextCheck := checkEvery
 	for i := 0; i < len(toks); {
+		if i >= nextCheck {
+			if closed(done) {
+				return out, normal
+			}
+			nextCheck = i + checkEvery
+		}
 		m := p.lx.phrases.longest(toks, i)
 		if m.mention == nil && m.cue == nil && toks[i].kind == tokPunct && (s[toks[i].start] == ';' || s[toks[i].start] == ':') {
 			// A clause break, unless a phrase starts with it ("effusion: none").

@@ -43,7 +43,7 @@ func expandPhrase(p string) ([][]string, error) {
 // group characters ( | ).
 func lexPhrase(p string) ([]string, error) {
 	var out []string
-	lower := asciiLower(p)
+	lower := asciiLower(p, nil)
 	for i := 0; i < len(lower); {
 		c := lower[i]
 		switch {

@@ -27,6 +27,9 @@ type sentenceScanner struct {
 	filler []int32
 	pos    int
 	toks   []token
+	// done, when closed, ends scanning early (the caller's context is
+	// done); the sentence returned then is cut short.
+	done <-chan struct{}
 }
 
 // next returns the tokens of the next sentence and its byte range; ok is
@@ -38,7 +41,15 @@ func (sc *sentenceScanner) next() (toks []token, sent span, ok bool) {
 	}
 	sc.toks = sc.toks[:0]
 	start := sc.pos
+	nextCheck := start + checkEvery
 	for i := sc.pos; i < len(s); {
+		if i >= nextCheck {
+			if closed(sc.done) {
+				sc.pos = len(s)
+				return sc.toks, span{start, i}, true
+			}
+			nextCheck = i + checkEvery
+		}
 		c := s[i]
 		switch {
 		case isWordByte(c):
@@ -98,12 +109,20 @@ func isWordByte(c byte) bool {
 }
 
 // asciiLower lowercases ASCII letters only, so byte offsets into the
-// result are offsets into the original text.
-func asciiLower(s string) string {
+// result are offsets into the original text. Once done is closed it
+// stops and returns a partly lowered text, which the caller discards.
+func asciiLower(s string, done <-chan struct{}) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
 			b := []byte(s)
+			nextCheck := i + 16*checkEvery
 			for j := i; j < len(b); j++ {
+				if j >= nextCheck {
+					if closed(done) {
+						break
+					}
+					nextCheck = j + 16*checkEvery
+				}
 				if c := b[j]; c >= 'A' && c <= 'Z' {
 					b[j] = c + 'a' - 'A'
 				}
