@@ -118,6 +118,7 @@ func FuzzNIHBoxes(f *testing.F) {
 
 func FuzzNIHEntries(f *testing.F) {
 	seedFile(f, "nih_entries.csv")
+	seedFile(f, "nih_entries_v2020.csv")
 	seedFile(f, "nih_sample_labels.csv")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, rej := testPreparer(t)
