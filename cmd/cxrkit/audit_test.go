@@ -121,11 +121,16 @@ func TestAuditUsageErrors(t *testing.T) {
 }
 
 func TestGroundingFlagErrors(t *testing.T) {
+	// Inputs that exist, so that the flag is what is wrong.
+	dir := t.TempDir()
+	cases, corpus := filepath.Join(dir, "c.jsonl"), filepath.Join(dir, "corpus.jsonl")
+	os.WriteFile(cases, []byte("{}\n"), 0o644)
+	os.WriteFile(corpus, []byte("{}\n"), 0o644)
 	for _, args := range [][]string{
-		{"audit", "--cases", "c.jsonl", "--out", "r.jsonl", "--grounding", "gold"},
-		{"audit", "--cases", "c.jsonl", "--out", "r.jsonl", "--grounding", "silver"},
+		{"audit", "--cases", cases, "--out", filepath.Join(dir, "r.jsonl"), "--grounding", "gold"},
+		{"audit", "--cases", cases, "--out", filepath.Join(dir, "r.jsonl"), "--grounding", "silver"},
 		{"serve", "--grounding", "gold"},
-		{"serve", "--grounding", "silver", "--corpus", "corpus.jsonl"},
+		{"serve", "--grounding", "silver", "--corpus", corpus},
 	} {
 		code, _, stderr := runCLI(t, args...)
 		if code != exitUsage || !strings.Contains(stderr, "--grounding") {

@@ -90,6 +90,9 @@ func dicomOutputs(files []string, out, outDir string) ([]string, error) {
 		ins = append(ins, cxrkit.PathFlag{Flag: "input", Path: in})
 		outs = append(outs, cxrkit.PathFlag{Flag: flag, Path: o})
 	}
+	if err := requireInputs(ins); err != nil {
+		return nil, err
+	}
 	if err := cxrkit.CheckOutputs(ins, outs); err != nil {
 		return nil, err
 	}

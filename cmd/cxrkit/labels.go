@@ -28,6 +28,9 @@ func labelsCommand() *cli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
+			if err := requireInputs(flagPaths(c, []string{"labelmap"})); err != nil {
+				return err
+			}
 			vocab, err := labelmap.LoadFile(c.String("labelmap"))
 			if err != nil {
 				return err

@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/eval"
 	"github.com/urfave/cli/v2"
 )
 
@@ -30,7 +31,8 @@ const (
 )
 
 // exitCodesHelp is shown by --help.
-const exitCodesHelp = "Exit codes: 0 everything succeeded; 1 failure; 2 usage (bad flags, or an output over an input);\n" +
+const exitCodesHelp = "Exit codes: 0 everything succeeded; 1 failure; 2 usage (bad flags, an input file that does not exist\n" +
+	"or is not what its flag asks for, or an output over an input);\n" +
 	"3 partial: the command finished but some items failed (audit cases with an error, export images\n" +
 	"skipped by --skip-missing); the summary says which and why."
 
@@ -67,14 +69,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitCode(err)
 }
 
-// exitCode decides by the error's type, never its wording: usage errors
-// and invalid options exit 2, partial runs 3, everything else 1.
+// exitCode decides by the error's type, never its wording: usage errors,
+// invalid options and eval inputs that are not what their flag asks for
+// exit 2, partial runs 3, everything else 1.
 func exitCode(err error) int {
 	var u usageError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions):
+	case errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions) || errors.Is(err, eval.ErrInput):
 		return exitUsage
 	case errors.Is(err, cxrkit.ErrPartial):
 		return exitPartial

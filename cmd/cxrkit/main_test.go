@@ -31,7 +31,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"nope"}, exitUsage, `unknown command "nope"`},
 		{[]string{"labels", "--bogus"}, exitUsage, "unknown flag --bogus"},
 		{[]string{"labels", "extra", "--json"}, exitUsage, `unexpected argument "extra"`},
-		{[]string{"labels", "--labelmap", "/does/not/exist.yaml"}, exitFailure, "/does/not/exist.yaml"},
+		{[]string{"labels", "--labelmap", "/does/not/exist.yaml"}, exitUsage, "--labelmap /does/not/exist.yaml: no such file or directory"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runCLI(t, tt.args...)

@@ -22,6 +22,9 @@ func runCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("run: give one config file, e.g. cxrkit run configs/quickstart.yaml (flags go before it)")
 			}
+			if err := requireInputs([]cxrkit.PathFlag{{Flag: "config", Path: c.Args().First()}}); err != nil {
+				return err
+			}
 			cfg, err := pipeline.LoadConfig(c.Args().First())
 			if err != nil {
 				return err

@@ -46,6 +46,10 @@ func runServe(c *cli.Context) error {
 	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 || c.Int("max-draft-chars") <= 0 || c.Duration("upload-timeout") <= 0 || c.Int64("max-pixels") <= 0 {
 		return usagef("--max-upload-mb, --max-concurrent, --max-draft-chars, --upload-timeout and --max-pixels must be positive")
 	}
+	if err := requireInputs(flagPaths(c, []string{"corpus", "review", "cases", "image-root", "prompt-grounding", "prompt-draft",
+		"draft-rules", "contract", "labelmap", "draft-system-prompt"})); err != nil {
+		return err
+	}
 	opts := serve.Options{GroundingMode: c.String("grounding"),
 		MaxUploadBytes: int64(c.Int("max-upload-mb")) << 20, Timeout: c.Duration("request-timeout"),
 		MaxConcurrent: c.Int("max-concurrent"), Token: c.String("token"),
