@@ -12,6 +12,8 @@ import (
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/sftexport"
+	"github.com/cxrkit/cxrkit/synth"
 	"gopkg.in/yaml.v3"
 )
 
@@ -34,33 +36,14 @@ type Config struct {
 	// Prepare is dataset.Options as the file gives them over
 	// dataset.Defaults(), paths relative to the file.
 	Prepare dataset.Options `yaml:"prepare"`
-	Synth   SynthConfig     `yaml:"synth"`
-	Export  ExportConfig    `yaml:"export"`
-	Audit   AuditConfig     `yaml:"audit"`
-	Eval    EvalConfig      `yaml:"eval"`
+	// Synth and Export are the stages' options over their Defaults().
+	Synth  synth.Options     `yaml:"synth"`
+	Export sftexport.Options `yaml:"export"`
+	Audit  AuditConfig       `yaml:"audit"`
+	Eval   EvalConfig        `yaml:"eval"`
 
 	dir  string
 	path string
-}
-
-// SynthConfig mirrors the synth flags.
-type SynthConfig struct {
-	Seed    int64             `yaml:"seed"`
-	Cases   []cxrkit.CaseType `yaml:"cases"`
-	Splits  []cxrkit.Split    `yaml:"splits"`
-	Phrases string            `yaml:"phrases"`
-}
-
-// ExportConfig mirrors the export flags.
-type ExportConfig struct {
-	Tasks       []string `yaml:"tasks"`
-	Resize      int      `yaml:"resize"`
-	ShardRows   int      `yaml:"shard_rows"`
-	Verify      bool     `yaml:"verify"`
-	SkipMissing bool     `yaml:"skip_missing"`
-	Profile     string   `yaml:"profile"`
-	Format      string   `yaml:"format"`
-	Keep16Bit   bool     `yaml:"keep_16bit"`
 }
 
 // AuditConfig mirrors the audit flags.
@@ -119,7 +102,7 @@ func LoadConfig(path string) (*Config, error) {
 	// Settings decode over the stages' defaults (yaml.v3 leaves a key
 	// that is left out as it was), so a key left out means the same
 	// default the flag has.
-	c := Config{Prepare: dataset.Defaults()}
+	c := Config{Prepare: dataset.Defaults(), Synth: synth.Defaults(), Export: sftexport.Defaults()}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
@@ -166,7 +149,10 @@ func validateClosed(c Config) error {
 	if _, err := dataset.ParseUnmappedRule(string(c.Prepare.UnmappedOnly)); err != nil {
 		return fmt.Errorf("%w: prepare.unmapped_only: %v", cxrkit.ErrInvalidOptions, err)
 	}
-	for _, t := range c.Synth.Cases {
+	if _, err := sftexport.ParseFormat(string(c.Export.Format)); err != nil {
+		return fmt.Errorf("export.format: %w", err)
+	}
+	for _, t := range c.Synth.CaseTypes {
 		if _, err := cxrkit.ParseCaseType(string(t)); err != nil {
 			return fmt.Errorf("synth.cases: %w", err)
 		}

@@ -1,14 +1,18 @@
 package pipeline
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 
+	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/infer"
+	"github.com/cxrkit/cxrkit/sftexport"
+	"github.com/cxrkit/cxrkit/synth"
 )
 
 // loadConfigText writes a config into a temporary folder and loads it.
@@ -64,6 +68,25 @@ func TestRunPrepareDecodesOverDefaults(t *testing.T) {
 	sameSettings(t, "prepare", got, dataset.Defaults(), "vindr")
 	if len(got.VinDr) != 1 || got.VinDr[0] != filepath.Join(filepath.Dir(c.Path()), "train.csv") {
 		t.Errorf("vindr %v: want the path relative to the config", got.VinDr)
+	}
+}
+
+// The synth and export sections decode over their stages' Defaults(),
+// which the synth and export flags take their values from (cmd/cxrkit's
+// TestSynthExportFlagsTakeDefaults).
+func TestRunSynthExportDecodeOverDefaults(t *testing.T) {
+	c := loadConfigText(t, "out: o\nsynth:\n  seed: 3\nexport:\n  verify: true\n")
+	sameSettings(t, "synth", c.Synth, synth.Defaults(), "seed")
+	sameSettings(t, "export", c.Export, sftexport.Defaults(), "verify")
+	if c.Synth.Seed != 3 || !c.Export.Verify {
+		t.Errorf("synth seed %d, export verify %v: want the config's 3 and true", c.Synth.Seed, c.Export.Verify)
+	}
+	for _, bad := range []string{"synth:\n  cases: [faithfull]\n", "export:\n  format: chat\n", "export:\n  workres: 2\n"} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(path, []byte("out: o\n"+bad), 0o644)
+		if _, err := LoadConfig(path); !errors.Is(err, cxrkit.ErrInvalidOptions) {
+			t.Errorf("%q: err %v, want ErrInvalidOptions", bad, err)
+		}
 	}
 }
 

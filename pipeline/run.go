@@ -256,15 +256,13 @@ func labelmapFor(c *Config, path string) (*labelmap.Vocabulary, error) {
 }
 
 func runSynth(ctx context.Context, c *Config, p paths) (string, error) {
-	bank, err := synth.LoadPhraseBank(relOrEmpty(c, c.Synth.Phrases))
-	if err != nil {
+	opts := c.Synth
+	opts.Phrases = relOrEmpty(c, opts.Phrases)
+	var err error
+	if opts.Vocab, err = labelmapFor(c, c.Prepare.Labelmap); err != nil {
 		return "", err
 	}
-	vocab, err := labelmapFor(c, c.Prepare.Labelmap)
-	if err != nil {
-		return "", err
-	}
-	g, err := synth.NewGenerator(synth.Options{Seed: c.Synth.Seed, CaseTypes: c.Synth.Cases, Splits: c.Synth.Splits, Vocab: vocab, Bank: bank})
+	g, err := synth.NewGenerator(opts)
 	if err != nil {
 		return "", err
 	}
@@ -283,10 +281,8 @@ func relOrEmpty(c *Config, p string) string {
 }
 
 func runExport(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
-	ec := c.Export
-	opts := sftexport.Options{Corpus: p.corpus(), Out: p.export(), Tasks: ec.Tasks, Resize: ec.Resize,
-		ShardRows: ec.ShardRows, Verify: ec.Verify, SkipMissing: ec.SkipMissing, Progress: o.Progress,
-		Profile: c.profileRef(ec.Profile), Format: sftexport.Format(ec.Format), Keep16Bit: ec.Keep16Bit}
+	opts := c.Export
+	opts.Corpus, opts.Out, opts.Progress, opts.Profile = p.corpus(), p.export(), o.Progress, c.profileRef(opts.Profile)
 	if c.has(StageSynth) || fileExists(p.cases()) {
 		opts.Cases = p.cases()
 	}

@@ -19,25 +19,30 @@ import (
 )
 
 // Options configure an export.
+//
+// The yaml keys are those of cxrkit run's export section; the fields
+// tagged "-" are the run's own (its corpus, cases and folder) or flags
+// only.
 type Options struct {
-	Corpus    string   // corpus.jsonl (grounding task)
-	Cases     string   // synth cases (draft_parse task)
-	Out       string   // dataset folder
-	Tasks     []string // default: grounding, plus draft_parse when Cases is set
-	Resize    int      // fit the long side to this many pixels (0: keep)
-	ImageRoot string   // relative image paths are relative to this (default: the corpus folder)
-	ShardRows int      // rows per shard (default 1000)
+	Corpus    string   `yaml:"-"`          // corpus.jsonl (grounding task)
+	Cases     string   `yaml:"-"`          // synth cases (draft_parse task)
+	Out       string   `yaml:"-"`          // dataset folder
+	Tasks     []string `yaml:"tasks"`      // default: grounding, plus draft_parse when Cases is set
+	Resize    int      `yaml:"resize"`     // fit the long side to this many pixels (0: keep)
+	ImageRoot string   `yaml:"-"`          // relative image paths are relative to this (default: the corpus folder)
+	ShardRows int      `yaml:"shard_rows"` // rows per shard (default 1000)
 	// Force writes into an Out folder that holds files export did not
 	// write (they are left alone; a README.md is replaced by the card).
-	Force bool
+	Force bool `yaml:"-"`
 	// SkipMissing counts and reports missing or unreadable images instead
 	// of failing the run.
-	SkipMissing bool
-	Verify      bool
+	SkipMissing bool `yaml:"skip_missing"`
+	Verify      bool `yaml:"verify"`
 	// PromptGrounding and PromptDraft override the profile's prompts.
-	PromptGrounding, PromptDraft string
-	Workers                      int
-	Progress                     func(stage string, done, total int)
+	PromptGrounding string                              `yaml:"-"`
+	PromptDraft     string                              `yaml:"-"`
+	Workers         int                                 `yaml:"workers"`
+	Progress        func(stage string, done, total int) `yaml:"-"`
 
 	// Profile is the model profile the targets are written for (name or
 	// file): box scale and order, fencing, prompts, square padding.

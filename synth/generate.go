@@ -18,11 +18,14 @@ import (
 
 // Options configure case generation.
 type Options struct {
-	Seed      int64
-	CaseTypes []cxrkit.CaseType // nil: all
-	Splits    []cxrkit.Split    // nil: all
-	Vocab     *labelmap.Vocabulary
-	Bank      *PhraseBank
+	Seed      int64             `yaml:"seed"`
+	CaseTypes []cxrkit.CaseType `yaml:"cases"`  // nil: all
+	Splits    []cxrkit.Split    `yaml:"splits"` // nil: all
+	// Phrases is the phrase bank file read when Bank is nil ("" for the
+	// embedded configs/phrases.yaml).
+	Phrases string               `yaml:"phrases"`
+	Vocab   *labelmap.Vocabulary `yaml:"-"`
+	Bank    *PhraseBank          `yaml:"-"`
 	// Progress, when set, hears how much of the corpus file GenerateFile
 	// has read (bytes of total).
 	Progress func(stage string, done, total int) `yaml:"-"`
@@ -52,6 +55,10 @@ type Generator struct {
 	rebase func(string) string
 }
 
+// Defaults returns the synth defaults, the one place they are written:
+// every case type, every split, the embedded phrase bank.
+func Defaults() Options { return Options{CaseTypes: cxrkit.CaseTypes()} }
+
 // NewGenerator validates options and loads defaults.
 func NewGenerator(o Options) (*Generator, error) {
 	types, err := caseTypesInOrder(o.CaseTypes)
@@ -64,7 +71,7 @@ func NewGenerator(o Options) (*Generator, error) {
 		}
 	}
 	if o.Bank == nil {
-		if o.Bank, err = LoadPhraseBank(""); err != nil {
+		if o.Bank, err = LoadPhraseBank(o.Phrases); err != nil {
 			return nil, err
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/eval"
 	"github.com/cxrkit/cxrkit/pipeline"
+	"github.com/cxrkit/cxrkit/sftexport"
+	"github.com/cxrkit/cxrkit/synth"
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 )
@@ -21,18 +23,34 @@ import (
 // config does (pipeline's TestRunPrepareDecodesOverDefaults): a default
 // changed in Defaults() changes `cxrkit prepare --help` and `run` alike.
 func TestPrepareFlagsTakeDefaults(t *testing.T) {
-	cmd := prepareCommand()
-	var got dataset.Options
+	got := parsedOptions(t, prepareCommand(), prepareOptions, "--out", t.TempDir())
+	sameSettings(t, "prepare", got, dataset.Defaults())
+}
+
+// The synth and export flags take their values from the stages'
+// Defaults(), which run's synth and export sections decode over.
+func TestSynthExportFlagsTakeDefaults(t *testing.T) {
+	got := parsedOptions(t, synthCommand(), synthOptions, "--corpus", "c.jsonl", "--out", "o.jsonl")
+	sameSettings(t, "synth", got.Options, synth.Defaults())
+	exp := parsedOptions(t, exportCommand(), exportOptions, "--out", t.TempDir())
+	sameSettings(t, "export", exp, sftexport.Defaults())
+}
+
+// parsedOptions runs cmd with args and returns what parse made of the
+// flags (the command's own action is not run).
+func parsedOptions[T any](t *testing.T, cmd *cli.Command, parse func(*cli.Context) (T, error), args ...string) T {
+	t.Helper()
+	var got T
 	cmd.Action = func(c *cli.Context) error {
 		var err error
-		got, err = prepareOptions(c)
+		got, err = parse(c)
 		return err
 	}
 	app := &cli.App{Name: "cxrkit", Commands: []*cli.Command{cmd}, Writer: &bytes.Buffer{}, ErrWriter: &bytes.Buffer{}}
-	if err := app.RunContext(context.Background(), []string{"cxrkit", "prepare", "--out", t.TempDir()}); err != nil {
+	if err := app.RunContext(context.Background(), append([]string{"cxrkit", cmd.Name}, args...)); err != nil {
 		t.Fatal(err)
 	}
-	sameSettings(t, "prepare", got, dataset.Defaults())
+	return got
 }
 
 // sameSettings fails the test for every option (yaml-tagged field, the

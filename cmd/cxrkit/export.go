@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/urfave/cli/v2"
 )
@@ -20,15 +22,15 @@ func exportCommand() *cli.Command {
 			&cli.StringFlag{Name: "cases", Usage: "cases JSONL from synth (draft_parse task)"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "dataset folder"},
 			&cli.StringFlag{Name: "tasks", Usage: "tasks to export, comma-separated: grounding, draft_parse (default: those whose input is given)"},
-			&cli.IntFlag{Name: "resize", Usage: "fit each image's long side to N pixels (re-encodes); 0 keeps the bytes"},
+			&cli.IntFlag{Name: "resize", Value: d.Resize, Usage: "fit each image's long side to N pixels (re-encodes); 0 keeps the bytes"},
 			&cli.StringFlag{Name: "image-root", Usage: "folder relative image paths are relative to (default: the corpus folder)"},
 			&cli.IntFlag{Name: "shard-rows", Value: d.ShardRows, Usage: "rows per parquet shard"},
 			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile the targets are written for: cxrkit, medgemma-native, or a profile .yaml file"},
 			&cli.StringFlag{Name: "format", Value: string(d.Format), Usage: "row layout: messages, or prompt-completion (TRL's conversational prompt/completion columns, for completion-only loss)"},
 			&cli.Int64Flag{Name: "max-pixels", Value: d.MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
 			&cli.BoolFlag{Name: "keep-16bit", Value: d.Keep16Bit, Usage: "keep 16-bit images as they are (default: window them down to 8 bits, since PIL's convert(\"RGB\") clips 16-bit to white)"},
-			&cli.BoolFlag{Name: "verify", Usage: "read every shard back with Apache Arrow: row counts, schema, every image decodes"},
-			&cli.BoolFlag{Name: "skip-missing", Usage: "count and report missing or unreadable images instead of failing"},
+			&cli.BoolFlag{Name: "verify", Value: d.Verify, Usage: "read every shard back with Apache Arrow: row counts, schema, every image decodes"},
+			&cli.BoolFlag{Name: "skip-missing", Value: d.SkipMissing, Usage: "count and report missing or unreadable images instead of failing"},
 			&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding the profile's"},
 			&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding the profile's"},
 			&cli.IntFlag{Name: "workers", DefaultText: "one per core", Usage: "image workers"},
@@ -41,27 +43,41 @@ func exportCommand() *cli.Command {
 			if err := refuseOverlap(c, []string{"corpus", "cases", "image-root", "prompt-grounding", "prompt-draft"}, []string{"out"}); err != nil {
 				return err
 			}
-			format, err := sftexport.ParseFormat(c.String("format"))
+			opts, err := exportOptions(c)
 			if err != nil {
-				return usagef("%v", err)
-			}
-			s, err := sftexport.Export(c.Context, sftexport.Options{
-				Profile: c.String("profile"), Format: format, Keep16Bit: c.Bool("keep-16bit"), MaxPixels: c.Int64("max-pixels"),
-				Corpus: c.String("corpus"), Cases: c.String("cases"), Out: c.String("out"), Tasks: splitList(c.String("tasks")),
-				Resize: c.Int("resize"), ImageRoot: c.String("image-root"), ShardRows: c.Int("shard-rows"),
-				Verify: c.Bool("verify"), SkipMissing: c.Bool("skip-missing"),
-				PromptGrounding: c.String("prompt-grounding"), PromptDraft: c.String("prompt-draft"),
-				Workers: c.Int("workers"), Force: c.Bool("force"), Progress: progressFor(c.App.ErrWriter),
-			})
-			if err != nil {
-				// The summary names the card; print it only once the
-				// export exists.
 				return err
 			}
-			if err := s.WriteText(c.App.ErrWriter); err != nil {
-				return err
-			}
-			return s.Partial()
+			return runExport(c.Context, opts, globals(c), c.Args().Slice())
 		},
 	}
+}
+
+// exportOptions reads the flags, over sftexport.Defaults().
+func exportOptions(c *cli.Context) (sftexport.Options, error) {
+	o := sftexport.Defaults()
+	format, err := sftexport.ParseFormat(c.String("format"))
+	if err != nil {
+		return o, usagef("%v", err)
+	}
+	o.Profile, o.Format, o.Keep16Bit, o.MaxPixels = c.String("profile"), format, c.Bool("keep-16bit"), c.Int64("max-pixels")
+	o.Corpus, o.Cases, o.Out, o.Tasks = c.String("corpus"), c.String("cases"), c.String("out"), splitList(c.String("tasks"))
+	o.Resize, o.ImageRoot, o.ShardRows = c.Int("resize"), c.String("image-root"), c.Int("shard-rows")
+	o.Verify, o.SkipMissing = c.Bool("verify"), c.Bool("skip-missing")
+	o.PromptGrounding, o.PromptDraft = c.String("prompt-grounding"), c.String("prompt-draft")
+	o.Workers, o.Force, o.Progress = c.Int("workers"), c.Bool("force"), progressFor(c.App.ErrWriter)
+	return o, nil
+}
+
+// runExport writes the SFT dataset and says what it wrote.
+func runExport(ctx context.Context, opts sftexport.Options, gopts globalOptions, _ []string) error {
+	s, err := sftexport.Export(ctx, opts)
+	if err != nil {
+		// The summary names the card; print it only once the export
+		// exists.
+		return err
+	}
+	if err := s.WriteText(gopts.stderr); err != nil {
+		return err
+	}
+	return s.Partial()
 }
