@@ -45,6 +45,8 @@ type Options struct {
 	// MaxPixels refuses images whose header declares more pixels, before
 	// decoding (sizes probed, images hashed).
 	MaxPixels int64 `yaml:"max_pixels"`
+	// MaxImageMB bounds one image's file and decoding memory, in MiB.
+	MaxImageMB int64 `yaml:"max_image_mb"`
 
 	// NormalRatio is the number of normal images kept per positive image;
 	// NormalRatioAll keeps every normal image (--normal-ratio all).
@@ -75,7 +77,8 @@ type Options struct {
 // Defaults returns the SPEC defaults.
 func Defaults() Options {
 	return Options{UnmappedOnly: UnmappedNormal, Merge: boxes.WBF, MergeIoU: 0.5, MinReaders: 1, CrossIoU: 0.6,
-		DedupDistance: 4, NormalRatio: 1, ValFraction: 0.1, MaxPixels: imaging.Defaults().MaxPixels}
+		DedupDistance: 4, NormalRatio: 1, ValFraction: 0.1, MaxPixels: imaging.Defaults().MaxPixels,
+		MaxImageMB: imaging.DefaultMaxImageMB()}
 }
 
 // UnmappedRule is what prepare does with an image whose only labels lie

@@ -131,7 +131,7 @@ func (p *preparer) readAll() error {
 		if d.dir == "" {
 			continue
 		}
-		if *d.into, err = indexImageDir(d.dir, imaging.Options{MaxPixels: p.opts.MaxPixels}); err != nil {
+		if *d.into, err = indexImageDir(d.dir, imaging.Budget(p.opts.MaxPixels, p.opts.MaxImageMB)); err != nil {
 			return fmt.Errorf("images %s: %w", d.dir, err)
 		}
 	}
@@ -294,7 +294,7 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 	if p.opts.Progress != nil {
 		progress = func(d, t int) { p.opts.Progress("hashing images", d, t) }
 	}
-	fps, failed := fingerprintAll(p.ctx, imaging.Options{MaxPixels: p.opts.MaxPixels}, paths, sources, progress)
+	fps, failed := fingerprintAll(p.ctx, imaging.Budget(p.opts.MaxPixels, p.opts.MaxImageMB), paths, sources, progress)
 	if err := p.ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -219,3 +219,27 @@ func TestAttackFilesUnderAddressSpaceLimit(t *testing.T) {
 		t.Fatalf("child under ulimit -v 1000000: %v\n%s", err, out)
 	}
 }
+
+// TestBudget: --max-image-mb becomes the byte budget in MiB; zero,
+// negative or overflowing values fall back to the default, never to an
+// unbounded or wrapped budget.
+func TestBudget(t *testing.T) {
+	tests := []struct {
+		mb   int64
+		want int64
+	}{
+		{1, 1 << 20},
+		{512, 512 << 20},
+		{0, Defaults().MaxBytes},
+		{-5, Defaults().MaxBytes},
+		{1 << 62, Defaults().MaxBytes},
+	}
+	for _, tt := range tests {
+		if got := Budget(7, tt.mb).withDefaults(); got.MaxBytes != tt.want || got.MaxPixels != 7 {
+			t.Errorf("Budget(7, %d) = %+v, want MaxBytes %d", tt.mb, got, tt.want)
+		}
+	}
+	if DefaultMaxImageMB()<<20 != Defaults().MaxBytes {
+		t.Errorf("DefaultMaxImageMB %d MiB != Defaults().MaxBytes %d", DefaultMaxImageMB(), Defaults().MaxBytes)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 )
 
@@ -14,9 +15,24 @@ type Options struct {
 	// far above any radiograph).
 	MaxPixels int64 `yaml:"max_pixels"`
 	// MaxBytes bounds the file read into memory and the decoder's working
-	// memory for one image (default 512 MiB).
+	// memory for one image (default 512 MiB; stages take it in MiB as
+	// --max-image-mb).
 	MaxBytes int64 `yaml:"max_bytes"`
 }
+
+// Budget is the decode budget of a stage's two settings: pixels, and
+// bytes in MiB (--max-image-mb). Zero or negative values mean Defaults.
+func Budget(maxPixels, maxImageMB int64) Options {
+	o := Options{MaxPixels: maxPixels}
+	if maxImageMB > 0 && maxImageMB <= math.MaxInt64>>20 {
+		o.MaxBytes = maxImageMB << 20
+	}
+	return o
+}
+
+// DefaultMaxImageMB is Defaults().MaxBytes in MiB, for stage defaults and
+// flags.
+func DefaultMaxImageMB() int64 { return Defaults().MaxBytes >> 20 }
 
 // Defaults are the decode budgets used when none are given.
 func Defaults() Options {
@@ -56,7 +72,7 @@ func (o Options) checkSize(w, h int64, bytesPerPixel int64) error {
 		return fmt.Errorf("%w: %dx%d is more than %d pixels (--max-pixels)", ErrOverBudget, w, h, o.MaxPixels)
 	}
 	if need := w * h * bytesPerPixel; need > o.MaxBytes {
-		return fmt.Errorf("%w: decoding %dx%d needs about %d MiB, budget %d MiB", ErrOverBudget, w, h, need>>20, o.MaxBytes>>20)
+		return fmt.Errorf("%w: decoding %dx%d needs about %d MiB, budget %d MiB (--max-image-mb)", ErrOverBudget, w, h, need>>20, o.MaxBytes>>20)
 	}
 	return nil
 }
@@ -72,7 +88,7 @@ func (o Options) openRegular(path string) (*os.File, int64, error) {
 	o = o.withDefaults()
 	if size > o.MaxBytes {
 		f.Close()
-		return nil, 0, fmt.Errorf("%s: %w: file is %d MiB, budget %d MiB", path, ErrOverBudget, size>>20, o.MaxBytes>>20)
+		return nil, 0, fmt.Errorf("%s: %w: file is %d MiB, budget %d MiB (--max-image-mb)", path, ErrOverBudget, size>>20, o.MaxBytes>>20)
 	}
 	return f, size, nil
 }
@@ -132,7 +148,7 @@ func readAllLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
-			return nil, fmt.Errorf("%w: more than %d MiB", ErrOverBudget, limit>>20)
+			return nil, fmt.Errorf("%w: more than %d MiB (--max-image-mb)", ErrOverBudget, limit>>20)
 		}
 		if err == io.EOF {
 			return buf, nil

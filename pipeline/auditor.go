@@ -40,6 +40,9 @@ type AuditorConfig struct {
 	Attempts int
 	// MaxPixels bounds the images decoded (--max-pixels).
 	MaxPixels int64 `yaml:"max_pixels"`
+	// MaxImageMB bounds one image's file and decoding memory, in MiB
+	// (--max-image-mb).
+	MaxImageMB int64 `yaml:"max_image_mb"`
 	// MaxResponseMB bounds an endpoint's answer (--max-response-mb).
 	MaxResponseMB int `yaml:"max_response_mb"`
 
@@ -88,7 +91,7 @@ const draftMemoSize = 1 << 15
 // AuditorDefaults is the one place the defaults of the auditor settings
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
-	return AuditorConfig{Profile: configs.ProfileCxrkit, DraftParser: DraftParserRules, UncertainAs: UncertainPresent, MaxPixels: imaging.Defaults().MaxPixels,
+	return AuditorConfig{Profile: configs.ProfileCxrkit, DraftParser: DraftParserRules, UncertainAs: UncertainPresent, MaxPixels: imaging.Defaults().MaxPixels, MaxImageMB: imaging.DefaultMaxImageMB(),
 		Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
 		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20),
 		// contract (#15)
@@ -223,7 +226,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	}
 	g, err := infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: vocab,
 		MaxSide: c.MaxSide, ServerResizes: c.ServerResizes, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, StructuredWrapper: c.StructuredWrapper,
-		Scale: scale, Profile: profile, Attempts: c.Attempts, Image: imaging.Options{MaxPixels: c.MaxPixels}, ImageDir: c.ImageDir})
+		Scale: scale, Profile: profile, Attempts: c.Attempts, Image: imaging.Budget(c.MaxPixels, c.MaxImageMB), ImageDir: c.ImageDir})
 	if err != nil {
 		return nil, err
 	}

@@ -243,6 +243,7 @@ func TestClientMistakesAre4xx(t *testing.T) {
 	model := newEnv(t, fakevllm.Options{}, Options{})
 	unreadable := newEnv(t, fakevllm.Options{Responder: func(fakevllm.Request) string { return "The study is normal." }}, Options{})
 	overloaded := newEnv(t, fakevllm.Options{Fail: 503}, Options{})
+	budgeted := newEnv(t, fakevllm.Options{}, Options{Image: imaging.Budget(0, 1)})
 	tests := []struct {
 		name  string
 		url   string
@@ -252,6 +253,8 @@ func TestClientMistakesAre4xx(t *testing.T) {
 	}{
 		{"truncated PNG", model.server.URL, img[:len(img)/2], http.StatusUnprocessableEntity, false},
 		{"PNG over --max-pixels", model.server.URL, hugePNG(16384, 16384), http.StatusRequestEntityTooLarge, false},
+		{"PNG over --max-image-mb", budgeted.server.URL, hugePNG(1024, 1024), http.StatusRequestEntityTooLarge, false},
+		{"the same PNG in the default budget (no pixels: damaged)", model.server.URL, hugePNG(1024, 1024), http.StatusUnprocessableEntity, false},
 		{"upload not in the gold corpus", gold.URL, img, http.StatusNotFound, true},
 		{"answer never parsed", unreadable.server.URL, img, http.StatusBadGateway, true},
 		{"endpoint overloaded", overloaded.server.URL, img, http.StatusServiceUnavailable, true},

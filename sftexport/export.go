@@ -57,13 +57,16 @@ type Options struct {
 	// MaxPixels refuses images whose header declares more pixels, before
 	// decoding.
 	MaxPixels int64 `yaml:"max_pixels"`
+	// MaxImageMB bounds one image's file and decoding memory, in MiB.
+	MaxImageMB int64 `yaml:"max_image_mb"`
 }
 
-func (o Options) imageBudget() imaging.Options { return imaging.Options{MaxPixels: o.MaxPixels} }
+func (o Options) imageBudget() imaging.Options { return imaging.Budget(o.MaxPixels, o.MaxImageMB) }
 
 // Defaults returns the export defaults: the one place they are written.
 func Defaults() Options {
-	return Options{ShardRows: 1000, Profile: configs.ProfileCxrkit, Format: FormatMessages, MaxPixels: imaging.Defaults().MaxPixels}
+	return Options{ShardRows: 1000, Profile: configs.ProfileCxrkit, Format: FormatMessages, MaxPixels: imaging.Defaults().MaxPixels,
+		MaxImageMB: imaging.DefaultMaxImageMB()}
 }
 
 // Summary is what an export wrote.

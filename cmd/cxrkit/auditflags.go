@@ -17,6 +17,7 @@ func auditFlags() []cli.Flag {
 	d := pipeline.AuditorDefaults()
 	return slices.Concat([]cli.Flag{
 		&cli.Int64Flag{Name: "max-pixels", Value: d.MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
+		&cli.Int64Flag{Name: "max-image-mb", Value: d.MaxImageMB, Usage: "largest image file, and decoding memory for one image, in MiB; a larger image is refused before it is read"},
 		&cli.IntFlag{Name: "max-response-mb", Value: d.MaxResponseMB, Usage: "largest endpoint answer read; a longer one is that case's error"},
 		&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile: cxrkit (what export trains on), medgemma-native (Google's conventions: 0-1000 boxes, image padded to a square), or a profile .yaml file"},
 		&cli.StringFlag{Name: "contract", Value: d.Contract, Usage: "export folder whose contract.json gives the profile, prompts and image size the model was trained with; contradicting flags are refused"},
@@ -82,7 +83,7 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 		DraftParser: c.String("draft-parser"), DraftEndpoint: c.String("draft-endpoint"), DraftModel: c.String("draft-model"),
 		PromptDraft: c.String("prompt-draft"), DraftRules: c.String("draft-rules"), UncertainAs: c.String("uncertain-as"),
 		Urgent: splitList(c.String("urgent")), Labelmap: c.String("labelmap"),
-		Profile: profile, StructuredWrapper: c.Bool("structured-wrapper"), MaxPixels: c.Int64("max-pixels"), MaxResponseMB: c.Int("max-response-mb"),
+		Profile: profile, StructuredWrapper: c.Bool("structured-wrapper"), MaxPixels: c.Int64("max-pixels"), MaxImageMB: c.Int64("max-image-mb"), MaxResponseMB: c.Int("max-response-mb"),
 		Contract: c.String("contract"), AllowMismatch: c.Bool("allow-mismatch"),
 		DraftMaxTokens: c.Int("draft-max-tokens"), DraftSystemPrompt: c.String("draft-system-prompt"),
 	}, nil

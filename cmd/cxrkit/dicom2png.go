@@ -22,6 +22,7 @@ func dicom2pngCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "bits", Value: 8, Usage: "PNG depth: 8 or 16"},
 			&cli.Int64Flag{Name: "max-pixels", Value: imaging.Defaults().MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
+			&cli.Int64Flag{Name: "max-image-mb", Value: imaging.DefaultMaxImageMB(), Usage: "largest image file, and decoding memory for one image, in MiB; a larger image is refused before it is read"},
 			&cli.StringFlag{Name: "out", Usage: "output PNG (one input)"},
 			&cli.StringFlag{Name: "out-dir", Usage: "output folder (any number of inputs)"},
 		},
@@ -43,7 +44,7 @@ func dicom2pngCommand() *cli.Command {
 				return err
 			}
 			for i, in := range files {
-				if err := convertDICOM(in, outs[i], imaging.DICOMOptions{Bits: bits, Budget: imaging.Options{MaxPixels: c.Int64("max-pixels")}}); err != nil {
+				if err := convertDICOM(in, outs[i], imaging.DICOMOptions{Bits: bits, Budget: imaging.Budget(c.Int64("max-pixels"), c.Int64("max-image-mb"))}); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.App.ErrWriter, "%s -> %s\n", in, outs[i])

@@ -28,6 +28,7 @@ func exportCommand() *cli.Command {
 			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "model profile the targets are written for: cxrkit, medgemma-native, or a profile .yaml file"},
 			&cli.StringFlag{Name: "format", Value: string(d.Format), Usage: "row layout: messages, or prompt-completion (TRL's conversational prompt/completion columns, for completion-only loss)"},
 			&cli.Int64Flag{Name: "max-pixels", Value: d.MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
+			&cli.Int64Flag{Name: "max-image-mb", Value: d.MaxImageMB, Usage: "largest image file, and decoding memory for one image, in MiB; a larger image is refused before it is read"},
 			&cli.BoolFlag{Name: "keep-16bit", Value: d.Keep16Bit, Usage: "keep 16-bit images as they are (default: window them down to 8 bits, since PIL's convert(\"RGB\") clips 16-bit to white)"},
 			&cli.BoolFlag{Name: "verify", Value: d.Verify, Usage: "read every shard back with Apache Arrow: row counts, schema, every image decodes"},
 			&cli.BoolFlag{Name: "skip-missing", Value: d.SkipMissing, Usage: "count and report missing or unreadable images instead of failing"},
@@ -60,6 +61,7 @@ func exportOptions(c *cli.Context) (sftexport.Options, error) {
 		return o, usagef("%v", err)
 	}
 	o.Profile, o.Format, o.Keep16Bit, o.MaxPixels = c.String("profile"), format, c.Bool("keep-16bit"), c.Int64("max-pixels")
+	o.MaxImageMB = c.Int64("max-image-mb")
 	o.Corpus, o.Cases, o.Out, o.Tasks = c.String("corpus"), c.String("cases"), c.String("out"), splitList(c.String("tasks"))
 	o.Resize, o.ImageRoot, o.ShardRows = c.Int("resize"), c.String("image-root"), c.Int("shard-rows")
 	o.Verify, o.SkipMissing = c.Bool("verify"), c.Bool("skip-missing")

@@ -87,7 +87,7 @@ var flagCategories = map[string]map[string]string{
 		"prompt-draft": catParsing, "draft-rules": catParsing, "uncertain-as": catParsing, "urgent": catParsing, "labelmap": catParsing,
 		"image": catBatch, "draft": catBatch, "cases": catBatch, "out": catBatch, "corpus": catBatch, "grounding": catBatch,
 		"image-root": catBatch, "concurrency": catBatch, "cache": catBatch, "no-cache": catBatch, "emit-batch": catBatch,
-		"ingest-batch": catBatch, "max-pixels": catBatch, "keep-errors": catBatch,
+		"ingest-batch": catBatch, "max-pixels": catBatch, "max-image-mb": catBatch, "keep-errors": catBatch,
 	},
 	"serve": {
 		"endpoint": catEndpoint, "model": catEndpoint, "api-key": catEndpoint, "timeout": catEndpoint, "retries": catEndpoint,
@@ -98,7 +98,7 @@ var flagCategories = map[string]map[string]string{
 		"prompt-grounding": catParsing, "draft-parser": catParsing, "draft-endpoint": catParsing, "draft-model": catParsing,
 		"prompt-draft": catParsing, "draft-rules": catParsing, "uncertain-as": catParsing, "urgent": catParsing, "labelmap": catParsing,
 		"addr": catServer, "max-upload-mb": catServer, "request-timeout": catServer, "max-concurrent": catServer,
-		"upload-timeout": catServer, "max-draft-chars": catServer, "token": catServer, "max-pixels": catServer,
+		"upload-timeout": catServer, "max-draft-chars": catServer, "token": catServer, "max-pixels": catServer, "max-image-mb": catServer,
 		"review": catReview, "cases": catReview, "image-root": catReview,
 	},
 }

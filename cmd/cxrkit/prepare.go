@@ -33,6 +33,7 @@ func prepareCommand() *cli.Command {
 			&cli.Float64Flag{Name: "cross-iou", Value: d.CrossIoU, Usage: "drop a box overlapping a more specific label's box at this IoU (0 disables)"},
 			&cli.BoolFlag{Name: "dedup-images", Usage: "find the same radiograph under two names across sources (needs image folders)"},
 			&cli.Int64Flag{Name: "max-pixels", Value: d.MaxPixels, Usage: "refuse images whose header declares more pixels than this, before decoding"},
+			&cli.Int64Flag{Name: "max-image-mb", Value: d.MaxImageMB, Usage: "largest image file, and decoding memory for one image, in MiB; a larger image is refused before it is read"},
 			&cli.IntFlag{Name: "dedup-distance", Value: d.DedupDistance, Usage: "max perceptual-hash distance (bits of 64) for --dedup-images"},
 			&cli.StringFlag{Name: "normal-ratio", Value: dataset.FormatNormalRatio(d.NormalRatio), Usage: "normal images kept per positive image, or all"},
 			&cli.Float64Flag{Name: "val-fraction", Value: d.ValFraction, Usage: "fraction of images in the validation split"},
@@ -84,7 +85,7 @@ func prepareOptions(c *cli.Context) (dataset.Options, error) {
 	}
 	o.Merge, o.MergeIoU, o.MinReaders, o.CrossIoU = m, c.Float64("merge-iou"), c.Int("min-readers"), c.Float64("cross-iou")
 	o.DedupImages, o.DedupDistance = c.Bool("dedup-images"), c.Int("dedup-distance")
-	o.MaxPixels = c.Int64("max-pixels")
+	o.MaxPixels, o.MaxImageMB = c.Int64("max-pixels"), c.Int64("max-image-mb")
 	if o.NormalRatio, err = dataset.ParseNormalRatio(c.String("normal-ratio")); err != nil {
 		return o, usagef("--normal-ratio: %v", err)
 	}

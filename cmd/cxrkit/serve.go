@@ -43,8 +43,8 @@ func runServe(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 || c.Int("max-draft-chars") <= 0 || c.Duration("upload-timeout") <= 0 || c.Int64("max-pixels") <= 0 {
-		return usagef("--max-upload-mb, --max-concurrent, --max-draft-chars, --upload-timeout and --max-pixels must be positive")
+	if c.Int("max-upload-mb") <= 0 || c.Int("max-concurrent") <= 0 || c.Int("max-draft-chars") <= 0 || c.Duration("upload-timeout") <= 0 || c.Int64("max-pixels") <= 0 || c.Int64("max-image-mb") <= 0 {
+		return usagef("--max-upload-mb, --max-concurrent, --max-draft-chars, --upload-timeout, --max-pixels and --max-image-mb must be positive")
 	}
 	if err := requireInputs(flagPaths(c, []string{"corpus", "review", "cases", "image-root", "prompt-grounding", "prompt-draft",
 		"draft-rules", "contract", "labelmap", "draft-system-prompt"})); err != nil {
@@ -54,7 +54,7 @@ func runServe(c *cli.Context) error {
 		MaxUploadBytes: int64(c.Int("max-upload-mb")) << 20, Timeout: c.Duration("request-timeout"),
 		MaxConcurrent: c.Int("max-concurrent"), Token: c.String("token"),
 		UploadTimeout: c.Duration("upload-timeout"), MaxDraftChars: c.Int("max-draft-chars"),
-		Image:  imaging.Options{MaxPixels: c.Int64("max-pixels")},
+		Image:  imaging.Budget(c.Int64("max-pixels"), c.Int64("max-image-mb")),
 		Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))}
 	if c.String("review") != "" {
 		if c.String("corpus") == "" {
