@@ -24,8 +24,10 @@ func TestEvalParserOnIUDev(t *testing.T) {
 		hedged             string
 		microMin, labelMin float64
 	}{
-		{"absent", 0.95, 0.90},
-		{"present", 0.95, 0.84},
+		// Floors at the December 2026 scores (0.964/0.913 and 0.957/0.855):
+		// a rule change may not lower the development score.
+		{"absent", 0.96, 0.91},
+		{"present", 0.955, 0.85},
 	}
 	for _, tt := range tests {
 		t.Run("hedged="+tt.hedged, func(t *testing.T) {
