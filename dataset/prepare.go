@@ -156,6 +156,10 @@ func (p *preparer) readAll() error {
 	return nil
 }
 
+// maxOpenArchives bounds the zip archives --dedup-images keeps open
+// while hashing (NIH ChestX-ray14 has twelve).
+const maxOpenArchives = 16
+
 // build turns the accumulated images into sorted, balanced, split records.
 func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 	rep := &Report{Tool: "cxrkit prepare", Version: cxrkit.VersionString(), Disclaimer: cxrkit.Disclaimer,
@@ -294,7 +298,10 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 	if p.opts.Progress != nil {
 		progress = func(d, t int) { p.opts.Progress("hashing images", d, t) }
 	}
-	fps, failed := fingerprintAll(p.ctx, imaging.Budget(p.opts.MaxPixels, p.opts.MaxImageMB), paths, sources, progress)
+	budget := imaging.Budget(p.opts.MaxPixels, p.opts.MaxImageMB)
+	budget.Archives = imaging.NewArchiveCache(maxOpenArchives)
+	defer budget.Archives.Close()
+	fps, failed := fingerprintAll(p.ctx, budget, paths, sources, progress)
 	if err := p.ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -101,28 +101,39 @@ func (a *Archive) Members() []string {
 // is decompressed. The reader fails if the member inflates past its
 // declared size. The size returned is the declared one.
 func (a *Archive) Open(member string) (io.ReadCloser, int64, error) {
+	f, err := a.find(member)
+	if err != nil {
+		return nil, 0, err
+	}
+	name := MemberPath(a.path, member)
+	if size := f.UncompressedSize64; size > uint64(a.budget.MaxBytes) {
+		return nil, 0, fmt.Errorf("%s: %w: member is %d MiB uncompressed, budget %d MiB", name, ErrOverBudget, size>>20, a.budget.MaxBytes>>20)
+	}
+	r, err := f.Open()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return r, int64(f.UncompressedSize64), nil
+}
+
+// find looks member up among the archive's entries: a regular file, else
+// an error. A linear scan: zip.Reader's fs.FS lookup sorts and indexes
+// every entry first, which costs more than the scan for one member.
+func (a *Archive) find(member string) (*zip.File, error) {
 	name := MemberPath(a.path, member)
 	if !fs.ValidPath(member) {
-		return nil, 0, fmt.Errorf("%s: %w (invalid member name)", name, ErrBadMember)
+		return nil, fmt.Errorf("%s: %w (invalid member name)", name, ErrBadMember)
 	}
-	f, err := a.zip.Open(member)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+	for _, f := range a.zip.File {
+		if f.Name != member && f.Name != member+"/" {
+			continue
+		}
+		if m := f.Mode(); !m.IsRegular() || f.Name != member {
+			return nil, fmt.Errorf("%s: %w (%s)", name, ErrBadMember, m.Type())
+		}
+		return f, nil
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s: %w (%s)", name, ErrBadMember, st.Mode().Type())
-	}
-	if st.Size() > a.budget.MaxBytes {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s: %w: member is %d MiB uncompressed, budget %d MiB", name, ErrOverBudget, st.Size()>>20, a.budget.MaxBytes>>20)
-	}
-	return f, st.Size(), nil
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
 // Stat describes the image file at path (a plain file or an archive
@@ -138,14 +149,11 @@ func Stat(p string) (fs.FileInfo, error) {
 		return nil, err
 	}
 	defer a.Close()
-	if !fs.ValidPath(member) {
-		return nil, fmt.Errorf("%s: %w (invalid member name)", p, ErrBadMember)
-	}
-	st, err := fs.Stat(a.zip, member)
+	f, err := a.find(member)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, err
 	}
-	return st, nil
+	return f.FileInfo(), nil
 }
 
 // openImage opens the image at p for reading, a plain regular file or an
@@ -155,26 +163,37 @@ func (o Options) openImage(p string) (io.ReadCloser, int64, error) {
 	if !ok {
 		return o.openRegular(p)
 	}
-	a, err := o.OpenArchive(archive)
-	if err != nil {
-		return nil, 0, err
+	var a *Archive
+	var done func() error
+	if o.Archives != nil {
+		cached, release, err := o.Archives.acquire(archive, o)
+		if err != nil {
+			return nil, 0, err
+		}
+		a, done = cached, func() error { release(); return nil }
+	} else {
+		opened, err := o.OpenArchive(archive)
+		if err != nil {
+			return nil, 0, err
+		}
+		a, done = opened, opened.Close
 	}
 	r, size, err := a.Open(member)
 	if err != nil {
-		a.Close()
+		done()
 		return nil, 0, err
 	}
-	return memberReader{r, a}, size, nil
+	return memberReader{r, done}, size, nil
 }
 
-// memberReader closes its archive with the member.
+// memberReader lets go of its archive with the member.
 type memberReader struct {
 	io.ReadCloser
-	archive *Archive
+	done func() error
 }
 
 func (m memberReader) Close() error {
-	return errors.Join(m.ReadCloser.Close(), m.archive.Close())
+	return errors.Join(m.ReadCloser.Close(), m.done())
 }
 
 // ProbeMember reads the size of an archive member's image from its

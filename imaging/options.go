@@ -18,6 +18,9 @@ type Options struct {
 	// memory for one image (default 512 MiB; stages take it in MiB as
 	// --max-image-mb).
 	MaxBytes int64 `yaml:"max_bytes"`
+	// Archives, when set, keeps the zip archives of ARCHIVE.zip!MEMBER
+	// paths open between reads (nil: each read opens its archive).
+	Archives *ArchiveCache `yaml:"-"`
 }
 
 // Budget is the decode budget of a stage's two settings: pixels, and

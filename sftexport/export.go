@@ -63,6 +63,10 @@ type Options struct {
 
 func (o Options) imageBudget() imaging.Options { return imaging.Budget(o.MaxPixels, o.MaxImageMB) }
 
+// maxOpenArchives bounds the zip archives export keeps open (NIH
+// ChestX-ray14 has twelve).
+const maxOpenArchives = 16
+
 // Defaults returns the export defaults: the one place they are written.
 func Defaults() Options {
 	return Options{ShardRows: 1000, Profile: configs.ProfileCxrkit, Format: FormatMessages, MaxPixels: imaging.Defaults().MaxPixels,
@@ -339,6 +343,11 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 	if err != nil {
 		return err
 	}
+	// Images inside zip archives (NIH's images_NNN.zip) are read with
+	// their archive kept open: reopening it reads its whole directory.
+	budget := o.imageBudget()
+	budget.Archives = imaging.NewArchiveCache(maxOpenArchives)
+	defer budget.Archives.Close()
 	skip := map[int]bool{}
 	var problems []string
 	reasons := cxrkit.Reasons{}
@@ -348,7 +357,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 		if r.ImagePath == "" {
 			err = errNoImagePath
 		} else {
-			err = checkImage(p, o.imageBudget())
+			err = checkImage(p, budget)
 		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", r.Key(), err))
@@ -382,7 +391,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 			defer wg.Done()
 			for i := range jobs {
 				r := &records[i]
-				img, err := loadImage(ctx, o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare, budget: o.imageBudget()})
+				img, err := loadImage(ctx, o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare, budget: budget})
 				res := result{i: i, img: img, err: err}
 				if err == nil {
 					res.row = Row{
