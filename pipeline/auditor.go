@@ -15,29 +15,32 @@ import (
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// AuditorConfig is everything an auditor is built from.
+// AuditorConfig is everything an auditor is built from. The yaml keys
+// are those of cxrkit run's audit section (the flags' names with "_");
+// fields tagged "-" are set by the caller (gold records, batch files,
+// the secret key, the run's label map).
 type AuditorConfig struct {
 	// Gold, when set, grounds images with corpus findings instead of a model.
-	Gold []cxrkit.Record
+	Gold []cxrkit.Record `yaml:"-"`
 
-	Endpoints []string
-	Model     string
-	APIKey    string
-	Timeout   time.Duration
-	Retries   int
-	MaxSide   int
+	Endpoints []string      `yaml:"endpoints"`
+	Model     string        `yaml:"model"`
+	APIKey    string        `yaml:"-"`
+	Timeout   time.Duration `yaml:"timeout"`
+	Retries   int           `yaml:"retries"`
+	MaxSide   int           `yaml:"image_max_side"`
 	// ServerResizes sends image files as they are: the endpoint resizes.
-	ServerResizes bool
-	MaxTokens     int
-	Seed          int
-	Structured    bool
-	BoxScale      string
-	ExtraBody     map[string]any
-	Cache         infer.Cache
+	ServerResizes bool           `yaml:"server_resizes"`
+	MaxTokens     int            `yaml:"max_tokens"`
+	Seed          int            `yaml:"seed"`
+	Structured    bool           `yaml:"structured"`
+	BoxScale      string         `yaml:"box_scale"`
+	ExtraBody     map[string]any `yaml:"extra_body"`
+	Cache         infer.Cache    `yaml:"-"`
 	// Chat, when set, replaces the HTTP client for grounding (batch files).
-	Chat infer.Chatter
+	Chat infer.Chatter `yaml:"-"`
 	// Attempts is the grounding parse-retry ladder length (default 3).
-	Attempts int
+	Attempts int `yaml:"-"`
 	// MaxPixels bounds the images decoded (--max-pixels).
 	MaxPixels int64 `yaml:"max_pixels"`
 	// MaxImageMB bounds one image's file and decoding memory, in MiB
@@ -58,12 +61,12 @@ type AuditorConfig struct {
 	// AllowMismatch turns contract contradictions into warnings.
 	AllowMismatch bool `yaml:"allow_mismatch"`
 
-	PromptGrounding string // file overriding the profile's grounding prompt
-	DraftParser     string // rules (default) or llm
-	DraftEndpoint   string
-	DraftModel      string
-	PromptDraft     string
-	DraftRules      string
+	PromptGrounding string      `yaml:"prompt_grounding"` // file overriding the profile's grounding prompt
+	DraftParser     DraftParser `yaml:"draft_parser"`
+	DraftEndpoint   string      `yaml:"draft_endpoint"`
+	DraftModel      string      `yaml:"draft_model"`
+	PromptDraft     string      `yaml:"prompt_draft"`
+	DraftRules      string      `yaml:"draft_rules"`
 	// DraftMaxTokens is the draft model's max_tokens, apart from
 	// grounding's: a thinking model needs room to finish.
 	DraftMaxTokens int `yaml:"draft_max_tokens"`
@@ -78,10 +81,27 @@ type AuditorConfig struct {
 	// there (batch files for vllm run-batch --allowed-local-media-path).
 	ImageDir string `yaml:"-"`
 	// BatchImages is how batch files carry images: base64 or file.
-	BatchImages string `yaml:"batch_images"`
-	UncertainAs string // present (default) or absent
-	Urgent      []string
-	Labelmap    string
+	BatchImages string      `yaml:"-"`
+	UncertainAs UncertainAs `yaml:"uncertain_as"`
+	Urgent      []string    `yaml:"urgent"`
+	Labelmap    string      `yaml:"-"`
+}
+
+// DeferToContract returns c with the settings a contract gives (profile,
+// image_max_side) cleared when isSet says the user left them out, so
+// that the contract's values apply and only settings the user gave are
+// checked against it. isSet takes the config key ("image_max_side").
+func (c AuditorConfig) DeferToContract(isSet func(key string) bool) AuditorConfig {
+	if c.Contract == "" {
+		return c
+	}
+	if !isSet("profile") {
+		c.Profile = ""
+	}
+	if !isSet("image_max_side") {
+		c.MaxSide = 0
+	}
+	return c
 }
 
 // draftMemoSize is how many distinct drafts the rules parser's memo
@@ -95,7 +115,7 @@ func AuditorDefaults() AuditorConfig {
 		Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
 		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20),
 		// contract (#15)
-		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: "base64"}
+		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: "base64", BoxScale: string(infer.ScaleAuto)}
 }
 
 // Assembled is a built auditor and the parts callers need.
@@ -134,10 +154,8 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 			return nil, invalid("%v", err)
 		}
 	}
-	switch c.UncertainAs {
-	case "", UncertainPresent, UncertainAbsent:
-	default:
-		return nil, invalid("uncertain-as %q: want present or absent", c.UncertainAs)
+	if _, err := ParseUncertainAs(string(c.UncertainAs)); err != nil {
+		return nil, fmt.Errorf("uncertain-as %w", err)
 	}
 	scale, err := infer.ParseBoxScale(c.BoxScale)
 	if err != nil {
@@ -165,8 +183,8 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 			Retries: clientRetries(c.Retries), ExtraBody: c.ExtraBody, Cache: c.Cache, MaxResponseBytes: int64(c.MaxResponseMB) << 20}
 	}
 	switch c.DraftParser {
-	case "", "rules":
-	case "llm":
+	case "", DraftParserRules:
+	case DraftParserLLM:
 		var dc infer.Chatter = c.DraftChat
 		if dc == nil {
 			if c.DraftEndpoint == "" || c.DraftModel == "" {
@@ -200,7 +218,8 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 		a.Auditor.Drafts = audit.Fallback{Model: dm, Rules: rules, Strict: c.DraftChat != nil}
 		prompts[configs.PromptDraftParse] = prompt.SHA256
 	default:
-		return nil, invalid("draft parser %q: want rules or llm", c.DraftParser)
+		_, err := ParseDraftParser(string(c.DraftParser))
+		return nil, fmt.Errorf("draft parser %w", err)
 	}
 	if c.Gold != nil {
 		a.Auditor.Grounder = audit.NewGoldGrounder(c.Gold)

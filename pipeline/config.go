@@ -7,11 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/infer"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
 	"gopkg.in/yaml.v3"
@@ -39,46 +40,40 @@ type Config struct {
 	// Synth and Export are the stages' options over their Defaults().
 	Synth  synth.Options     `yaml:"synth"`
 	Export sftexport.Options `yaml:"export"`
-	Audit  AuditConfig       `yaml:"audit"`
+	Audit  AuditStage        `yaml:"audit"`
 	Eval   EvalConfig        `yaml:"eval"`
 
 	dir  string
 	path string
+	// set holds the keys the file gives ("audit.profile"): a setting a
+	// contract gives defers to it unless the file set it.
+	set map[string]bool
 }
 
-// AuditConfig mirrors the audit flags.
-type AuditConfig struct {
-	Grounding       string         `yaml:"grounding"` // gold or model
-	Endpoints       []string       `yaml:"endpoints"`
-	Model           string         `yaml:"model"`
-	APIKeyEnv       string         `yaml:"api_key_env"`
-	Timeout         string         `yaml:"timeout"`
-	Retries         *int           `yaml:"retries"`
-	Concurrency     int            `yaml:"concurrency"`
-	ImageMaxSide    int            `yaml:"image_max_side"`
-	ServerResizes   bool           `yaml:"server_resizes"`
-	MaxTokens       int            `yaml:"max_tokens"`
-	Seed            int            `yaml:"seed"`
-	Structured      bool           `yaml:"structured"`
-	BoxScale        string         `yaml:"box_scale"`
-	ExtraBody       map[string]any `yaml:"extra_body"`
-	PromptGrounding string         `yaml:"prompt_grounding"`
-	DraftParser     string         `yaml:"draft_parser"`
-	DraftEndpoint   string         `yaml:"draft_endpoint"`
-	DraftModel      string         `yaml:"draft_model"`
-	PromptDraft     string         `yaml:"prompt_draft"`
-	UncertainAs     string         `yaml:"uncertain_as"`
-	Urgent          []string       `yaml:"urgent"`
-	Splits          []cxrkit.Split `yaml:"splits"`
-	// Profile is the model profile (a name or a .yaml file) and Contract
-	// an export folder whose contract.json gives it. Left out, the audit
-	// uses the contract of this run's export stage, else export.profile:
-	// the model is audited with the conventions it was trained on.
-	Profile  string `yaml:"profile"`
-	Contract string `yaml:"contract"`
+// AuditStage is run's audit section: the auditor's settings, decoded
+// over AuditorDefaults() (the audit flags' defaults), and the run's own.
+type AuditStage struct {
+	AuditorConfig `yaml:",inline"`
+	// Grounding is gold (the default in a run) or model.
+	Grounding Grounding `yaml:"grounding"`
+	// APIKeyEnv names the environment variable holding the API key
+	// (never the key itself: configs are shared).
+	APIKeyEnv   string         `yaml:"api_key_env"`
+	Concurrency int            `yaml:"concurrency"`
+	Splits      []cxrkit.Split `yaml:"splits"`
+	// Profile and Contract (in AuditorConfig): left out, the audit uses
+	// the contract of this run's export stage, else export.profile: the
+	// model is audited with the conventions it was trained on.
+
 	// MaxErrorRate is the share of audited cases that may end in error
 	// before the stage counts as partial and stops the run (default 0).
 	MaxErrorRate float64 `yaml:"max_error_rate"`
+}
+
+// AuditStageDefaults are run's audit defaults: the audit flags', with
+// gold grounding (a run needs no model unless it names one).
+func AuditStageDefaults() AuditStage {
+	return AuditStage{AuditorConfig: AuditorDefaults(), Grounding: GroundingGold, Concurrency: audit.BatchDefaults().Concurrency}
 }
 
 // EvalConfig chooses the reports.
@@ -102,7 +97,8 @@ func LoadConfig(path string) (*Config, error) {
 	// Settings decode over the stages' defaults (yaml.v3 leaves a key
 	// that is left out as it was), so a key left out means the same
 	// default the flag has.
-	c := Config{Prepare: dataset.Defaults(), Synth: synth.Defaults(), Export: sftexport.Defaults()}
+	c := Config{Prepare: dataset.Defaults(), Synth: synth.Defaults(), Export: sftexport.Defaults(), Audit: AuditStageDefaults(),
+		set: keysSet(data)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
@@ -123,19 +119,11 @@ func LoadConfig(path string) (*Config, error) {
 	if err := validateClosed(c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	if c.Audit.Grounding == "" {
-		c.Audit.Grounding = "gold"
-	}
-	if c.Audit.Grounding != "gold" && c.Audit.Grounding != "model" {
-		return nil, fmt.Errorf("%w: config %s: audit.grounding %q: want gold or model", cxrkit.ErrInvalidOptions, path, c.Audit.Grounding)
+	if c.Audit.Concurrency < 1 {
+		return nil, fmt.Errorf("%w: config %s: audit.concurrency %d: want 1 or more", cxrkit.ErrInvalidOptions, path, c.Audit.Concurrency)
 	}
 	if r := c.Audit.MaxErrorRate; r < 0 || r > 1 {
 		return nil, fmt.Errorf("%w: config %s: audit.max_error_rate %v: want a fraction from 0 to 1", cxrkit.ErrInvalidOptions, path, r)
-	}
-	if c.Audit.Timeout != "" {
-		if _, err := time.ParseDuration(c.Audit.Timeout); err != nil {
-			return nil, fmt.Errorf("%w: config %s: audit.timeout %q: want a Go duration such as 60s", cxrkit.ErrInvalidOptions, path, c.Audit.Timeout)
-		}
 	}
 	return &c, nil
 }
@@ -152,6 +140,18 @@ func validateClosed(c Config) error {
 	if _, err := sftexport.ParseFormat(string(c.Export.Format)); err != nil {
 		return fmt.Errorf("export.format: %w", err)
 	}
+	if _, err := ParseGrounding(string(c.Audit.Grounding)); err != nil {
+		return fmt.Errorf("audit.grounding %w", err)
+	}
+	if _, err := ParseDraftParser(string(c.Audit.DraftParser)); err != nil {
+		return fmt.Errorf("audit.draft_parser %w", err)
+	}
+	if _, err := ParseUncertainAs(string(c.Audit.UncertainAs)); err != nil {
+		return fmt.Errorf("audit.uncertain_as %w", err)
+	}
+	if _, err := infer.ParseBoxScale(c.Audit.BoxScale); err != nil {
+		return fmt.Errorf("audit.box_scale: %w", err)
+	}
 	for _, t := range c.Synth.CaseTypes {
 		if _, err := cxrkit.ParseCaseType(string(t)); err != nil {
 			return fmt.Errorf("synth.cases: %w", err)
@@ -165,6 +165,26 @@ func validateClosed(c Config) error {
 		}
 	}
 	return nil
+}
+
+// keysSet lists the keys a config file gives, as section.key paths
+// (syntax errors are the decoder's to report).
+func keysSet(data []byte) map[string]bool {
+	set := map[string]bool{}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return set
+	}
+	top := doc.Content[0].Content
+	for i := 0; i+1 < len(top); i += 2 {
+		set[top[i].Value] = true
+		if sec := top[i+1]; sec.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(sec.Content); j += 2 {
+				set[top[i].Value+"."+sec.Content[j].Value] = true
+			}
+		}
+	}
+	return set
 }
 
 // rel resolves a path from the config file's folder.

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/infer"
 	"github.com/cxrkit/cxrkit/sftexport"
@@ -86,6 +88,49 @@ func TestRunSynthExportDecodeOverDefaults(t *testing.T) {
 		os.WriteFile(path, []byte("out: o\n"+bad), 0o644)
 		if _, err := LoadConfig(path); !errors.Is(err, cxrkit.ErrInvalidOptions) {
 			t.Errorf("%q: err %v, want ErrInvalidOptions", bad, err)
+		}
+	}
+}
+
+// The audit section decodes over AuditorDefaults(), which the audit
+// flags take their values from (cmd/cxrkit's TestAuditFlagsTakeDefaults);
+// only grounding (gold) is run's own default.
+func TestRunAuditDecodesOverDefaults(t *testing.T) {
+	c := loadConfigText(t, "out: o\nstages: [audit]\naudit:\n  model: m\n")
+	sameSettings(t, "audit", c.Audit.AuditorConfig, AuditorDefaults(), "model")
+	if c.Audit.Grounding != GroundingGold || c.Audit.Concurrency != audit.BatchDefaults().Concurrency {
+		t.Errorf("grounding %q concurrency %d: want gold and audit's default", c.Audit.Grounding, c.Audit.Concurrency)
+	}
+	for _, bad := range []string{"grounding: golden", "draft_parser: llmm", "uncertain_as: maybe", "box_scale: inch", "timeout: soon", "concurrency: 0"} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(path, []byte("out: o\naudit:\n  "+bad+"\n"), 0o644)
+		if _, err := LoadConfig(path); !errors.Is(err, cxrkit.ErrInvalidOptions) || !strings.Contains(err.Error(), strings.Split(bad, ":")[0]) {
+			t.Errorf("%q: err %v, want ErrInvalidOptions naming the key", bad, err)
+		}
+	}
+}
+
+// Under a contract (this run's export), the profile and image size the
+// file leaves out are the contract's; the ones it gives are checked.
+func TestRunAuditDefersToContract(t *testing.T) {
+	tests := []struct {
+		audit   string
+		profile string
+		maxSide int
+	}{
+		{"", "", 0},
+		{"  image_max_side: 512\n", "", 512},
+		{"  profile: medgemma-native\n", "medgemma-native", AuditorDefaults().MaxSide},
+	}
+	for _, tt := range tests {
+		c := loadConfigText(t, "out: o\nstages: [export, audit]\naudit:\n  grounding: gold\n"+tt.audit)
+		got := auditorConfigFor(c, paths{out: c.OutDir()})
+		wantContract := ""
+		if tt.profile == "" {
+			wantContract = filepath.Join(c.OutDir(), "export")
+		}
+		if got.Profile != tt.profile || got.MaxSide != tt.maxSide || got.Contract != wantContract {
+			t.Errorf("%q: profile %q max side %d contract %q; want %q %d %q", tt.audit, got.Profile, got.MaxSide, got.Contract, tt.profile, tt.maxSide, wantContract)
 		}
 	}
 }

@@ -17,25 +17,13 @@ import (
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// Draft parsers that eval --iu-reports can score.
-const (
-	DraftParserRules = "rules"
-	DraftParserLLM   = "llm"
-)
-
-// How hedged draft statements ("possible effusion") are scored.
-const (
-	UncertainPresent = "present"
-	UncertainAbsent  = "absent"
-)
-
 // LLMRule is the rule id of a finding read by the LLM draft parser.
 const LLMRule = "llm"
 
 // ParserEvalOptions configure scoring a draft parser on IU-Xray reports.
 type ParserEvalOptions struct {
-	Parser string `yaml:"draft_parser"` // rules or llm
-	Rules  string `yaml:"draft_rules"`  // rules lexicon (default: the embedded one)
+	Parser DraftParser `yaml:"draft_parser"`
+	Rules  string      `yaml:"draft_rules"` // rules lexicon (default: the embedded one)
 	// The LLM parser's OpenAI-compatible endpoint and model.
 	Endpoint    string        `yaml:"draft_endpoint"`
 	Model       string        `yaml:"draft_model"`
@@ -132,10 +120,11 @@ func ScoreParserOnIU(ctx context.Context, reportsPath string, vocab *labelmap.Vo
 			return eval.ParserReport{}, sum, fmt.Errorf("draft parser llm: all %d readings failed; the first: %w", sum.Failed, sum.First)
 		}
 	default:
-		return eval.ParserReport{}, sum, invalid("draft parser %q: want %s or %s", o.Parser, DraftParserRules, DraftParserLLM)
+		_, err := ParseDraftParser(string(o.Parser))
+		return eval.ParserReport{}, sum, fmt.Errorf("draft parser %w", err)
 	}
 	rep := eval.ScoreParser(items, o.UncertainAsAbsent)
-	rep.Parser, rep.ParseFailures = cmp.Or(o.Parser, DraftParserRules), sum.Failed
+	rep.Parser, rep.ParseFailures = string(cmp.Or(o.Parser, DraftParserRules)), sum.Failed
 	return rep, sum, nil
 }
 

@@ -46,7 +46,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"stages: [prepare]\n", "out: the output folder is required"},
 		{"out: x\nstages: [prepare, train]\n", `unknown stage "train"`},
 		{"out: x\naudit:\n  grounding: crystal\n", `audit.grounding "crystal"`},
-		{"out: x\naudit:\n  timeout: 60\n", `audit.timeout "60"`},
+		{"out: x\naudit:\n  timeout: 60\n", `line 3: audit.timeout: want a Go duration such as 60s, got "60"`},
 	}
 	for _, tt := range tests {
 		p := filepath.Join(dir, "c.yaml")

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,6 @@ import (
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/eval"
-	"github.com/cxrkit/cxrkit/infer"
 	"github.com/cxrkit/cxrkit/labelmap"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
@@ -305,7 +305,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 		return "", err
 	}
 	cfg := auditorConfigFor(c, p)
-	if ac.Grounding == "gold" {
+	if ac.Grounding == GroundingGold {
 		cfg.Gold = records
 	}
 	a, err := NewAuditor(cfg)
@@ -327,9 +327,6 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 		}
 	}
 	conc := ac.Concurrency
-	if conc <= 0 {
-		conc = audit.BatchDefaults().Concurrency
-	}
 	var progress func(int, int)
 	if o.Progress != nil {
 		progress = func(d, t int) { o.Progress("auditing", d, t) }
@@ -349,10 +346,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 	if s.Gold > 0 {
 		g = fmt.Sprintf("gold grounding %d", s.Gold)
 	}
-	parser := ac.DraftParser
-	if parser == "" {
-		parser = "rules"
-	}
+	parser := cmp.Or(ac.DraftParser, DraftParserRules)
 	headline := fmt.Sprintf("%d cases audited (%s, %s draft parser), %d errors", s.Audited, g, parser, s.Errors)
 	if err := s.Partial(); err != nil {
 		// Within max_error_rate: the run goes on, the errors are retried next time.
@@ -369,35 +363,28 @@ type toleratedError struct{ err error }
 func (e toleratedError) Error() string { return e.err.Error() }
 func (e toleratedError) Unwrap() error { return e.err }
 
-// auditorConfigFor is the audit section as an AuditorConfig (gold
-// records aside). With neither audit.profile nor audit.contract, the
-// model is audited as it was exported: with the contract of this run's
-// export stage, or without one, with export.profile.
+// auditorConfigFor is the audit section's AuditorConfig (gold records
+// aside) with its paths resolved. With neither audit.profile nor
+// audit.contract, the model is audited as it was exported: with the
+// contract of this run's export stage, or without one, with
+// export.profile. Under a contract, the profile and image size the file
+// leaves out are the contract's.
 func auditorConfigFor(c *Config, p paths) AuditorConfig {
-	ac := c.Audit
-	cfg := AuditorConfig{Endpoints: ac.Endpoints, Model: ac.Model, MaxSide: ac.ImageMaxSide, ServerResizes: ac.ServerResizes, MaxTokens: ac.MaxTokens,
-		Seed: ac.Seed, Structured: ac.Structured, BoxScale: ac.BoxScale, ExtraBody: ac.ExtraBody,
-		PromptGrounding: relOrEmpty(c, ac.PromptGrounding), DraftParser: ac.DraftParser, DraftEndpoint: ac.DraftEndpoint,
-		DraftModel: ac.DraftModel, PromptDraft: relOrEmpty(c, ac.PromptDraft), UncertainAs: ac.UncertainAs,
-		Urgent: ac.Urgent, Labelmap: relOrEmpty(c, c.Prepare.Labelmap), Retries: infer.DefaultRetries,
-		Profile: c.profileRef(ac.Profile), Contract: relOrEmpty(c, ac.Contract)}
-	if cfg.Profile == "" && cfg.Contract == "" {
+	cfg := c.Audit.AuditorConfig
+	cfg.PromptGrounding, cfg.PromptDraft = relOrEmpty(c, cfg.PromptGrounding), relOrEmpty(c, cfg.PromptDraft)
+	cfg.DraftRules, cfg.DraftSystemPrompt = relOrEmpty(c, cfg.DraftRules), relOrEmpty(c, cfg.DraftSystemPrompt)
+	cfg.Labelmap, cfg.Contract, cfg.Profile = relOrEmpty(c, c.Prepare.Labelmap), relOrEmpty(c, cfg.Contract), c.profileRef(cfg.Profile)
+	if !c.set["audit.profile"] && !c.set["audit.contract"] {
 		if c.has(StageExport) {
 			cfg.Contract = p.export()
 		} else {
 			cfg.Profile = c.profileRef(c.Export.Profile)
 		}
 	}
-	if ac.Retries != nil {
-		cfg.Retries = *ac.Retries
+	if env := c.Audit.APIKeyEnv; env != "" {
+		cfg.APIKey = os.Getenv(env)
 	}
-	if ac.Timeout != "" {
-		cfg.Timeout, _ = time.ParseDuration(ac.Timeout) // LoadConfig has validated it
-	}
-	if ac.APIKeyEnv != "" {
-		cfg.APIKey = os.Getenv(ac.APIKeyEnv)
-	}
-	return cfg
+	return cfg.DeferToContract(func(key string) bool { return c.set["audit."+key] })
 }
 
 func imagesEval(c *Config) bool { return c.Eval.Images == nil || *c.Eval.Images }
@@ -477,7 +464,7 @@ func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, err
 		return "", err
 	}
 	note := ""
-	if c.Audit.Grounding == "gold" {
+	if c.Audit.Grounding == GroundingGold {
 		note = " (gold grounding: perfect by construction)"
 	}
 	return headline + fmt.Sprintf("; grounding macro F1 %s%s over %d images, %d without a prediction", fmtF(ir.Presence.MacroF1), note, ir.NImages, ir.MissingPredictions), nil

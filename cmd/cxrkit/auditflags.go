@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cxrkit/cxrkit"
@@ -31,17 +33,17 @@ func auditFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-tokens", Value: d.MaxTokens, Usage: "max_tokens of each request"},
 		&cli.IntFlag{Name: "seed", Usage: "seed sent with each request"},
 		&cli.BoolFlag{Name: "structured", Usage: "send a JSON-schema response_format of exactly the trained target (guided decoding)"},
-		&cli.StringFlag{Name: "box-scale", Value: "auto", Usage: "how the model writes boxes: auto, unit (0-1), 1000 (0-1000 grid) or pixel"},
+		&cli.StringFlag{Name: "box-scale", Value: d.BoxScale, Usage: "how the model writes boxes: auto, unit (0-1), 1000 (0-1000 grid) or pixel"},
 		&cli.StringFlag{Name: "extra-body", Usage: `JSON object merged into every request body, e.g. '{"top_k": 1}'`},
 		&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding the profile's"},
-		&cli.StringFlag{Name: "draft-parser", Value: d.DraftParser, Usage: "rules (deterministic, no model) or llm"},
+		&cli.StringFlag{Name: "draft-parser", Value: string(d.DraftParser), Usage: "rules (deterministic, no model) or llm"},
 		&cli.StringFlag{Name: "draft-endpoint", Usage: "endpoint of the draft-parsing model (--draft-parser llm)"},
 		&cli.StringFlag{Name: "draft-model", Usage: "draft-parsing model name, e.g. a Nemotron-3 Nano 4B"},
 		&cli.StringFlag{Name: "prompt-draft", Usage: "draft prompt file overriding the profile's"},
 		&cli.IntFlag{Name: "draft-max-tokens", Value: d.DraftMaxTokens, Usage: "max_tokens of the draft model's requests (room for a thinking model to finish)"},
 		&cli.StringFlag{Name: "draft-system-prompt", Usage: "file whose text is the draft model's system message (default: the profile's, none for the shipped ones)"},
 		&cli.StringFlag{Name: "draft-rules", Usage: "rules parser lexicon overriding configs/draft_rules.yaml"},
-		&cli.StringFlag{Name: "uncertain-as", Value: d.UncertainAs, Usage: "hedged draft statements count as present or absent"},
+		&cli.StringFlag{Name: "uncertain-as", Value: string(d.UncertainAs), Usage: "hedged draft statements count as present or absent"},
 		&cli.StringFlag{Name: "urgent", Usage: "urgent whitelist, comma-separated (default from the label map)"},
 		&cli.BoolFlag{Name: "no-preflight", Usage: "do not check the endpoints (GET /v1/models: reachable, model served) before starting"},
 		labelmapFlag(),
@@ -59,34 +61,30 @@ func endpointFlags(usagePrefix string, timeout time.Duration, retries int) []cli
 	}
 }
 
-// auditorConfig reads the shared flags into a pipeline.AuditorConfig.
+// auditorConfig reads the shared flags into a pipeline.AuditorConfig,
+// over pipeline.AuditorDefaults().
 func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
-	extra, err := extraBody(c)
-	if err != nil {
-		return pipeline.AuditorConfig{}, err
+	o := pipeline.AuditorDefaults()
+	var err error
+	if o.ExtraBody, err = extraBody(c); err != nil {
+		return o, err
 	}
-	profile, maxSide := c.String("profile"), c.Int("image-max-side")
-	if c.String("contract") != "" {
-		// Unset flags defer to the contract; set ones are checked against it.
-		if !c.IsSet("profile") {
-			profile = ""
-		}
-		if !c.IsSet("image-max-side") {
-			maxSide = 0
-		}
+	if o.DraftParser, err = pipeline.ParseDraftParser(c.String("draft-parser")); err != nil {
+		return o, usageError{fmt.Errorf("--draft-parser %w", err)}
 	}
-	return pipeline.AuditorConfig{
-		Endpoints: c.StringSlice("endpoint"), Model: c.String("model"), APIKey: apiKey(c),
-		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxSide: maxSide, ServerResizes: c.Bool("server-resizes"),
-		MaxTokens: c.Int("max-tokens"), Seed: c.Int("seed"), Structured: c.Bool("structured"),
-		BoxScale: c.String("box-scale"), ExtraBody: extra, PromptGrounding: c.String("prompt-grounding"),
-		DraftParser: c.String("draft-parser"), DraftEndpoint: c.String("draft-endpoint"), DraftModel: c.String("draft-model"),
-		PromptDraft: c.String("prompt-draft"), DraftRules: c.String("draft-rules"), UncertainAs: c.String("uncertain-as"),
-		Urgent: splitList(c.String("urgent")), Labelmap: c.String("labelmap"),
-		Profile: profile, StructuredWrapper: c.Bool("structured-wrapper"), MaxPixels: c.Int64("max-pixels"), MaxImageMB: c.Int64("max-image-mb"), MaxResponseMB: c.Int("max-response-mb"),
-		Contract: c.String("contract"), AllowMismatch: c.Bool("allow-mismatch"),
-		DraftMaxTokens: c.Int("draft-max-tokens"), DraftSystemPrompt: c.String("draft-system-prompt"),
-	}, nil
+	if o.UncertainAs, err = pipeline.ParseUncertainAs(c.String("uncertain-as")); err != nil {
+		return o, usageError{fmt.Errorf("--uncertain-as %w", err)}
+	}
+	o.Endpoints, o.Model, o.APIKey = c.StringSlice("endpoint"), c.String("model"), apiKey(c)
+	o.Timeout, o.Retries, o.MaxSide, o.ServerResizes = c.Duration("timeout"), c.Int("retries"), c.Int("image-max-side"), c.Bool("server-resizes")
+	o.MaxTokens, o.Seed, o.Structured, o.BoxScale = c.Int("max-tokens"), c.Int("seed"), c.Bool("structured"), c.String("box-scale")
+	o.PromptGrounding, o.DraftEndpoint, o.DraftModel = c.String("prompt-grounding"), c.String("draft-endpoint"), c.String("draft-model")
+	o.PromptDraft, o.DraftRules, o.Urgent, o.Labelmap = c.String("prompt-draft"), c.String("draft-rules"), splitList(c.String("urgent")), c.String("labelmap")
+	o.Profile, o.StructuredWrapper, o.MaxPixels, o.MaxResponseMB = c.String("profile"), c.Bool("structured-wrapper"), c.Int64("max-pixels"), c.Int("max-response-mb")
+	o.MaxImageMB, o.Contract, o.AllowMismatch = c.Int64("max-image-mb"), c.String("contract"), c.Bool("allow-mismatch")
+	o.DraftMaxTokens, o.DraftSystemPrompt = c.Int("draft-max-tokens"), c.String("draft-system-prompt")
+	// Unset flags defer to a contract; set ones are checked against it.
+	return o.DeferToContract(func(key string) bool { return c.IsSet(strings.ReplaceAll(key, "_", "-")) }), nil
 }
 
 func apiKey(c *cli.Context) string {
@@ -115,12 +113,11 @@ func extraBody(c *cli.Context) (map[string]any, error) {
 // (records, or --corpus loaded now when records is nil), "model" asks
 // the endpoint.
 func setGrounding(c *cli.Context, cfg *pipeline.AuditorConfig, records []cxrkit.Record) error {
-	switch mode := c.String("grounding"); mode {
-	case "model":
+	switch mode, err := pipeline.ParseGrounding(c.String("grounding")); {
+	case err != nil:
+		return usageError{fmt.Errorf("--grounding %w", err)}
+	case mode == pipeline.GroundingModel:
 		return nil
-	case "gold":
-	default:
-		return usagef("--grounding %q: want model or gold", mode)
 	}
 	if records == nil {
 		if c.String("corpus") == "" {

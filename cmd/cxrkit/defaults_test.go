@@ -36,6 +36,20 @@ func TestSynthExportFlagsTakeDefaults(t *testing.T) {
 	sameSettings(t, "export", exp, sftexport.Defaults())
 }
 
+// The audit and serve flags take their values from
+// pipeline.AuditorDefaults(), which run's audit section decodes over.
+func TestAuditFlagsTakeDefaults(t *testing.T) {
+	for _, cmd := range []*cli.Command{auditCommand(), serveCommand()} {
+		got := parsedOptions(t, cmd, auditorConfig)
+		sameSettings(t, cmd.Name, got, pipeline.AuditorDefaults())
+	}
+	// Under a contract, unset flags defer to it; set ones stay.
+	got := parsedOptions(t, auditCommand(), auditorConfig, "--contract", "x", "--image-max-side", "512")
+	if got.Profile != "" || got.MaxSide != 512 {
+		t.Errorf("under a contract: profile %q (want the contract's), image max side %d (want the flag's 512)", got.Profile, got.MaxSide)
+	}
+}
+
 // parsedOptions runs cmd with args and returns what parse made of the
 // flags (the command's own action is not run).
 func parsedOptions[T any](t *testing.T, cmd *cli.Command, parse func(*cli.Context) (T, error), args ...string) T {
@@ -93,7 +107,7 @@ func TestHelpShowsTheOneDefault(t *testing.T) {
 		{"eval", "parser mode, llm: transport retries on 429, 5xx, dropped connections and timeouts (0: none)"},
 		{"audit", "transport retries on 429, 5xx, dropped connections and timeouts (0: none)"},
 		{"serve", "transport retries on 429, 5xx, dropped connections and timeouts (0: none)"},
-		{"audit", `hedged draft statements count as present or absent (default: "` + d.UncertainAs + `")`},
+		{"audit", `hedged draft statements count as present or absent (default: "` + string(d.UncertainAs) + `")`},
 		{"eval", `(default: "` + uncertainAs(pipeline.ParserEvalDefaults().UncertainAsAbsent) + `")`},
 		{"eval", "(default: " + pipeline.ParserEvalDefaults().Timeout.String() + ")"},
 		{"eval", "(default: " + itoa(pipeline.ParserEvalDefaults().MaxTokens) + ")"},

@@ -31,7 +31,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "cases", Usage: "audit mode: synth cases with expected audits"},
 			&cli.StringFlag{Name: "iu-reports", Usage: "parser mode: IU-Xray indiana_reports.csv or the Open-i parquet (ykumards/open-i), with MeSH labels"},
 			&cli.StringFlag{Name: "draft-rules", Usage: "parser mode: rules lexicon overriding configs/draft_rules.yaml"},
-			&cli.StringFlag{Name: "draft-parser", Value: pd.Parser, Usage: "parser mode: rules or llm (an OpenAI-compatible endpoint)"},
+			&cli.StringFlag{Name: "draft-parser", Value: string(pd.Parser), Usage: "parser mode: rules or llm (an OpenAI-compatible endpoint)"},
 			&cli.StringFlag{Name: "draft-endpoint", Usage: "parser mode, llm: base URL of the draft-parsing model, e.g. http://gpu:8000/v1"},
 			&cli.StringFlag{Name: "draft-model", Usage: "parser mode, llm: draft-parsing model name"},
 			&cli.StringFlag{Name: "prompt-draft", Usage: "parser mode, llm: draft prompt file overriding configs/prompts/draft_parse.txt"},
@@ -244,14 +244,18 @@ func evalAudit(c *cli.Context) error {
 }
 
 func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
-	unc := c.String("uncertain-as")
-	if unc != pipeline.UncertainPresent && unc != pipeline.UncertainAbsent {
-		return usagef("--uncertain-as %q: want present or absent", unc)
+	unc, err := pipeline.ParseUncertainAs(c.String("uncertain-as"))
+	if err != nil {
+		return usageError{fmt.Errorf("--uncertain-as %w", err)}
+	}
+	parser, err := pipeline.ParseDraftParser(c.String("draft-parser"))
+	if err != nil {
+		return usageError{fmt.Errorf("--draft-parser %w", err)}
 	}
 	if c.String("html") != "" {
 		return usagef("eval: parser mode writes JSON and --markdown, not --html")
 	}
-	o := pipeline.ParserEvalOptions{Parser: c.String("draft-parser"), Rules: c.String("draft-rules"),
+	o := pipeline.ParserEvalOptions{Parser: parser, Rules: c.String("draft-rules"),
 		Endpoint: c.String("draft-endpoint"), Model: c.String("draft-model"), APIKey: apiKey(c), PromptDraft: c.String("prompt-draft"),
 		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxTokens: c.Int("max-tokens"),
 		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == pipeline.UncertainAbsent, NoPreflight: c.Bool("no-preflight")}
@@ -275,9 +279,9 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 // uncertainAs names a hedged-statement setting for --uncertain-as.
 func uncertainAs(absent bool) string {
 	if absent {
-		return pipeline.UncertainAbsent
+		return string(pipeline.UncertainAbsent)
 	}
-	return pipeline.UncertainPresent
+	return string(pipeline.UncertainPresent)
 }
 
 func fmtPtr(v *float64) string {
