@@ -16,6 +16,7 @@ import (
 	"github.com/cxrkit/cxrkit/configs"
 	"github.com/cxrkit/cxrkit/imaging"
 	"github.com/cxrkit/cxrkit/labelmap"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options configure an export.
@@ -59,6 +60,9 @@ type Options struct {
 	MaxPixels int64 `yaml:"max_pixels"`
 	// MaxImageMB bounds one image's file and decoding memory, in MiB.
 	MaxImageMB int64 `yaml:"max_image_mb"`
+
+	// load replaces loadImage in tests, which count the images loaded.
+	load func(ctx context.Context, path string, prep imagePrep) (loadedImage, error)
 }
 
 func (o Options) imageBudget() imaging.Options { return imaging.Budget(o.MaxPixels, o.MaxImageMB) }
@@ -382,16 +386,56 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 		img loadedImage
 		err error
 	}
+	load := loadImage
+	if o.load != nil {
+		load = o.load
+	}
+	// One group: the feeder, the image workers and the writer. The first
+	// fatal error (an unreadable image without --skip-missing, a failed
+	// write) cancels gctx, and every other goroutine stops at its next
+	// step instead of loading the rest of the images for nothing.
+	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan int)
 	results := make(chan result, 2*o.Workers)
-	var wg sync.WaitGroup
+	// Feed at most a window of rows ahead of the writer, so memory holds a
+	// bounded number of images whatever the corpus size.
+	window := make(chan struct{}, 4*o.Workers)
+	g.Go(func() error {
+		defer close(jobs)
+		for i := range records {
+			if skip[i] {
+				continue
+			}
+			select {
+			case window <- struct{}{}:
+			case <-gctx.Done():
+				return nil
+			}
+			select {
+			case jobs <- i:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+		return nil
+	})
+	var workers sync.WaitGroup
 	for range o.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		workers.Add(1)
+		g.Go(func() error {
+			defer workers.Done()
 			for i := range jobs {
+				if gctx.Err() != nil {
+					return nil
+				}
 				r := &records[i]
-				img, err := loadImage(ctx, o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare, budget: budget})
+				img, err := load(gctx, o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare, budget: budget})
+				if gctx.Err() != nil {
+					return nil // stopped: the cause is reported by whoever stopped it
+				}
+				if err != nil && !o.SkipMissing {
+					return fmt.Errorf("%w: %v", ErrImages, err)
+				}
 				res := result{i: i, img: img, err: err}
 				if err == nil {
 					res.row = Row{
@@ -400,92 +444,75 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 						Task:     str(TaskGrounding), ImageID: str(r.ImageID), Source: str(string(r.Source)),
 					}
 				}
-				results <- res
+				select {
+				case results <- res:
+				case <-gctx.Done():
+					return nil
+				}
 			}
-		}()
+			return nil
+		})
 	}
-	// Feed at most a window of rows ahead of the writer, so memory holds a
-	// bounded number of images whatever the corpus size.
-	window := make(chan struct{}, 4*o.Workers)
-	go func() {
-		defer close(jobs)
-		for i := range records {
-			if skip[i] {
-				continue
-			}
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			jobs <- i
-		}
-	}()
-	go func() { wg.Wait(); close(results) }()
-	pending := map[int]result{}
-	next := 0
-	total := len(records) - len(skip)
-	written := 0
-	var firstErr error
-	for res := range results {
-		pending[res.i] = res
-		for {
-			for next < len(records) && skip[next] {
+	go func() { workers.Wait(); close(results) }()
+	g.Go(func() error {
+		pending := map[int]result{}
+		next := 0
+		total := len(records) - len(skip)
+		written := 0
+		for res := range results {
+			pending[res.i] = res
+			for {
+				for next < len(records) && skip[next] {
+					next++
+				}
+				r, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
 				next++
-			}
-			r, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			<-window
-			if firstErr != nil {
-				continue
-			}
-			if r.err != nil {
-				if !o.SkipMissing {
-					firstErr = fmt.Errorf("%w: %v", ErrImages, r.err)
+				<-window
+				if r.err != nil {
+					// Only with --skip-missing: a worker stops the export otherwise.
+					s.Skipped = append(s.Skipped, r.err.Error())
+					s.SkipReasons.Add(cxrkit.ErrorReason(r.err))
 					continue
 				}
-				s.Skipped = append(s.Skipped, r.err.Error())
-				s.SkipReasons.Add(cxrkit.ErrorReason(r.err))
-				continue
-			}
-			rec := &records[r.i]
-			if err := setFor(TaskGrounding, rec.Split).write(r.row, len(r.img.data)); err != nil {
-				firstErr = err
-				continue
-			}
-			count(s.Rows, TaskGrounding, splitOrTrain(rec.Split))
-			labels := cxrkit.PositiveLabels(rec.Findings)
-			if len(labels) == 0 {
-				labels = []labelmap.Label{labelmap.NoFinding}
-			}
-			for _, l := range labels {
-				count(s.Labels, TaskGrounding, string(l))
-			}
-			s.Sources[rec.Source]++
-			s.ImageBytes += int64(len(r.img.data))
-			if r.img.converted {
-				s.Converted++
-			}
-			if r.img.resized {
-				s.Resized++
-			}
-			if r.img.windowed {
-				s.Windowed++
-			}
-			written++
-			if o.Progress != nil {
-				o.Progress("exporting grounding", written, total)
+				rec := &records[r.i]
+				if err := setFor(TaskGrounding, rec.Split).write(r.row, len(r.img.data)); err != nil {
+					return err
+				}
+				count(s.Rows, TaskGrounding, splitOrTrain(rec.Split))
+				labels := cxrkit.PositiveLabels(rec.Findings)
+				if len(labels) == 0 {
+					labels = []labelmap.Label{labelmap.NoFinding}
+				}
+				for _, l := range labels {
+					count(s.Labels, TaskGrounding, string(l))
+				}
+				s.Sources[rec.Source]++
+				s.ImageBytes += int64(len(r.img.data))
+				if r.img.converted {
+					s.Converted++
+				}
+				if r.img.resized {
+					s.Resized++
+				}
+				if r.img.windowed {
+					s.Windowed++
+				}
+				written++
+				if o.Progress != nil {
+					o.Progress("exporting grounding", written, total)
+				}
 			}
 		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return firstErr
+	return ctx.Err()
 }
 
 func (ex *exporter) drafts(ctx context.Context, setFor func(string, cxrkit.Split) *shardSet) error {
