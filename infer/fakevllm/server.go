@@ -126,9 +126,13 @@ type Faults struct {
 type Options struct {
 	Model     string
 	Responder Responder
-	Latency   time.Duration
-	Faults    Faults
-	Seed      uint64
+	// Latency is how long after a chat request arrives (its headers read)
+	// the answer starts. Reading and decoding the body happen within it,
+	// as a model server's request handling lies within its latency, so a
+	// large body does not make the fake slower than Latency.
+	Latency time.Duration
+	Faults  Faults
+	Seed    uint64
 	// Fail makes every chat request answer this status with an error body.
 	Fail int
 	// FailFirst makes the first FailFirst chat requests answer 500: an
@@ -190,6 +194,7 @@ func (s *Server) roll() float64 {
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	answerAt := time.Now().Add(s.o.Latency)
 	call := s.calls.Add(1)
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
@@ -216,9 +221,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.errorReply(w, 404, "NotFoundError", fmt.Sprintf("The model `%s` does not exist.", req.Model), "")
 		return
 	}
-	if s.o.Latency > 0 {
+	if wait := time.Until(answerAt); s.o.Latency > 0 && wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
 		select {
-		case <-time.After(s.o.Latency):
+		case <-t.C:
 		case <-r.Context().Done():
 			return
 		}
