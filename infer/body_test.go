@@ -216,3 +216,37 @@ func TestClientSendsImageBody(t *testing.T) {
 		t.Fatalf("prompt %q", req.Text())
 	}
 }
+
+// TestBodyBase64MadeAhead checks that an image whose base64 was made
+// ahead (by Prepare) gives the same bytes on the wire, streamed or
+// appended, and the same request key, as one encoded while sending.
+func TestBodyBase64MadeAhead(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 100_001} {
+		raw := newEncoded("image/png", bytes.Repeat([]byte{9, 8, 7, 6, 5, 4, 3}, n)[:n], Size{Width: 1, Height: 1})
+		ahead := raw.withBase64()
+		if ahead.Data != nil || ahead.b64 == nil {
+			t.Fatalf("n=%d: withBase64 kept the bytes or made no base64", n)
+		}
+		want, err := requestBody("m", groundingLike(&raw, 0, 0, nil), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := requestBody("m", groundingLike(&ahead, 0, 0, nil), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var streamed bytes.Buffer
+		if err := writeBody(&streamed, "m", groundingLike(&ahead, 0, 0, nil), nil, false); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) || !bytes.Equal(streamed.Bytes(), want) {
+			t.Fatalf("n=%d: body with base64 made ahead differs (%d/%d bytes, want %d)", n, len(got), streamed.Len(), len(want))
+		}
+		if ahead.DataURL() != raw.DataURL() {
+			t.Fatalf("n=%d: data URL differs", n)
+		}
+		if RequestKey("m", groundingLike(&ahead, 0, 0, nil), nil) != RequestKey("m", groundingLike(&raw, 0, 0, nil), nil) {
+			t.Fatalf("n=%d: request key differs", n)
+		}
+	}
+}
