@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/cxrkit/cxrkit"
@@ -95,8 +96,8 @@ func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) err
 			r := row{line: line, id: id, natives: []string{native}, reader: string(cxrkit.SourceChestXDet),
 				raw: chestXDetRowRaw{Box: box, FileName: rec.FileName, Sym: native},
 				locate: func() (boxes.Box, bool, error) {
-					var v []float64
-					if err := json.Unmarshal(box, &v); err != nil || len(v) != 4 {
+					v, ok := fourNumbers(box)
+					if !ok {
 						return boxes.Box{}, false, errBadBox
 					}
 					size := c.size(id)
@@ -131,4 +132,73 @@ func compactRecord(raw json.RawMessage) any {
 	}
 	delete(m, "polygons")
 	return m
+}
+
+// fourNumbers reads a box, a valid JSON value, as a JSON array of exactly
+// four numbers, as decoding it into []float64 would (null reads as 0),
+// without reflection: there is one per ChestX-Det finding.
+func fourNumbers(raw json.RawMessage) ([4]float64, bool) {
+	var v [4]float64
+	s := strings.TrimSpace(string(raw))
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return v, false
+	}
+	s = s[1 : len(s)-1]
+	for i := range v {
+		item, rest, more := strings.Cut(s, ",")
+		if more == (i == 3) {
+			return v, false
+		}
+		item = strings.TrimSpace(item)
+		if item == "null" {
+			v[i] = 0
+		} else {
+			f, err := strconv.ParseFloat(item, 64)
+			if err != nil || !isJSONNumber(item) {
+				return v, false
+			}
+			v[i] = f
+		}
+		s = rest
+	}
+	return v, true
+}
+
+// isJSONNumber reports whether s is a number in JSON's grammar (which
+// strconv.ParseFloat is wider than: "inf", "0x1p3", "+1", "1_0").
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }

@@ -66,30 +66,61 @@ func (a *imageAcc) hasBox(l labelmap.Label, b boxes.Box) bool {
 	return false
 }
 
-type imageKey struct {
-	source cxrkit.Source
-	id     string
-}
-
-// images holds accumulators in first-seen order.
+// images holds the accumulators of every source's images, one map per
+// source keyed by image id: a row costs one lookup of its id (not of a
+// source and id pair), and the source's map is remembered from the row
+// before, since a file's rows all come from one source.
 type images struct {
-	byKey map[imageKey]*imageAcc
+	bySource   map[cxrkit.Source]map[string]*imageAcc
+	lastSource cxrkit.Source
+	last       map[string]*imageAcc
 }
 
-func newImages() *images { return &images{byKey: map[imageKey]*imageAcc{}} }
+func newImages() *images { return &images{bySource: map[cxrkit.Source]map[string]*imageAcc{}} }
+
+func (im *images) source(source cxrkit.Source, create bool) map[string]*imageAcc {
+	if im.last != nil && im.lastSource == source {
+		return im.last
+	}
+	m := im.bySource[source]
+	if m == nil {
+		if !create {
+			return nil
+		}
+		m = map[string]*imageAcc{}
+		im.bySource[source] = m
+	}
+	im.lastSource, im.last = source, m
+	return m
+}
 
 func (im *images) get(source cxrkit.Source, id string) *imageAcc {
-	k := imageKey{source, id}
-	a := im.byKey[k]
+	m := im.source(source, true)
+	a := m[id]
 	if a == nil {
 		a = &imageAcc{source: source, id: id}
-		im.byKey[k] = a
+		m[id] = a
 	}
 	return a
 }
 
 func (im *images) lookup(source cxrkit.Source, id string) *imageAcc {
-	return im.byKey[imageKey{source, id}]
+	return im.source(source, false)[id]
+}
+
+// all returns every accumulator, in no particular order.
+func (im *images) all() []*imageAcc {
+	n := 0
+	for _, m := range im.bySource {
+		n += len(m)
+	}
+	out := make([]*imageAcc, 0, n)
+	for _, m := range im.bySource {
+		for _, a := range m {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // setFacts records the image-level facts a row states.

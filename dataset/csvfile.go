@@ -157,7 +157,8 @@ type lineCapReader struct {
 	max  int
 	line int // lines started so far
 	cut  map[int]bool
-	out  []byte // the current line, or its replacement, not yet read
+	buf  []byte // the current line, or its replacement
+	out  []byte // what of buf is not yet read
 }
 
 func (l *lineCapReader) Read(p []byte) (int, error) {
@@ -174,21 +175,24 @@ func (l *lineCapReader) Read(p []byte) (int, error) {
 // fill reads the next line, at most max bytes of it kept in memory.
 func (l *lineCapReader) fill() error {
 	l.line++
-	l.out = l.out[:0]
+	// buf keeps its capacity from line to line (out, which Read shortens
+	// from the front, does not): one allocation per file, not per line.
+	l.buf = l.buf[:0]
 	long := false
 	for {
 		chunk, err := l.r.ReadSlice('\n')
 		if !long {
-			l.out = append(l.out, chunk...)
-			if len(l.out) > l.max {
+			l.buf = append(l.buf, chunk...)
+			if len(l.buf) > l.max {
 				long = true
-				l.out = append(bytes.ReplaceAll(l.out[:keptBytes], []byte{'"'}, nil), '\n')
+				l.buf = append(bytes.ReplaceAll(l.buf[:keptBytes], []byte{'"'}, nil), '\n')
 				l.cut[l.line] = true
 			}
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
+		l.out = l.buf
 		if err != nil && len(l.out) == 0 {
 			return err
 		}

@@ -52,7 +52,7 @@ func checkAccounting(t *testing.T, p *preparer, rejects *bytes.Buffer, path stri
 			t.Fatalf("bad reject %q: %v", l, err)
 		}
 	}
-	for _, a := range p.images.byKey {
+	for _, a := range p.images.all() {
 		var bc boxCounts
 		fs, _ := p.assemble(a, &bc)
 		for _, f := range fs {

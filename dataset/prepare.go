@@ -170,10 +170,7 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 		rep.RowsRejected += s.RowsRejected
 		rep.Identities[name] = s.Balanced()
 	}
-	accs := make([]*imageAcc, 0, len(p.images.byKey))
-	for _, a := range p.images.byKey {
-		accs = append(accs, a)
-	}
+	accs := p.images.all()
 	slices.SortFunc(accs, func(a, b *imageAcc) int {
 		return cmp.Or(cmp.Compare(a.source, b.source), cmp.Compare(a.id, b.id))
 	})
