@@ -17,11 +17,17 @@ import (
 )
 
 // dcm builds a DICOM Part 10 file (explicit VR little endian) from raw
-// elements, so tests can write headers no library would.
+// elements, so tests can write headers no library would. The meta group
+// carries its group length, as written files do: without it the DICOM
+// library cxrkit used before refused the file early, and the attack files
+// would not have shown its crashes (with it, each one died there with
+// "fatal error: out of memory").
 func dcm(elems ...[]byte) []byte {
 	out := make([]byte, 128, 1024)
 	out = append(out, "DICM"...)
-	out = append(out, el(0x0002, 0x0010, "UI", []byte(syntaxExplicitLE+"\x00"))...)
+	ts := el(0x0002, 0x0010, "UI", []byte(syntaxExplicitLE+"\x00"))
+	out = append(out, el(0x0002, 0x0000, "UL", binary.LittleEndian.AppendUint32(nil, uint32(len(ts))))...)
+	out = append(out, ts...)
 	for _, e := range elems {
 		out = append(out, e...)
 	}
