@@ -321,15 +321,21 @@ func (p *RulesParser) readSentence(toks []token, buf *sentenceBuffers, sent span
 	// the mention right before it.
 	open = nil
 	openStart := 0
+	named := false // the open after-cue has passed a mention
 	for k := len(items) - 1; k >= 0; k-- {
 		it := items[k]
 		switch {
 		case it.cue != nil && it.cue.effect == EffectAlternative:
+		case it.cue != nil && it.cue.relative && open != nil && !named:
+			// "The effusion that was seen before has resolved": with no
+			// finding named in between, the relative clause describes
+			// the subject, and the predicate reaches back through it.
 		case it.breaks() || it.cue != nil && it.cue.effect == EffectNone:
 			open = nil
 		case it.cue != nil && (it.cue.dir == After || it.cue.dir == Both):
-			open, openStart = it.cue, it.word0
+			open, openStart, named = it.cue, it.word0, false
 		case it.mention != nil && open != nil:
+			named = true
 			reach := p.lx.backward
 			if open.dir == Both {
 				reach = 3

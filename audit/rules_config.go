@@ -53,6 +53,10 @@ type cueRule struct {
 	// marksAlternatives: the cue is an alternative marker inside a scope
 	// that has alternatives.
 	marksAlternatives bool
+	// relative: a boundary that opens a relative clause ("which", "that");
+	// an after-cue that has not yet reached a mention reaches through it
+	// to the clause's antecedent.
+	relative bool
 }
 
 // mentionRule is one compiled group of words naming findings.
@@ -102,6 +106,7 @@ type rulesDoc struct {
 		Direction     Direction   `yaml:"direction"`
 		KeepsNegation bool        `yaml:"keeps_negation"`
 		Alternatives  string      `yaml:"alternatives"`
+		Relative      bool        `yaml:"relative"`
 		Phrases       []yaml.Node `yaml:"phrases"`
 	} `yaml:"cues"`
 	Normal []yaml.Node `yaml:"normal_phrases"`
@@ -190,7 +195,10 @@ func parseLexicon(data []byte, name string) (*lexicon, error) {
 			return nil, err
 		}
 		r := &cueRule{id: c.ID, phenomenon: c.Phenomenon, effect: c.Effect, dir: c.Direction, keepsNegation: c.KeepsNegation,
-			marksAlternatives: c.Effect == EffectAlternative}
+			marksAlternatives: c.Effect == EffectAlternative, relative: c.Relative}
+		if r.relative && r.effect != EffectBoundary {
+			return nil, fmt.Errorf("draft rules %s: cue %s: only a boundary can be relative", name, c.ID)
+		}
 		cues[c.ID] = r
 		if c.Alternatives != "" {
 			wantAlt = append(wantAlt, [2]string{c.ID, c.Alternatives})

@@ -93,6 +93,7 @@ func TestRulesLexiconValidation(t *testing.T) {
 		{"scope: {forward_words: 5, backward_words: 5}\nmentions:\n- {id: m, phenomenon: p, labels: [effusion], phrases: [effusion]}\n", "not a positive label"},
 		{"scope: {forward_words: 5, backward_words: 5}\ncues:\n- {id: c, phenomenon: p, effect: negate, phrases: ['no']}\n", "direction"},
 		{"scope: {forward_words: 5, backward_words: 5}\ncues:\n- {id: c, phenomenon: p, effect: deny, direction: before, phrases: ['no']}\n", "effect \"deny\""},
+		{"scope: {forward_words: 5, backward_words: 5}\ncues:\n- {id: c, phenomenon: p, effect: negate, direction: before, relative: true, phrases: ['no']}\n", "only a boundary can be relative"},
 		{"mentions: []\n", "forward_words"},
 		{"nonsense: 1\n", "field nonsense not found"},
 		{"mentions:\n  pleural_effusion:\n    match: ['effusions?']\n", "older format"},
