@@ -10,30 +10,36 @@ import (
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// Defaults is the one home of the evaluation defaults: 1000 bootstrap
-// resamples for 95% intervals.
-func Defaults() ImageOptions { return ImageOptions{Bootstrap: 1000} }
+// Defaults is the one home of the evaluation defaults: IoU thresholds
+// 0.3 and 0.5, 1000 bootstrap resamples for 95% intervals, a warning
+// above DefaultWarnFailedShare failed predictions.
+func Defaults() ImageOptions {
+	return ImageOptions{Thresholds: []float64{0.3, 0.5}, Bootstrap: 1000, WarnFailedShare: DefaultWarnFailedShare}
+}
 
-// ImageOptions configure image-mode evaluation.
+// ImageOptions configure image-mode evaluation. The yaml keys are those
+// of cxrkit run's eval section; fields tagged "-" are the caller's (run
+// takes the urgent labels from the label map and the splits from the
+// audit section).
 type ImageOptions struct {
-	// Thresholds are the IoU thresholds of localization (default 0.3, 0.5).
-	Thresholds []float64
+	// Thresholds are the IoU thresholds of localization.
+	Thresholds []float64 `yaml:"iou"`
 	// Urgent labels get recall with intervals (default pneumothorax, nodule_mass).
-	Urgent []labelmap.Label
+	Urgent []labelmap.Label `yaml:"-"`
 	// Bootstrap is the number of resamples (0: no intervals).
-	Bootstrap int
-	Seed      int64
+	Bootstrap int   `yaml:"bootstrap"`
+	Seed      int64 `yaml:"seed"`
 	// Split restricts gold records to one split ("" = all).
-	Split cxrkit.Split
+	Split cxrkit.Split `yaml:"-"`
 	// WarnFailedShare is the share of failed predictions above which the
-	// report warns (default DefaultWarnFailedShare).
-	WarnFailedShare float64
+	// report warns.
+	WarnFailedShare float64 `yaml:"warn_failed_share"`
 	// Progress, when set, hears how many bootstrap resamples are done.
-	Progress func(stage string, done, total int)
+	Progress func(stage string, done, total int) `yaml:"-"`
 	// ReferenceCompat also reports the figures the way the reference
 	// project computed them (boxes pooled across images, macro F1 over
 	// defined labels only), beside cxrkit's.
-	ReferenceCompat bool
+	ReferenceCompat bool `yaml:"reference_compat"`
 }
 
 const numPos = labelmap.NumLabels - 1
@@ -233,9 +239,27 @@ func sameGrounding(a, b *cxrkit.Result) bool {
 	return true
 }
 
+// Validate checks the settings a user gives (flags, config keys) and
+// names the bad one by its config key; it is a cxrkit.ErrInvalidOptions.
+func (o ImageOptions) Validate() error {
+	for _, t := range o.Thresholds {
+		if !(t > 0 && t <= 1) {
+			return fmt.Errorf("%w: iou %v: want thresholds in (0,1]", cxrkit.ErrInvalidOptions, t)
+		}
+	}
+	if o.Bootstrap < 0 {
+		return fmt.Errorf("%w: bootstrap %d: want 0 or more", cxrkit.ErrInvalidOptions, o.Bootstrap)
+	}
+	if !(o.WarnFailedShare > 0 && o.WarnFailedShare < 1) {
+		return fmt.Errorf("%w: warn_failed_share %g: want a share between 0 and 1", cxrkit.ErrInvalidOptions, o.WarnFailedShare)
+	}
+	return nil
+}
+
 func (o ImageOptions) withDefaults() ImageOptions {
+	d := Defaults()
 	if len(o.Thresholds) == 0 {
-		o.Thresholds = []float64{0.3, 0.5}
+		o.Thresholds = d.Thresholds
 	}
 	o.Thresholds = slices.Clone(o.Thresholds)
 	slices.Sort(o.Thresholds)
@@ -243,7 +267,7 @@ func (o ImageOptions) withDefaults() ImageOptions {
 		o.Urgent = []labelmap.Label{labelmap.Pneumothorax, labelmap.NoduleMass}
 	}
 	if o.WarnFailedShare <= 0 {
-		o.WarnFailedShare = DefaultWarnFailedShare
+		o.WarnFailedShare = d.WarnFailedShare
 	}
 	return o
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/boxes"
 	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/eval"
 	"github.com/cxrkit/cxrkit/infer"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
@@ -41,7 +42,7 @@ type Config struct {
 	Synth  synth.Options     `yaml:"synth"`
 	Export sftexport.Options `yaml:"export"`
 	Audit  AuditStage        `yaml:"audit"`
-	Eval   EvalConfig        `yaml:"eval"`
+	Eval   EvalStage         `yaml:"eval"`
 
 	dir  string
 	path string
@@ -76,13 +77,16 @@ func AuditStageDefaults() AuditStage {
 	return AuditStage{AuditorConfig: AuditorDefaults(), Grounding: GroundingGold, Concurrency: audit.BatchDefaults().Concurrency}
 }
 
-// EvalConfig chooses the reports.
-type EvalConfig struct {
-	Bootstrap *int      `yaml:"bootstrap"`
-	Seed      int64     `yaml:"seed"`
-	IoU       []float64 `yaml:"iou"`
-	Images    *bool     `yaml:"images"` // also evaluate grounding per image (default true)
+// EvalStage is run's eval section: eval.ImageOptions over
+// eval.Defaults() (the eval flags' defaults), and whether to evaluate
+// grounding per image too.
+type EvalStage struct {
+	eval.ImageOptions `yaml:",inline"`
+	Images            bool `yaml:"images"`
 }
+
+// EvalStageDefaults are run's eval defaults: eval's, and image reports.
+func EvalStageDefaults() EvalStage { return EvalStage{ImageOptions: eval.Defaults(), Images: true} }
 
 // LoadConfig reads and validates a pipeline config; errors name the file
 // and line.
@@ -97,7 +101,7 @@ func LoadConfig(path string) (*Config, error) {
 	// Settings decode over the stages' defaults (yaml.v3 leaves a key
 	// that is left out as it was), so a key left out means the same
 	// default the flag has.
-	c := Config{Prepare: dataset.Defaults(), Synth: synth.Defaults(), Export: sftexport.Defaults(), Audit: AuditStageDefaults(),
+	c := Config{Prepare: dataset.Defaults(), Synth: synth.Defaults(), Export: sftexport.Defaults(), Audit: AuditStageDefaults(), Eval: EvalStageDefaults(),
 		set: keysSet(data)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -118,6 +122,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if err := validateClosed(c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := c.Eval.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: eval: %w", path, err)
 	}
 	if c.Audit.Concurrency < 1 {
 		return nil, fmt.Errorf("%w: config %s: audit.concurrency %d: want 1 or more", cxrkit.ErrInvalidOptions, path, c.Audit.Concurrency)

@@ -12,6 +12,7 @@ import (
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/eval"
 	"github.com/cxrkit/cxrkit/infer"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
@@ -131,6 +132,23 @@ func TestRunAuditDefersToContract(t *testing.T) {
 		}
 		if got.Profile != tt.profile || got.MaxSide != tt.maxSide || got.Contract != wantContract {
 			t.Errorf("%q: profile %q max side %d contract %q; want %q %d %q", tt.audit, got.Profile, got.MaxSide, got.Contract, tt.profile, tt.maxSide, wantContract)
+		}
+	}
+}
+
+// The eval section decodes over eval.Defaults() (the eval flags'), and
+// image reports are on unless the file says images: false.
+func TestRunEvalDecodesOverDefaults(t *testing.T) {
+	c := loadConfigText(t, "out: o\neval:\n  seed: 4\n")
+	sameSettings(t, "eval", c.Eval.ImageOptions, eval.Defaults(), "seed")
+	if c.Eval.Seed != 4 || !c.Eval.Images {
+		t.Errorf("eval seed %d images %v: want 4 and true", c.Eval.Seed, c.Eval.Images)
+	}
+	for _, bad := range []string{"bootstrap: -1", "iou: [0.3, 1.5]", "warn_failed_share: 2", "imagse: false"} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(path, []byte("out: o\neval:\n  "+bad+"\n"), 0o644)
+		if _, err := LoadConfig(path); !errors.Is(err, cxrkit.ErrInvalidOptions) {
+			t.Errorf("%q: err %v, want ErrInvalidOptions", bad, err)
 		}
 	}
 }

@@ -387,7 +387,7 @@ func auditorConfigFor(c *Config, p paths) AuditorConfig {
 	return cfg.DeferToContract(func(key string) bool { return c.set["audit."+key] })
 }
 
-func imagesEval(c *Config) bool { return c.Eval.Images == nil || *c.Eval.Images }
+func imagesEval(c *Config) bool { return c.Eval.Images }
 
 func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, error) {
 	cases, err := eval.LoadCases(p.cases())
@@ -447,11 +447,8 @@ func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, err
 	if err != nil {
 		return "", err
 	}
-	boot := eval.Defaults().Bootstrap
-	if c.Eval.Bootstrap != nil {
-		boot = *c.Eval.Bootstrap
-	}
-	iopts := eval.ImageOptions{Thresholds: c.Eval.IoU, Urgent: vocab.Urgent(), Bootstrap: boot, Seed: c.Eval.Seed}
+	iopts := c.Eval.ImageOptions
+	iopts.Urgent = vocab.Urgent()
 	d, err := eval.NewDataset(gold, results, iopts)
 	if err != nil {
 		return "", err

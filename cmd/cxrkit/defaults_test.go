@@ -12,6 +12,7 @@ import (
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/dataset"
 	"github.com/cxrkit/cxrkit/eval"
+	"github.com/cxrkit/cxrkit/labelmap"
 	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
@@ -48,6 +49,17 @@ func TestAuditFlagsTakeDefaults(t *testing.T) {
 	if got.Profile != "" || got.MaxSide != 512 {
 		t.Errorf("under a contract: profile %q (want the contract's), image max side %d (want the flag's 512)", got.Profile, got.MaxSide)
 	}
+}
+
+// The eval flags take their values from eval.Defaults(), which run's eval
+// section decodes over.
+func TestEvalFlagsTakeDefaults(t *testing.T) {
+	vocab, err := labelmap.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := parsedOptions(t, evalCommand(), func(c *cli.Context) (eval.ImageOptions, error) { return imageOptions(c, vocab) })
+	sameSettings(t, "eval", got, eval.Defaults())
 }
 
 // parsedOptions runs cmd with args and returns what parse made of the

@@ -17,7 +17,7 @@ import (
 )
 
 func evalCommand() *cli.Command {
-	pd := pipeline.ParserEvalDefaults()
+	pd, ed := pipeline.ParserEvalDefaults(), eval.Defaults()
 	return &cli.Command{
 		Name:  "eval",
 		Usage: "evaluate grounding models and the audit layer, with bootstrap confidence intervals",
@@ -40,16 +40,16 @@ func evalCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-preflight", Usage: "parser mode, llm: do not check the endpoint (GET /v1/models: reachable, model served) before reading"},
 			&cli.StringFlag{Name: "uncertain-as", Value: uncertainAs(pd.UncertainAsAbsent), Usage: "parser mode: score hedged statements as absent or present"},
 			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
-			&cli.BoolFlag{Name: "reference-compat", Value: eval.Defaults().ReferenceCompat, Usage: "image mode: also report the reference project's way (boxes pooled across images, macro F1 over defined labels only) beside cxrkit's"},
-			&cli.StringFlag{Name: "iou", Value: "0.3,0.5", Usage: "IoU thresholds of localization, comma-separated"},
-			&cli.IntFlag{Name: "bootstrap", Value: eval.Defaults().Bootstrap, Usage: "bootstrap resamples for 95% intervals (0: none)"},
-			&cli.Int64Flag{Name: "seed", Usage: "bootstrap seed"},
+			&cli.BoolFlag{Name: "reference-compat", Value: ed.ReferenceCompat, Usage: "image mode: also report the reference project's way (boxes pooled across images, macro F1 over defined labels only) beside cxrkit's"},
+			&cli.StringFlag{Name: "iou", Value: joinFloats(ed.Thresholds), Usage: "IoU thresholds of localization, comma-separated"},
+			&cli.IntFlag{Name: "bootstrap", Value: ed.Bootstrap, Usage: "bootstrap resamples for 95% intervals (0: none)"},
+			&cli.Int64Flag{Name: "seed", Value: ed.Seed, Usage: "bootstrap seed"},
 			&cli.StringFlag{Name: "urgent", Usage: "urgent labels for recall (default from the label map)"},
 			&cli.StringFlag{Name: "out", Usage: "report.json (default: stdout)"},
 			&cli.StringFlag{Name: "markdown", Usage: "also write a model-card style Markdown report"},
 			&cli.StringFlag{Name: "html", Usage: "also write a self-contained HTML report with charts"},
 			&cli.StringFlag{Name: "title", Value: "cxrkit evaluation", Usage: "report title"},
-			&cli.Float64Flag{Name: "warn-failed-share", Value: eval.DefaultWarnFailedShare, Usage: "reports warn when more than this share of predictions failed"},
+			&cli.Float64Flag{Name: "warn-failed-share", Value: ed.WarnFailedShare, Usage: "reports warn when more than this share of predictions failed"},
 			labelmapFlag(),
 		}),
 		Action: runEval,
@@ -282,6 +282,15 @@ func uncertainAs(absent bool) string {
 		return string(pipeline.UncertainAbsent)
 	}
 	return string(pipeline.UncertainPresent)
+}
+
+// joinFloats writes numbers for a comma-separated flag's default.
+func joinFloats(vs []float64) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strings.Join(s, ",")
 }
 
 func fmtPtr(v *float64) string {
