@@ -107,14 +107,23 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 		os.Remove(rep.Outputs["corpus"])
 		delete(rep.Outputs, "corpus")
 		if err := writeJSONFile(rep.Outputs["report"], rep); err != nil {
+			delete(rep.Outputs, "report")
 			return rep, err
 		}
 		return rep, fmt.Errorf("%w: %d rejected (see %s)", ErrStrict, rep.RowsRejected, rep.Outputs["rejects"])
 	}
+	// Outputs lists only files that exist when Prepare returns, so no
+	// caller prints the path of a file a failed write never made.
 	if err := writeCorpus(rep.Outputs["corpus"], records); err != nil {
+		delete(rep.Outputs, "corpus")
+		delete(rep.Outputs, "report")
 		return rep, err
 	}
-	return rep, writeJSONFile(rep.Outputs["report"], rep)
+	if err := writeJSONFile(rep.Outputs["report"], rep); err != nil {
+		delete(rep.Outputs, "report")
+		return rep, err
+	}
+	return rep, nil
 }
 
 func (p *preparer) readAll() error {

@@ -68,7 +68,11 @@ type HoldoutCount struct {
 // Summary is a one-screen human summary of the report.
 func (r *Report) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cxrkit prepare: %d images written\n", r.Images)
+	if _, ok := r.Outputs["corpus"]; ok {
+		fmt.Fprintf(&b, "cxrkit prepare: %d images written\n", r.Images)
+	} else {
+		fmt.Fprintf(&b, "cxrkit prepare: %d images kept, no corpus written\n", r.Images)
+	}
 	for _, name := range slices.Sorted(maps.Keys(r.Inputs)) {
 		s := r.Inputs[name]
 		check := "ok"
