@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,30 @@ func TestDraftLimit(t *testing.T) {
 	}
 	if Defaults().MaxDraftChars != 20000 {
 		t.Errorf("default draft limit %d", Defaults().MaxDraftChars)
+	}
+}
+
+// TestOverlongDraftCostsItsLimit: a 16 MB draft over a 100-character
+// limit is refused with 413 after reading a few hundred bytes of it; the
+// rest of the body is drained, never kept (it was read whole before).
+func TestOverlongDraftCostsItsLimit(t *testing.T) {
+	srv := newBareServer(t, fixedGold{}, Options{MaxDraftChars: 100, MaxUploadBytes: 64 << 20})
+	body, ct := form(t, readImage(t), "a.png", strings.Repeat("No effusion. ", (16<<20)/13))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	resp, err := http.Post(srv.URL+"/api/audit", ct, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	runtime.ReadMemStats(&after)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(data, []byte("--max-draft-chars")) {
+		t.Fatalf("status %d: %.300s", resp.StatusCode, data)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("refusing a 16 MB draft allocated %d MiB", alloc>>20)
 	}
 }
 

@@ -285,7 +285,24 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bo
 			status, err := s.uploadError(err)
 			return nil, status, err
 		}
-		data, err := io.ReadAll(part)
+		// Only the two known parts are kept; the draft is read no further
+		// than its limit could need, so an over-long one costs its limit,
+		// not its length (the rest of the body is drained, never kept, so
+		// the client reads the 413).
+		var data []byte
+		switch part.FormName() {
+		case "image":
+			data, err = io.ReadAll(part)
+		case "draft":
+			limit := int64(s.o.MaxDraftChars) * utf8.UTFMax
+			data, err = io.ReadAll(io.LimitReader(part, limit+1))
+			if err == nil && int64(len(data)) > limit {
+				_, _ = io.Copy(io.Discard, body)
+				return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("draft is more than %d characters; the limit is %d (--max-draft-chars)", s.o.MaxDraftChars, s.o.MaxDraftChars)
+			}
+		default:
+			_, err = io.Copy(io.Discard, part)
+		}
 		if err != nil {
 			status, err := s.uploadError(err)
 			return nil, status, err
