@@ -1,12 +1,14 @@
 package dataset
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestJSONElementCap: in every JSON array input, an element longer than
@@ -155,4 +157,46 @@ func TestJSONArrayHonoursContext(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || n != 3 {
 		t.Fatalf("after cancel: %d elements, err %v", n, err)
 	}
+}
+
+// FuzzArrayElements: for any valid JSON array, the element scanner yields
+// exactly the elements encoding/json finds, at non-decreasing lines, and
+// rejects an element only for invalid UTF-8.
+func FuzzArrayElements(f *testing.F) {
+	f.Add([]byte(`[{"a":"x\"]}"},[1,[2]],"s\\\\",-1.5e3,true,null]`))
+	f.Add([]byte("[\n{\"file_name\": \"a.png\", \"syms\": [], \"boxes\": []}\n]\n"))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want []json.RawMessage
+		if json.Unmarshal(data, &want) != nil || want == nil {
+			return
+		}
+		path := fuzzFile(t, "a.json", data)
+		var got []jsonElement
+		if err := forEachArrayElement(context.Background(), path, func(el jsonElement) error {
+			got = append(got, el)
+			return nil
+		}); err != nil {
+			t.Fatalf("%q: %v", data, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d elements, want %d", data, len(got), len(want))
+		}
+		line := 1
+		for i, el := range got {
+			if el.line < line {
+				t.Fatalf("%q: element %d at line %d after line %d", data, i, el.line, line)
+			}
+			line = el.line
+			if el.reject != nil {
+				if utf8.Valid(want[i]) {
+					t.Fatalf("%q: element %d rejected: %v", data, i, el.reject)
+				}
+				continue
+			}
+			if !bytes.Equal(el.raw, want[i]) {
+				t.Fatalf("%q: element %d = %s, want %s", data, i, el.raw, want[i])
+			}
+		}
+	})
 }
