@@ -134,7 +134,7 @@ func (p *preparer) readFile(src source, path string) error {
 			RowsRead: st.RowsRead - before.RowsRead, RowsDropped: st.RowsDropped - before.RowsDropped,
 			RowsRejected: st.RowsRejected - before.RowsRejected})
 	}
-	return nil
+	return p.addInput(rules.input, path, st.RowsRead-before.RowsRead)
 }
 
 // FileWithoutKeptRows is an input file from which no row was kept: every

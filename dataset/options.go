@@ -70,6 +70,8 @@ type Options struct {
 
 	// Flags records the command line (or config) for the report.
 	Flags map[string]any `yaml:"-"`
+	// Command is the command line, recorded in the report's provenance.
+	Command []string `yaml:"-"`
 	// Progress, when set, is called as images are processed.
 	Progress func(stage string, done, total int) `yaml:"-"`
 }

@@ -39,6 +39,8 @@ type preparer struct {
 
 	// unkept lists the files from which no row was kept.
 	unkept []FileWithoutKeptRows
+	// prov records every input file with its sha256 and rows read.
+	prov *cxrkit.Provenance
 
 	// lookups remembers label-map answers by (label source, native).
 	lookups map[[2]string]labelLookup
@@ -73,7 +75,7 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 		opts.Vocab = v
 	}
 	p := &preparer{ctx: ctx, opts: opts, vocab: opts.Vocab, images: newImages(),
-		inputs: map[string]*SourceStats{}, vindrMeta: map[string]Size{}}
+		inputs: map[string]*SourceStats{}, vindrMeta: map[string]Size{}, prov: cxrkit.NewProvenance(opts.Command, opts.Seed)}
 	rejectsFile, err := cxrkit.CreateAtomic(filepath.Join(opts.Out, RejectsFile))
 	if err != nil {
 		return nil, err
@@ -129,7 +131,11 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 func (p *preparer) readAll() error {
 	var err error
 	for _, m := range p.opts.VinDrMeta {
+		before := len(p.vindrMeta)
 		if err := ReadMeta(m, p.vindrMeta); err != nil {
+			return err
+		}
+		if err := p.addInput("vindr_meta", m, len(p.vindrMeta)-before); err != nil {
 			return err
 		}
 	}
@@ -174,7 +180,7 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 	rep := &Report{Tool: "cxrkit prepare", Version: cxrkit.VersionString(), Disclaimer: cxrkit.Disclaimer,
 		Flags: p.opts.Flags, Inputs: p.inputs, Sources: map[cxrkit.Source]*SourceImages{}, Duplicates: []Duplicate{},
 		Splits: map[cxrkit.Split]*SplitCount{}, Labels: map[string]int{}, Identities: map[string]bool{},
-		FilesWithoutKeptRows: p.unkept}
+		FilesWithoutKeptRows: p.unkept, Provenance: p.prov}
 	for name, s := range p.inputs {
 		rep.RowsRejected += s.RowsRejected
 		rep.Identities[name] = s.Balanced()
@@ -439,4 +445,15 @@ func roundTo(v float64, d int) float64 {
 		p *= 10
 	}
 	return roundHalfAway(v*p) / p
+}
+
+// addInput records one input file in the provenance: its sha256 and the
+// rows read from it. A folder input (the ChestX-Det mirror) is listed
+// without a hash.
+func (p *preparer) addInput(input, path string, rows int) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		p.prov.Inputs = append(p.prov.Inputs, cxrkit.InputFile{Flag: input, Path: path, Rows: rows})
+		return nil
+	}
+	return p.prov.AddInput(p.ctx, input, path, rows)
 }

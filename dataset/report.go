@@ -36,6 +36,9 @@ type Report struct {
 	Holdout    *HoldoutCount                `json:"holdout,omitempty"`
 	Outputs    map[string]string            `json:"outputs"`
 	Identities map[string]bool              `json:"accounting_balanced"`
+	// Provenance records the cxrkit build, the command line and every
+	// input file with its sha256 and the rows read from it.
+	Provenance *cxrkit.Provenance `json:"provenance"`
 }
 
 // SourceImages counts one corpus source's images from read to written.

@@ -204,7 +204,7 @@ func runPrepare(ctx context.Context, c *Config, p paths, o RunOptions) (string, 
 	if err != nil {
 		return "", err
 	}
-	opts.Progress = o.Progress
+	opts.Progress, opts.Command = o.Progress, o.Command
 	rep, err := dataset.Prepare(ctx, opts)
 	if err != nil {
 		return "", err

@@ -103,7 +103,7 @@ func prepareOptions(c *cli.Context) (dataset.Options, error) {
 	if o.Vocab, err = labelmap.LoadFile(o.Labelmap); err != nil {
 		return o, err
 	}
-	o.Flags = flagValues(c)
+	o.Flags, o.Command = flagValues(c), commandLine(c)
 	o.Progress = progressFor(c.App.ErrWriter)
 	return o, nil
 }
