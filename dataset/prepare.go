@@ -451,6 +451,9 @@ func roundTo(v float64, d int) float64 {
 // rows read from it. A folder input (the ChestX-Det mirror) is listed
 // without a hash.
 func (p *preparer) addInput(input, path string, rows int) error {
+	if p.prov == nil {
+		return nil // a preparer built without Prepare (tests of one reader)
+	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		p.prov.Inputs = append(p.prov.Inputs, cxrkit.InputFile{Flag: input, Path: path, Rows: rows})
 		return nil
