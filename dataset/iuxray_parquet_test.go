@@ -159,3 +159,33 @@ func TestReadIUReportsRefusesOtherLayouts(t *testing.T) {
 		}
 	}
 }
+
+// FuzzIUReports reads arbitrary bytes as an IU-Xray reports file (CSV or
+// parquet by content): an error or reports numbered from 1 in order,
+// never a panic.
+func FuzzIUReports(f *testing.F) {
+	for _, name := range []string{"iu_reports.csv", "iu_openi.parquet"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "reports")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		last := 0
+		err := ReadIUReports(context.Background(), path, func(r IUReport) error {
+			if r.Line <= last {
+				t.Fatalf("report line %d after %d", r.Line, last)
+			}
+			last = r.Line
+			return nil
+		})
+		if err != nil && !strings.Contains(err.Error(), path) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}

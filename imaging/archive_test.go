@@ -212,3 +212,41 @@ func TestZipArchiveMustBeRegular(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNotRegular", err)
 	}
 }
+
+// FuzzZipMember reads every member of an arbitrary archive through the
+// member-path openers: nothing panics, and nothing read is larger than
+// the byte budget.
+func FuzzZipMember(f *testing.F) {
+	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
+	for _, entries := range [][]zipEntry{
+		{{name: "images/"}, {name: "images/a.png", data: greyPNG(f, 4, 3, 0)}},
+		{{name: "images/link.png", data: []byte("a.png"), mode: fs.ModeSymlink | 0o777}, {name: "b.png", data: bytes.Repeat([]byte{1}, 300), declared: 10}},
+	} {
+		data, err := os.ReadFile(writeZip(f, entries))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		archive := filepath.Join(t.TempDir(), "images_001.zip")
+		if err := os.WriteFile(archive, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o := Options{MaxBytes: 1 << 16, MaxPixels: 1 << 16}
+		a, err := o.OpenArchive(archive)
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		for _, m := range append(a.Members(), "images/a.png", "../x", "images") {
+			p := MemberPath(archive, m)
+			if got, err := o.ReadFile(p); err == nil && int64(len(got)) > o.MaxBytes {
+				t.Fatalf("%s: read %d bytes, budget %d", m, len(got), o.MaxBytes)
+			}
+			o.Probe(p)
+			a.ProbeMember(m)
+			Stat(p)
+		}
+	})
+}
