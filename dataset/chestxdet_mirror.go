@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -140,12 +141,22 @@ func parquetRows(path string) (int, error) {
 // it, the ids are the 13 classes in alphabetical order.
 func readID2Label(dir string) (func(int) (string, bool), error) {
 	path := filepath.Join(dir, "id2label.json")
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return chestXDetClass, nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	// 254 class names fit in a few kilobytes: the file is read only up
+	// to a bound, never whole whatever its size.
+	data, err := io.ReadAll(io.LimitReader(f, maxJSONElementBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(data) > maxJSONElementBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes; want {\"<id>\": \"<class name>\"} for at most 254 ids", path, maxJSONElementBytes)
 	}
 	var raw map[string]string
 	if err := json.Unmarshal(data, &raw); err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -199,4 +201,29 @@ func FuzzArrayElements(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestID2LabelBounded: the mirror's id2label.json is read up to the
+// element bound, so a huge one fails naming the file instead of being
+// read whole; a normal one still reads.
+func TestID2LabelBounded(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "id2label.json")
+	huge := `{"1": "` + strings.Repeat("x", maxJSONElementBytes) + `"}`
+	if err := os.WriteFile(path, []byte(huge), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readID2Label(dir); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("huge id2label.json: err %v", err)
+	}
+	if err := os.WriteFile(path, []byte(`{"1": "Atelectasis"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	class, err := readID2Label(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, ok := class(1); !ok || name != "Atelectasis" {
+		t.Fatalf("class(1) = %q, %v", name, ok)
+	}
 }
