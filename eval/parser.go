@@ -32,8 +32,10 @@ type ParserReport struct {
 	// the parser said.
 	Confusion map[labelmap.Label]ParserConfusion `json:"confusion"`
 	// Errors lists the items the parser got wrong, for inspection.
-	Errors     []ParserError `json:"errors,omitempty"`
-	Disclaimer string        `json:"disclaimer"`
+	Errors []ParserError `json:"errors,omitempty"`
+	// Provenance records what produced the report (set by the caller).
+	Provenance *cxrkit.Provenance `json:"provenance"`
+	Disclaimer string             `json:"disclaimer"`
 }
 
 // ParserError is one wrong label of one item.

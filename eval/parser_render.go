@@ -48,6 +48,7 @@ func (r ParserReport) WriteMarkdown(w io.Writer, title string) error {
 	row("**micro**", r.Micro)
 	r.writeConfusion(&b)
 	r.writeErrorsByRule(&b)
+	markdownProvenance(&b, r.Provenance)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

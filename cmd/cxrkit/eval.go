@@ -263,6 +263,11 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if err != nil {
 		return err
 	}
+	// Rows: every report read, scored or skipped.
+	rep.Provenance = cxrkit.NewProvenance(commandLine(c), c.Int64("seed"))
+	if err := rep.Provenance.AddInput(c.Context, "iu-reports", c.String("iu-reports"), rep.Items+sum.Skipped); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser %s): %d reports scored, %d skipped (No Indexing or no text), %d unreadable; hedged = %s\n",
 		rep.Parser, rep.Items, sum.Skipped, sum.Failed, unc)
 	if err := rep.WriteText(c.App.ErrWriter); err != nil {

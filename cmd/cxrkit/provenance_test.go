@@ -110,3 +110,31 @@ func TestEvalReportsRecordProvenance(t *testing.T) {
 		}
 	}
 }
+
+// TestParserReportRecordsProvenance: eval --iu-reports records its input
+// (rows: every report read, scored or skipped) in JSON and Markdown.
+func TestParserReportRecordsProvenance(t *testing.T) {
+	dir := t.TempDir()
+	iu := "../../dataset/testdata/iu_reports.csv"
+	out, md := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.md")
+	if code, _, stderr := runCLI(t, "eval", "--iu-reports", iu, "--out", out, "--markdown", md); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Provenance *cxrkit.Provenance `json:"provenance"`
+	}
+	data, _ := os.ReadFile(out)
+	if err := json.Unmarshal(data, &rep); err != nil || rep.Provenance == nil || len(rep.Provenance.Inputs) != 1 {
+		t.Fatalf("provenance in %s (%v)", data, err)
+	}
+	in := rep.Provenance.Inputs[0]
+	if in.Flag != "iu-reports" || in.Path != iu || in.SHA256 != fileSHA256(t, iu) || in.Rows != 3 {
+		t.Errorf("input %+v: want %s, its sha256, 3 rows (2 scored, 1 skipped)", in, iu)
+	}
+	text, _ := os.ReadFile(md)
+	for _, w := range []string{rep.Provenance.CommandLine(), in.SHA256, rep.Provenance.Version, cxrkit.Disclaimer} {
+		if !strings.Contains(string(text), w) {
+			t.Errorf("markdown lacks %q", w)
+		}
+	}
+}
