@@ -418,10 +418,14 @@ func (p *preparer) split(records []*cxrkit.Record, dups [][2]int, rep *Report) {
 
 func writeCorpus(path string, records []*cxrkit.Record) error {
 	return cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error {
-		enc := cxrkit.NewJSONLEncoder(w)
+		var line []byte
 		for _, r := range records {
-			if err := enc.Encode(r); err != nil {
+			var err error
+			if line, err = r.AppendJSON(line[:0]); err != nil {
 				return fmt.Errorf("%s: %s: %w", path, r.Key(), err)
+			}
+			if _, err := w.Write(append(line, '\n')); err != nil {
+				return err
 			}
 		}
 		return nil
