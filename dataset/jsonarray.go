@@ -170,21 +170,7 @@ func (s *arrayScanner) element(first byte) (raw []byte, long bool, err error) {
 	case '"':
 		err = s.stringRest()
 	case '{', '[':
-		for depth := 1; depth > 0 && err == nil; {
-			var b byte
-			if b, err = s.next(); err != nil {
-				break
-			}
-			s.keep(b)
-			switch b {
-			case '"':
-				err = s.stringRest()
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-		}
+		err = s.containerRest()
 	default: // a number or literal: up to the next delimiter, left unread
 		for {
 			next, perr := s.r.Peek(1)
@@ -197,6 +183,75 @@ func (s *arrayScanner) element(first byte) (raw []byte, long bool, err error) {
 	}
 	// The element leaves as a copy of its own size; the buffer is reused.
 	return bytes.Clone(s.buf), s.long, err
+}
+
+// containerRest reads an object or array after its opening bracket. It
+// scans what the reader has buffered a chunk at a time rather than byte
+// by byte (ChestX-Det records are mostly polygon points), keeping and
+// counting lines exactly as reading each byte would.
+func (s *arrayScanner) containerRest() error {
+	depth, inString, escaped := 1, false, false
+	for depth > 0 {
+		chunk, err := s.r.Peek(max(1, s.r.Buffered()))
+		if len(chunk) == 0 {
+			return err
+		}
+		i := 0
+	scan:
+		for ; i < len(chunk); i++ {
+			c := chunk[i]
+			switch {
+			case escaped:
+				escaped = false
+			case inString:
+				switch c {
+				case '\\':
+					escaped = true
+				case '"':
+					inString = false
+				}
+			case c == '"':
+				inString = true
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+				if depth == 0 {
+					i++
+					break scan
+				}
+			}
+		}
+		s.keepBytes(chunk[:i])
+		s.line += bytes.Count(chunk[:i], []byte{'\n'})
+		s.r.Discard(i)
+	}
+	return nil
+}
+
+// keepBytes is keep of each byte of p in turn.
+func (s *arrayScanner) keepBytes(p []byte) {
+	if s.long {
+		return
+	}
+	if room := s.max - len(s.buf); len(p) > room {
+		need := min(keptBytes, s.max)
+		if len(s.buf) < need {
+			s.buf = append(s.buf, p[:need-len(s.buf)]...)
+		}
+		s.buf, s.long = s.buf[:need], true
+		return
+	}
+	if n := len(s.buf) + len(p); n > cap(s.buf) {
+		c := cap(s.buf)
+		for c < n {
+			c = min(max(2*c, 4096), s.max)
+		}
+		grown := make([]byte, len(s.buf), c)
+		copy(grown, s.buf)
+		s.buf = grown
+	}
+	s.buf = append(s.buf, p...)
 }
 
 // stringRest reads a string after its opening quote.

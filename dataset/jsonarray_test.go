@@ -1,7 +1,12 @@
 package dataset
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -69,4 +74,40 @@ func FuzzWithoutMember(f *testing.F) {
 			t.Fatalf("%s -> %s: members changed", in, out)
 		}
 	})
+}
+
+// TestArrayElementsAcrossChunks checks the chunked scan on elements that
+// straddle the reader's buffer: brackets and escaped quotes inside
+// strings, newlines everywhere; every element and its line must be what
+// encoding/json and a newline count say.
+func TestArrayElementsAcrossChunks(t *testing.T) {
+	var in bytes.Buffer
+	var want []string
+	var lines []int
+	in.WriteString("[\n")
+	for i := range 3000 {
+		if i > 0 {
+			in.WriteString(",\n ")
+		}
+		el := fmt.Sprintf("{\"file_name\": \"%d]}\\\"[{\\\\\", \"syms\": [\"a\"],\n \"boxes\": [[1, 2, 3, 4]], \"polygons\": [[[%d, 2],\n[3, 4]]]}", i, i)
+		lines = append(lines, 1+bytes.Count(in.Bytes(), []byte{'\n'}))
+		in.WriteString(el)
+		want = append(want, el)
+	}
+	in.WriteString("\n]\n")
+	path := filepath.Join(t.TempDir(), "a.json")
+	if err := os.WriteFile(path, in.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	err := forEachArrayElement(context.Background(), path, func(el jsonElement) error {
+		if el.reject != nil || string(el.raw) != want[k] || el.line != lines[k] {
+			t.Fatalf("element %d: %q line %d (%v), want %q line %d", k, el.raw, el.line, el.reject, want[k], lines[k])
+		}
+		k++
+		return nil
+	})
+	if err != nil || k != len(want) {
+		t.Fatalf("%v after %d of %d elements", err, k, len(want))
+	}
 }
