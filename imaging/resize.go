@@ -126,48 +126,122 @@ func resizePlane(src []float32, sw, sh, dw, dh int) []float32 {
 
 // resizeGray8 is resizePlane for 8-bit grey in integers: weights in
 // 2.14 fixed point summing exactly to one, the horizontal pass into 8.8
-// fixed point, the vertical pass accumulated a whole row at a time, so
-// the inner loops are plain multiply-adds over contiguous memory. A flat
-// region stays exactly flat; any pixel is within one grey level of the
-// floating-point resample.
+// fixed point, the vertical pass a whole row at a time. Every output reads
+// the same number of taps (padded with zero weights), so the inner loops
+// have a fixed length and no per-pixel slicing, and the usual 3- and
+// 4-tap filters are written out. A flat region stays exactly flat; any
+// pixel is within one grey level of the floating-point resample.
 func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	hx := fixedTaps(weights(sw, dw))
+	hx := padTaps(fixedTaps(weights(sw, dw)), sw)
 	tmp := make([]uint16, dw*sh)
 	for y := 0; y < sh; y++ {
 		row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
-		row = row[:sw]
-		out := tmp[y*dw : (y+1)*dw]
+		hx.apply(row[:sw], tmp[y*dw:(y+1)*dw])
+	}
+	vy := padTaps(fixedTaps(weights(sh, dh)), sh)
+	dst := image.NewGray(image.Rect(0, 0, dw, dh))
+	n := vy.n
+	rows, line := make([][]uint16, n), make([]uint32, dw)
+	for y := 0; y < dh; y++ {
+		start, w := vy.start[y], vy.w[y*n:(y+1)*n]
+		for k := range rows {
+			rows[k] = tmp[(start+k)*dw : (start+k+1)*dw]
+		}
+		out := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
+		verticalRow(out, rows, w, line)
+	}
+	return dst
+}
+
+// paddedWeights are taps in 2.14 fixed point, n per output: output i
+// reads w[i*n:(i+1)*n] from source sample start[i]. Outputs with fewer
+// taps are padded with zero weights, start moved so they stay inside the
+// source.
+type paddedWeights struct {
+	n     int
+	start []int
+	w     []uint16
+}
+
+func padTaps(f fixedWeights, size int) paddedWeights {
+	n := 0
+	for i := range f.start {
+		n = max(n, f.off[i+1]-f.off[i])
+	}
+	p := paddedWeights{n: n, start: make([]int, len(f.start)), w: make([]uint16, n*len(f.start))}
+	for i := range f.start {
+		start, w := f.taps(i)
+		s := min(start, size-n) // n <= size: a tap reads a distinct source sample
+		p.start[i] = s
+		copy(p.w[i*n+start-s:], w)
+	}
+	return p
+}
+
+// apply is the horizontal pass of one row into 8.8 fixed point.
+func (p paddedWeights) apply(row []byte, out []uint16) {
+	n := p.n
+	switch n {
+	case 3:
 		for x := range out {
-			start, w := hx.taps(x)
-			taps := row[start : start+len(w)]
-			var acc int32
-			for k, wt := range w {
-				acc += int32(taps[k]) * int32(wt)
-			}
+			s, w := p.start[x], p.w[3*x:3*x+3:3*x+3]
+			px := row[s : s+3 : s+3]
+			acc := int32(px[0])*int32(w[0]) + int32(px[1])*int32(w[1]) + int32(px[2])*int32(w[2])
 			out[x] = uint16((acc + 1<<5) >> 6) // 8.14 -> 8.8
 		}
+	case 4:
+		for x := range out {
+			s, w := p.start[x], p.w[4*x:4*x+4:4*x+4]
+			px := row[s : s+4 : s+4]
+			acc := int32(px[0])*int32(w[0]) + int32(px[1])*int32(w[1]) + int32(px[2])*int32(w[2]) + int32(px[3])*int32(w[3])
+			out[x] = uint16((acc + 1<<5) >> 6)
+		}
+	default:
+		for x := range out {
+			s, w := p.start[x], p.w[n*x:n*x+n]
+			px := row[s : s+n]
+			var acc int32
+			for k, wt := range w {
+				acc += int32(px[k]) * int32(wt)
+			}
+			out[x] = uint16((acc + 1<<5) >> 6)
+		}
 	}
-	vy := fixedTaps(weights(sh, dh))
-	dst := image.NewGray(image.Rect(0, 0, dw, dh))
-	line := make([]uint32, dw)
-	for y := 0; y < dh; y++ {
+}
+
+// verticalRow combines len(w) rows of the horizontal pass into one output
+// row: 8.8 fixed point times 2.14 weights, rounded to 8 bits. line is
+// scratch of len(out) for filters longer than four taps.
+func verticalRow(out []uint8, rows [][]uint16, w []uint16, line []uint32) {
+	const half = 1 << 21 // 8.22 -> 8
+	switch len(w) {
+	case 3:
+		a, b, c := rows[0][:len(out)], rows[1][:len(out)], rows[2][:len(out)]
+		wa, wb, wc := uint32(w[0]), uint32(w[1]), uint32(w[2])
+		for x := range out {
+			out[x] = uint8((uint32(a[x])*wa + uint32(b[x])*wb + uint32(c[x])*wc + half) >> 22)
+		}
+	case 4:
+		a, b, c, d := rows[0][:len(out)], rows[1][:len(out)], rows[2][:len(out)], rows[3][:len(out)]
+		wa, wb, wc, wd := uint32(w[0]), uint32(w[1]), uint32(w[2]), uint32(w[3])
+		for x := range out {
+			out[x] = uint8((uint32(a[x])*wa + uint32(b[x])*wb + uint32(c[x])*wc + uint32(d[x])*wd + half) >> 22)
+		}
+	default:
+		line = line[:len(out)]
 		clear(line)
-		start, w := vy.taps(y)
 		for k, wt := range w {
-			in := tmp[(start+k)*dw : (start+k+1)*dw]
-			in = in[:len(line)]
+			in := rows[k][:len(line)]
 			for x, v := range in {
 				line[x] += uint32(v) * uint32(wt)
 			}
 		}
-		out := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
 		for x, v := range line {
-			out[x] = uint8((v + 1<<21) >> 22) // 8.22 -> 8
+			out[x] = uint8((v + half) >> 22)
 		}
 	}
-	return dst
 }
 
 // fixedWeights are filter taps in 2.14 fixed point, flattened: output i
