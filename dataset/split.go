@@ -91,32 +91,25 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 		holdout bool
 		order   uint64
 	}
-	groups := map[int]*group{}
+	// Groups by root, in a slice rather than a map: the list is sorted
+	// below by a total order, so the order groups are found in is moot.
+	byRoot := make([]*group, len(items))
+	var list []*group
 	for i, it := range items {
 		r := u.find(i)
-		g := groups[r]
+		g := byRoot[r]
 		if g == nil {
 			g = &group{key: it.key}
-			groups[r] = g
+			byRoot[r] = g
+			list = append(list, g)
 		}
 		g.members = append(g.members, i)
 		g.key = min(g.key, it.key)
 		g.holdout = g.holdout || it.holdout
 	}
-	list := make([]*group, 0, len(groups))
-	for _, g := range groups {
-		labels := map[string]bool{}
-		for _, m := range g.members {
-			for _, l := range strings.Split(items[m].stratum, "+") {
-				labels[l] = true
-			}
-		}
-		if len(labels) > 1 {
-			delete(labels, "no_finding")
-		}
-		g.stratum = strings.Join(slices.Sorted(maps.Keys(labels)), "+")
+	for _, g := range list {
+		g.stratum = groupStratum(items, g.members)
 		g.order = rank(seed, "split", g.key)
-		list = append(list, g)
 	}
 	slices.SortFunc(list, func(a, b *group) int {
 		if c := cmp.Compare(a.stratum, b.stratum); c != 0 {
@@ -157,6 +150,30 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 
 // sampleNormals picks round(ratio × positives) of the normal images
 // deterministically; ratio < 0 keeps them all. It returns the keep flags.
+// groupStratum is the label set of a group's images: their labels, sorted
+// and deduplicated, without no_finding when there is any other. The usual
+// group, one image or images of one label, keeps its stratum as it is.
+func groupStratum(items []splitItem, members []int) string {
+	first := items[members[0]].stratum
+	same := !strings.Contains(first, "+")
+	for _, m := range members[1:] {
+		same = same && items[m].stratum == first
+	}
+	if same {
+		return first
+	}
+	labels := map[string]bool{}
+	for _, m := range members {
+		for _, l := range strings.Split(items[m].stratum, "+") {
+			labels[l] = true
+		}
+	}
+	if len(labels) > 1 {
+		delete(labels, "no_finding")
+	}
+	return strings.Join(slices.Sorted(maps.Keys(labels)), "+")
+}
+
 func sampleNormals(keys []string, positives int, ratio NormalRatio, seed int64) []bool {
 	keep := make([]bool, len(keys))
 	if ratio < 0 {
