@@ -20,9 +20,21 @@ type IUReport struct {
 }
 
 // Text is the findings and impression, the part of a report a draft
-// parser reads.
+// parser reads. They are two sections, so a findings section without a
+// closing full stop still ends its sentence: otherwise a negation at its
+// end ("No effusion or") would run on into the impression.
 func (r IUReport) Text() string {
-	return strings.TrimSpace(strings.TrimSpace(r.Findings) + " " + strings.TrimSpace(r.Impression))
+	findings, impression := strings.TrimSpace(r.Findings), strings.TrimSpace(r.Impression)
+	switch {
+	case findings == "":
+		return impression
+	case impression == "":
+		return findings
+	case strings.ContainsRune(".!?;:", rune(findings[len(findings)-1])):
+		return findings + " " + impression
+	default:
+		return findings + ". " + impression
+	}
 }
 
 // ReadIUReports streams IU-Xray reports, calling fn per report: the
