@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -143,16 +142,14 @@ func BenchmarkClientOverheadRealNIH(b *testing.B) {
 						Image: cxrkit.ImageRef{Source: "nih", ImageID: fmt.Sprint(k), Path: p}})
 				}
 				a := benchAuditor(b, infer.NewMemo(client(b, url), 4096), mode.serverResizes)
-				var ru0, ru1 syscall.Rusage
-				syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+				cpu0 := cpuTime()
 				start := time.Now()
 				sum, err := a.RunBatch(context.Background(), ins, audit.BatchOptions{Concurrency: 8})
 				el := time.Since(start)
-				syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 				if err != nil || sum.Errors != 0 || sum.Audited != cases {
 					b.Fatalf("%v %+v", err, sum)
 				}
-				cpu := time.Duration(ru1.Utime.Nano()-ru0.Utime.Nano()+ru1.Stime.Nano()-ru0.Stime.Nano()) / time.Duration(cases)
+				cpu := (cpuTime() - cpu0) / time.Duration(cases)
 				b.ReportMetric(float64(cases)/el.Seconds(), "cases/s")
 				b.ReportMetric(float64(cases)/el.Seconds()/40*100, "%ideal")
 				b.ReportMetric(float64(cpu.Microseconds())/1000, "cpu-ms/case")

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -170,13 +168,7 @@ func TestFullDiskChild(t *testing.T) {
 	}
 	ins := childInputs(t, os.Getenv("CXRKIT_FULLDISK_IMAGES"))[:40]
 	a := newAuditor(t, client(t, url), 1)
-	signal.Ignore(syscall.SIGXFSZ)
-	var lim syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim)
-	lim.Cur = 6000
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
-		t.Skip(err)
-	}
+	limitFileSize(t, 6000)
 	sum, err := a.RunBatch(context.Background(), ins, audit.BatchOptions{Out: os.Getenv("CXRKIT_FULLDISK_OUT"), Concurrency: 2})
 	if err == nil || sum.WriteFailed == "" || !strings.Contains(sum.String(), "no further cases were sent") {
 		t.Fatalf("want a write failure: %v %+v", err, sum)

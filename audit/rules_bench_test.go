@@ -2,7 +2,6 @@ package audit_test
 
 import (
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,15 +28,6 @@ func BenchmarkRulesParser(b *testing.B) {
 		p.Parse(text)
 	}
 	reportCPUThroughput(b, len(text), cpu)
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // reportCPUThroughput reports MB per CPU second: on a shared machine the
