@@ -66,13 +66,15 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 	keep := boxes.ResolveOverlaps(ranked, p.opts.CrossIoU)
 	var findings []cxrkit.Finding
 	var boxed [labelmap.NumLabels]bool
+	// One allocation for the image's boxes, not one per box.
+	slab := make([]boxes.Box, 0, len(fused))
 	for i, f := range fused {
 		if !keep[i] {
 			bc.DroppedCross++
 			continue
 		}
-		b := f.fused.Box.Round(4)
-		findings = append(findings, cxrkit.Finding{Label: f.label, Box: &b, Readers: f.fused.Readers})
+		slab = append(slab, f.fused.Box.Round(4))
+		findings = append(findings, cxrkit.Finding{Label: f.label, Box: &slab[len(slab)-1], Readers: f.fused.Readers})
 		boxed[f.label.Index()] = true
 	}
 	bc.Final += len(findings)
