@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/labelmap"
 	"github.com/urfave/cli/v2"
@@ -31,22 +33,34 @@ func labelsCommand() *cli.Command {
 			if err := requireInputs(flagPaths(c, []string{"labelmap"})); err != nil {
 				return err
 			}
-			vocab, err := labelmap.LoadFile(c.String("labelmap"))
-			if err != nil {
-				return err
-			}
-			if c.Bool("json") {
-				return cxrkit.NewJSONLEncoder(c.App.Writer).Encode(struct {
-					labelmap.Description
-					BoxFormat  string `json:"box_format"`
-					Disclaimer string `json:"disclaimer"`
-				}{vocab.Describe(), cxrkit.BoxFormat, cxrkit.Disclaimer})
-			}
-			if err := vocab.WriteTable(c.App.Writer); err != nil {
-				return err
-			}
-			_, err = c.App.Writer.Write([]byte("\nbox format: " + cxrkit.BoxFormat + "\n" + cxrkit.Disclaimer + "\n"))
-			return err
+			return runLabels(c.Context, labelsOptions{Labelmap: c.String("labelmap"), JSON: c.Bool("json")}, globals(c), c.Args().Slice())
 		},
 	}
+}
+
+// labelsOptions are the labels command's: which label map, and JSON or
+// tables.
+type labelsOptions struct {
+	Labelmap string
+	JSON     bool
+}
+
+// runLabels prints the vocabulary and every source's map.
+func runLabels(_ context.Context, opts labelsOptions, gopts globalOptions, _ []string) error {
+	vocab, err := labelmap.LoadFile(opts.Labelmap)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return cxrkit.NewJSONLEncoder(gopts.stdout).Encode(struct {
+			labelmap.Description
+			BoxFormat  string `json:"box_format"`
+			Disclaimer string `json:"disclaimer"`
+		}{vocab.Describe(), cxrkit.BoxFormat, cxrkit.Disclaimer})
+	}
+	if err := vocab.WriteTable(gopts.stdout); err != nil {
+		return err
+	}
+	_, err = gopts.stdout.Write([]byte("\nbox format: " + cxrkit.BoxFormat + "\n" + cxrkit.Disclaimer + "\n"))
+	return err
 }

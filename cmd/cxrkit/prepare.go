@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/cxrkit/cxrkit/boxes"
@@ -56,21 +57,38 @@ func prepareCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := dataset.Prepare(c.Context, opts)
-			if err == nil {
-				err = rep.NoImages()
-			}
-			if rep != nil {
-				fmt.Fprint(c.App.ErrWriter, rep.Summary())
-				for _, k := range []string{"corpus", "report", "rejects"} {
-					if p, ok := rep.Outputs[k]; ok {
-						fmt.Fprintf(c.App.ErrWriter, "  %-8s %s\n", k, p)
-					}
-				}
-			}
-			return err
+			return runPrepare(c.Context, opts, globals(c), c.Args().Slice())
 		},
 	}
+}
+
+// runPrepare writes the corpus and says what it kept, dropped and
+// rejected, and where the files are (only those that exist).
+func runPrepare(ctx context.Context, opts dataset.Options, gopts globalOptions, _ []string) error {
+	var err error
+	if opts.Vocab == nil {
+		if opts.Vocab, err = labelmap.LoadFile(opts.Labelmap); err != nil {
+			return err
+		}
+	}
+	if opts.HoldoutSource != "" && opts.HoldoutIDs == nil {
+		if opts.HoldoutIDs, err = dataset.ReadIDList(opts.HoldoutSource); err != nil {
+			return err
+		}
+	}
+	rep, err := dataset.Prepare(ctx, opts)
+	if err == nil {
+		err = rep.NoImages()
+	}
+	if rep != nil {
+		fmt.Fprint(gopts.stderr, rep.Summary())
+		for _, k := range []string{"corpus", "report", "rejects"} {
+			if p, ok := rep.Outputs[k]; ok {
+				fmt.Fprintf(gopts.stderr, "  %-8s %s\n", k, p)
+			}
+		}
+	}
+	return err
 }
 
 func prepareOptions(c *cli.Context) (dataset.Options, error) {
@@ -90,19 +108,12 @@ func prepareOptions(c *cli.Context) (dataset.Options, error) {
 		return o, usagef("--normal-ratio: %v", err)
 	}
 	o.ValFraction, o.TestFraction, o.Seed = c.Float64("val-fraction"), c.Float64("test-fraction"), c.Int64("seed")
-	if o.HoldoutSource = c.String("holdout-list"); o.HoldoutSource != "" {
-		if o.HoldoutIDs, err = dataset.ReadIDList(o.HoldoutSource); err != nil {
-			return o, err
-		}
-	}
+	o.HoldoutSource = c.String("holdout-list")
 	if o.UnmappedOnly, err = dataset.ParseUnmappedRule(c.String("unmapped-only")); err != nil {
 		return o, usagef("--unmapped-only: %v", err)
 	}
 	o.Strict, o.Out = c.Bool("strict"), c.String("out")
 	o.Labelmap = c.String("labelmap")
-	if o.Vocab, err = labelmap.LoadFile(o.Labelmap); err != nil {
-		return o, err
-	}
 	o.Flags, o.Command = flagValues(c), commandLine(c)
 	o.Progress = progressFor(c.App.ErrWriter)
 	return o, nil

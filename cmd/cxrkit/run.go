@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/cxrkit/cxrkit"
@@ -25,27 +26,35 @@ func runCommand() *cli.Command {
 			if err := requireInputs([]cxrkit.PathFlag{{Flag: "config", Path: c.Args().First()}}); err != nil {
 				return err
 			}
-			cfg, err := pipeline.LoadConfig(c.Args().First())
-			if err != nil {
-				return err
-			}
 			w := c.App.ErrWriter
-			fmt.Fprintf(w, "cxrkit run %s → %s\n", cfg.Path(), cfg.OutDir())
-			s, err := pipeline.Run(c.Context, cfg, pipeline.RunOptions{Force: c.Bool("force"), Log: w, Progress: progressFor(w), Command: commandLine(c)})
-			if s != nil {
-				fmt.Fprintf(w, "\nOutputs:\n")
-				for _, st := range s.Stages {
-					for _, o := range st.Outputs {
-						fmt.Fprintf(w, "  %-8s %s\n", st.Stage, o)
-					}
-				}
-				fmt.Fprintf(w, "\nHeadline numbers:\n")
-				for _, st := range s.Stages {
-					fmt.Fprintf(w, "  %-8s [%s] %s\n", st.Stage, st.Status, st.Headline)
-				}
-				fmt.Fprintf(w, "\n%s\n", cxrkit.Disclaimer)
-			}
-			return err
+			opts := pipeline.RunOptions{Force: c.Bool("force"), Log: w, Progress: progressFor(w), Command: commandLine(c)}
+			return runPipeline(c.Context, opts, globals(c), c.Args().Slice())
 		},
 	}
+}
+
+// runPipeline runs the config file args[0] and prints the outputs and
+// headline numbers of the stages that ran, also when one failed.
+func runPipeline(ctx context.Context, opts pipeline.RunOptions, gopts globalOptions, args []string) error {
+	cfg, err := pipeline.LoadConfig(args[0])
+	if err != nil {
+		return err
+	}
+	w := gopts.stderr
+	fmt.Fprintf(w, "cxrkit run %s → %s\n", cfg.Path(), cfg.OutDir())
+	s, err := pipeline.Run(ctx, cfg, opts)
+	if s != nil {
+		fmt.Fprintf(w, "\nOutputs:\n")
+		for _, st := range s.Stages {
+			for _, o := range st.Outputs {
+				fmt.Fprintf(w, "  %-8s %s\n", st.Stage, o)
+			}
+		}
+		fmt.Fprintf(w, "\nHeadline numbers:\n")
+		for _, st := range s.Stages {
+			fmt.Fprintf(w, "  %-8s [%s] %s\n", st.Stage, st.Status, st.Headline)
+		}
+		fmt.Fprintf(w, "\n%s\n", cxrkit.Disclaimer)
+	}
+	return err
 }

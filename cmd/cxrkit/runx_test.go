@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
 )
@@ -48,5 +50,35 @@ func TestRunSynthExportWithoutTheCLI(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "draft_parse") {
 		t.Errorf("export summary %q does not name the task", stderr.String())
+	}
+}
+
+// runPrepare, runLabels and runPipeline take options, not flags.
+func TestRunPrepareLabelsPipelineWithoutTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	g := globalOptions{stdout: &stdout, stderr: &stderr}
+	po := dataset.Defaults()
+	po.NIHBoxes, po.NormalRatio, po.Out = []string{"../../testdata/nih/BBox_List_2017_sample.csv"}, dataset.NormalRatioAll, filepath.Join(dir, "prep")
+	if err := runPrepare(context.Background(), po, g, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "corpus   "+filepath.Join(po.Out, dataset.CorpusFile)) {
+		t.Errorf("prepare summary %q does not name the corpus", stderr.String())
+	}
+
+	if err := runLabels(context.Background(), labelsOptions{JSON: true}, g, nil); err != nil || !strings.Contains(stdout.String(), `"box_format"`) {
+		t.Errorf("labels --json: %v, %q", err, stdout.String())
+	}
+
+	abs, _ := filepath.Abs("../../testdata/nih/BBox_List_2017_sample.csv")
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("out: out\nstages: [prepare]\nprepare:\n  nih_bbox: ["+abs+"]\n  normal_ratio: all\n"), 0o644)
+	stderr.Reset()
+	if err := runPipeline(context.Background(), pipeline.RunOptions{}, g, []string{cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "prepare  [ran]") {
+		t.Errorf("run log %q lacks the prepare headline", stderr.String())
 	}
 }
