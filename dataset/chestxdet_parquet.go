@@ -69,12 +69,17 @@ func (chestXDetParquet) rules() sourceRules { return chestXDetRules() }
 var errNotChestXDetParquet = errors.New("not a ChestX-Det parquet file: want the Hugging Face mirror's HF Image columns label and/or mask ({bytes, path}), or an image_id column beside a label grid column")
 
 func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) error) error {
-	pf, err := file.OpenParquetFile(path, false)
+	var pf *file.Reader
+	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false); return err })
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16}, memory.DefaultAllocator)
+	var fr *pqarrow.FileReader
+	err = arrowSafe(path, func() (err error) {
+		fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16}, memory.DefaultAllocator)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -114,14 +119,19 @@ func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) 
 	for _, n := range want {
 		leaves = appendLeaves(leaves, &fr.Manifest.Fields[cols[n]])
 	}
-	rr, err := fr.GetRecordReader(ctx, leaves, nil)
+	// Known gap: Arrow loads the children of a struct column (the HF
+	// Image structs) in goroutines of its own, where a decoder panic on a
+	// damaged file cannot be recovered here and ends the process.
+	var rr pqarrow.RecordReader
+	err = arrowSafe(path, func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err })
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer rr.Release()
 	n := 0
 	for {
-		rec, err := rr.Read()
+		var rec arrow.Record
+		err := arrowSafe(path, func() (err error) { rec, err = rr.Read(); return err })
 		if rec != nil {
 			column := func(name string) arrow.Array {
 				if name == "" {

@@ -53,12 +53,17 @@ func isParquet(path string) (bool, error) {
 // text columns are read (the image columns hold megabytes of PNG per
 // row and are never loaded). Line is the 1-based row number.
 func readIUParquet(ctx context.Context, path string, fn func(IUReport) error) error {
-	pf, err := file.OpenParquetFile(path, false)
+	var pf *file.Reader
+	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false); return err })
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 256}, memory.DefaultAllocator)
+	var fr *pqarrow.FileReader
+	err = arrowSafe(path, func() (err error) {
+		fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 256}, memory.DefaultAllocator)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -88,14 +93,16 @@ func readIUParquet(ctx context.Context, path string, fn func(IUReport) error) er
 	if len(missing) > 0 {
 		return fmt.Errorf("%s: %w; missing %s; the file has %v", path, errNotIUReports, strings.Join(missing, ", "), names)
 	}
-	rr, err := fr.GetRecordReader(ctx, leaves, nil)
+	var rr pqarrow.RecordReader
+	err = arrowSafe(path, func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err })
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer rr.Release()
 	n := 0
 	for {
-		rec, err := rr.Read()
+		var rec arrow.Record
+		err := arrowSafe(path, func() (err error) { rec, err = rr.Read(); return err })
 		if rec != nil {
 			if err := emitIUBatch(path, rec, &n, fn); err != nil {
 				return err
@@ -117,6 +124,21 @@ func readIUParquet(ctx context.Context, path string, fn func(IUReport) error) er
 		return fmt.Errorf("%s: read %d rows of the %d the file declares", path, n, want)
 	}
 	return nil
+}
+
+// errMalformedParquet marks a parquet file Arrow could not decode.
+var errMalformedParquet = errors.New("malformed parquet file")
+
+// arrowSafe runs an Arrow parquet call, turning a panic into an error:
+// Arrow's decoders trust the file's encoded lengths and panic on some
+// damaged files instead of returning an error (found by FuzzIUReports).
+func arrowSafe(path string, call func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: %w: %v", path, errMalformedParquet, r)
+		}
+	}()
+	return call()
 }
 
 // emitIUBatch calls fn for each row of one record batch; n counts rows.
