@@ -63,6 +63,9 @@ type Options struct {
 
 	// load replaces loadImage in tests, which count the images loaded.
 	load func(ctx context.Context, path string, prep imagePrep) (loadedImage, error)
+	// beforeCard, in tests, fails an export after its shards and contract
+	// are written and before its card.
+	beforeCard func() error
 }
 
 func (o Options) imageBudget() imaging.Options { return imaging.Budget(o.MaxPixels, o.MaxImageMB) }
@@ -201,10 +204,9 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer release()
-	if !o.Force {
-		if err := checkOwned(o.Out); err != nil {
-			return nil, err
-		}
+	foreign := checkOwned(o.Out)
+	if foreign != nil && !o.Force {
+		return nil, foreign
 	}
 	if err := removeLeftovers(o.Out); err != nil {
 		return nil, err
@@ -212,7 +214,16 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, err
 	}
-	stage, err := os.MkdirTemp(o.Out, stagePrefix+"new-")
+	// An Out holding only an earlier export is replaced whole: the new
+	// export (shards, contract, prompts, card) is built in a hidden folder
+	// beside it and exchanged with it in one rename. With --force over
+	// foreign files, which must stay, task folders are swapped one by one.
+	whole := foreign == nil && wholeSwapPossible(o.Out)
+	stageIn, prefix := o.Out, stagePrefix+"new-"
+	if whole {
+		stageIn, prefix = filepath.Dir(o.Out), siblingPrefix(o.Out)+"new-"
+	}
+	stage, err := os.MkdirTemp(stageIn, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -260,13 +271,6 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 			}
 		}
 	}
-	if err := swapIn(stage, o.Out, o.Tasks); err != nil {
-		return s, err
-	}
-	s.Seconds = time.Since(start).Seconds()
-	if s.Seconds > 0 {
-		s.MBPerSecond = float64(s.ImageBytes) / 1e6 / s.Seconds
-	}
 	// Prompts of tasks not exported are copied too, so a contract gives
 	// audit every prompt of the profile it names.
 	for task, override := range map[string]string{configs.PromptGrounding: o.PromptGrounding, configs.PromptDraftParse: o.PromptDraft} {
@@ -278,12 +282,35 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 			ex.prompts[task] = pr
 		}
 	}
+	dir := stage // whole: everything is written into the staging folder
+	if !whole {
+		if err := swapIn(stage, o.Out, o.Tasks); err != nil {
+			return s, err
+		}
+		dir = o.Out
+	}
+	s.Seconds = time.Since(start).Seconds()
+	if s.Seconds > 0 {
+		s.MBPerSecond = float64(s.ImageBytes) / 1e6 / s.Seconds
+	}
 	contract := ex.contract()
-	if err := writeContract(o.Out, contract, ex.prompts); err != nil {
+	if err := writeContract(dir, contract, ex.prompts); err != nil {
 		return s, err
 	}
-	if err := writeCard(o.Out, s, contract); err != nil {
+	if o.beforeCard != nil {
+		if err := o.beforeCard(); err != nil {
+			return s, err
+		}
+	}
+	if err := writeCard(dir, s, contract); err != nil {
 		return s, err
+	}
+	if whole {
+		// The one step that replaces the earlier export; the deferred
+		// RemoveAll then deletes it from the staging name.
+		if err := exchangeDirs(stage, o.Out); err != nil {
+			return s, fmt.Errorf("swap in %s: %w", o.Out, err)
+		}
 	}
 	if o.Verify {
 		v, err := Verify(ctx, o.Out, o.Progress)

@@ -327,7 +327,8 @@ func TestKilledExportLeavesNoCompleteShard(t *testing.T) {
 	cmd.Wait()
 	final, _ := filepath.Glob(filepath.Join(out, "*", "*-of-*.parquet"))
 	card, _ := os.ReadFile(filepath.Join(out, "README.md"))
-	tmp, _ := filepath.Glob(filepath.Join(out, ".cxrkit-export-*", "*", ".*.tmp"))
+	// The new export is built beside out, to replace it whole.
+	tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".cxrkit-export-*", "*", ".*.tmp"))
 	if strings.Join(final, ",") != strings.Join(oldShards, ",") || !bytes.Equal(card, oldCard) || len(tmp) == 0 {
 		t.Fatalf("after kill: final %v (old %v), card changed %v, tmp %v", final, oldShards, !bytes.Equal(card, oldCard), tmp)
 	}
@@ -339,8 +340,10 @@ func TestKilledExportLeavesNoCompleteShard(t *testing.T) {
 	if _, err := Export(context.Background(), Options{Corpus: oldCorpus, Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(out, ".*")); len(left) != 0 {
-		t.Fatalf("next run left %v", left)
+	left, _ := filepath.Glob(filepath.Join(out, ".*"))
+	beside, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".cxrkit-export-*"))
+	if len(left)+len(beside) != 0 {
+		t.Fatalf("next run left %v %v", left, beside)
 	}
 }
 

@@ -11,10 +11,11 @@ import (
 	"github.com/cxrkit/cxrkit"
 )
 
-// An export is built in a hidden staging folder inside Out and swapped in
-// task folder by task folder, so a killed run leaves each task either
-// wholly old or wholly new; staging folders of killed runs are removed by
-// the next run.
+// An export is built in a hidden staging folder beside Out and exchanged
+// with it whole, or (with --force over foreign files) inside Out and
+// swapped in task folder by task folder, so a killed run leaves the old
+// export or the new one (each task wholly old or wholly new); staging
+// folders of killed runs are removed by the next run.
 const stagePrefix = ".cxrkit-export-"
 
 // cardMarker is the line of the dataset card that shows cxrkit wrote it.
@@ -90,9 +91,48 @@ func isTempShard(name string) bool {
 	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".parquet.tmp")
 }
 
+// siblingPrefix names the staging folders of a whole export, beside out
+// (".sft.cxrkit-export-" for out/sft).
+func siblingPrefix(out string) string {
+	return "." + filepath.Base(out) + stagePrefix
+}
+
+// wholeSwapPossible reports whether out can be replaced by exchanging it
+// with a folder beside it: a real folder (a symbolic link would be
+// replaced by a folder) with a parent, and not the working folder or one
+// of its parents (the process and the user's shell would be left in the
+// deleted old export).
+func wholeSwapPossible(out string) bool {
+	st, err := os.Lstat(out)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil || filepath.Dir(abs) == abs {
+		return false
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(abs, wd)
+	return err == nil && (rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)))
+}
+
 // removeLeftovers deletes staging folders and temporary shards that killed
-// runs left in out.
+// runs left in out, and whole-export staging folders left beside it.
 func removeLeftovers(out string) error {
+	if abs, err := filepath.Abs(out); err == nil {
+		parent := filepath.Dir(abs)
+		siblings, _ := os.ReadDir(parent) // an unreadable parent holds none of ours
+		for _, e := range siblings {
+			if strings.HasPrefix(e.Name(), siblingPrefix(abs)) {
+				if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	entries, err := os.ReadDir(out)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
