@@ -37,11 +37,19 @@ func MemberPath(archive, member string) string {
 // the member name; ok is false for a plain path. The split is at the
 // first ".zip!" (any case), so a member name may itself hold "!".
 func SplitMemberPath(p string) (archive, member string, ok bool) {
-	i := strings.Index(strings.ToLower(p), archiveMark)
-	if i < 0 {
+	// The search compares bytes in place: lowercasing a copy first would
+	// shift positions on invalid UTF-8 and cut the original in the wrong
+	// place.
+	cut := -1
+	for i := len(archiveMark) - 1; i < len(p); i++ {
+		if p[i] == '!' && strings.EqualFold(p[i-len(archiveMark)+1:i], archiveMark[:len(archiveMark)-1]) {
+			cut = i
+			break
+		}
+	}
+	if cut < 0 {
 		return "", "", false
 	}
-	cut := i + len(archiveMark) - 1
 	// filepath.Join on Windows turns the member's slashes around.
 	return p[:cut], filepath.ToSlash(p[cut+1:]), true
 }

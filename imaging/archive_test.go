@@ -87,6 +87,13 @@ func TestSplitMemberPath(t *testing.T) {
 		{"/d/images/00000001_000.png", "", "", false},
 		{"/d/odd!name.png", "", "", false},
 		{"/d/archive.zipper/x.png", "", "", false},
+		// Invalid UTF-8 and case-changing letters before the mark must not
+		// shift the cut (lowercasing a copy did, and panicked).
+		{"\xff\xff\xff\xff\xff.zip!a.png", "\xff\xff\xff\xff\xff.zip", "a.png", true},
+		{"/d/Bild\xe4rchiv/images_001.zip!images/x.png", "/d/Bild\xe4rchiv/images_001.zip", "images/x.png", true},
+		{"/d/\u023a\u023a\u023a/a.ZiP!m.png", "/d/\u023a\u023a\u023a/a.ZiP", "m.png", true},
+		{".zip!", ".zip", "", true},
+		{"zip!", "", "", false},
 	} {
 		a, m, ok := SplitMemberPath(c.in)
 		if a != c.archive || m != c.member || ok != c.ok {
@@ -246,6 +253,23 @@ func FuzzZipMember(f *testing.F) {
 			o.Probe(p)
 			a.ProbeMember(m)
 			Stat(p)
+		}
+	})
+}
+
+// FuzzSplitMemberPath: any path splits without panicking, and a split
+// path joins back to itself.
+func FuzzSplitMemberPath(f *testing.F) {
+	for _, s := range []string{"/d/a.zip!m.png", "\xff\xff.ZIP!x", "\u023a.zip!a!b", "plain.png", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		a, m, ok := SplitMemberPath(p)
+		if ok && MemberPath(a, filepath.FromSlash(m)) != p && MemberPath(a, m) != p {
+			t.Fatalf("SplitMemberPath(%q) = %q, %q does not join back", p, a, m)
+		}
+		if !ok && (a != "" || m != "") {
+			t.Fatalf("SplitMemberPath(%q) not ok but %q, %q", p, a, m)
 		}
 	})
 }

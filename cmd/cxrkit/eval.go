@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -52,8 +53,18 @@ func evalCommand() *cli.Command {
 			&cli.Float64Flag{Name: "warn-failed-share", Value: ed.WarnFailedShare, Usage: "reports warn when more than this share of predictions failed"},
 			labelmapFlag(),
 		}),
-		Action: runEval,
+		Action: func(c *cli.Context) error { return inputIsUsage(runEval(c)) },
 	}
+}
+
+// inputIsUsage makes an eval input that is not what its flag asks for a
+// usage error of the eval command, whose user named that file. Only here:
+// in run, the same error from a file an earlier stage wrote is a failure.
+func inputIsUsage(err error) error {
+	if errors.Is(err, eval.ErrInput) {
+		return usageError{err}
+	}
+	return err
 }
 
 func runEval(c *cli.Context) error {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cxrkit/cxrkit"
+	"github.com/cxrkit/cxrkit/eval"
 )
 
 func TestExitCodeIsDecidedByType(t *testing.T) {
@@ -24,6 +25,9 @@ func TestExitCodeIsDecidedByType(t *testing.T) {
 		// A failure that merely reads like a usage error is a failure.
 		{"wording only", errors.New(`Required flag "out" not set by the remote end`), exitFailure},
 		{"plain failure", errors.New("disk full"), exitFailure},
+		// eval's bad input is usage only where the user named the file.
+		{"eval input, eval command", inputIsUsage(fmt.Errorf("eval: %w", eval.ErrInput)), exitUsage},
+		{"eval input, run stage", fmt.Errorf("run: stage eval: %w", eval.ErrInput), exitFailure},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {

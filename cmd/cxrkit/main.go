@@ -18,7 +18,6 @@ import (
 	"syscall"
 
 	"github.com/cxrkit/cxrkit"
-	"github.com/cxrkit/cxrkit/eval"
 	"github.com/urfave/cli/v2"
 )
 
@@ -69,15 +68,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitCode(err)
 }
 
-// exitCode decides by the error's type, never its wording: usage errors,
-// invalid options and eval inputs that are not what their flag asks for
-// exit 2, partial runs 3, everything else 1.
+// exitCode decides by the error's type, never its wording: usage errors
+// (eval's inputs that are not what their flag asks for among them) and
+// invalid options exit 2, partial runs 3, everything else 1.
 func exitCode(err error) int {
 	var u usageError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions) || errors.Is(err, eval.ErrInput):
+	case errors.As(err, &u) || errors.Is(err, cxrkit.ErrInvalidOptions):
 		return exitUsage
 	case errors.Is(err, cxrkit.ErrPartial):
 		return exitPartial
