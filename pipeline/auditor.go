@@ -60,6 +60,9 @@ type AuditorConfig struct {
 	Contract string `yaml:"contract"`
 	// AllowMismatch turns contract contradictions into warnings.
 	AllowMismatch bool `yaml:"allow_mismatch"`
+	// NoPreflight skips checking the endpoints (GET /v1/models: reachable,
+	// model served) before the first case.
+	NoPreflight bool `yaml:"no_preflight"`
 
 	PromptGrounding string      `yaml:"prompt_grounding"` // file overriding the profile's grounding prompt
 	DraftParser     DraftParser `yaml:"draft_parser"`
@@ -281,6 +284,23 @@ func samplingExtra(s configs.Sampling, extra map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// StartAuditor builds the auditor and, unless NoPreflight, checks its
+// endpoints: how audit, serve and run begin, so a dead port or a
+// misspelt model fails in seconds. After a failed check the built
+// auditor is returned too, for its Warnings.
+func StartAuditor(ctx context.Context, c AuditorConfig) (*Assembled, error) {
+	a, err := NewAuditor(c)
+	if err != nil {
+		return nil, err
+	}
+	if !c.NoPreflight {
+		if err := a.Preflight(ctx); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
 }
 
 // Preflight checks, before any case is sent, that every endpoint the

@@ -331,8 +331,10 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 	if o.Progress != nil {
 		progress = func(d, t int) { o.Progress("auditing", d, t) }
 	}
-	if err := a.Preflight(ctx); err != nil {
-		return "", err
+	if !cfg.NoPreflight {
+		if err := a.Preflight(ctx); err != nil {
+			return "", err
+		}
 	}
 	s, err := a.Auditor.RunBatch(ctx, inputs, audit.BatchOptions{Out: p.results(), Concurrency: conc, Progress: progress})
 	if err != nil {

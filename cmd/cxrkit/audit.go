@@ -10,7 +10,6 @@ import (
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/audit"
 	"github.com/cxrkit/cxrkit/infer"
-	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
 )
 
@@ -96,14 +95,8 @@ func runAudit(c *cli.Context) error {
 		defer bc.Close()
 		cfg.Cache = bc
 	}
-	setup, err := pipeline.NewAuditor(cfg)
+	setup, err := startAuditor(c.Context, cfg, globals(c))
 	if err != nil {
-		return err
-	}
-	for _, w := range setup.Warnings {
-		fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
-	}
-	if err := preflight(c, setup); err != nil {
 		return err
 	}
 	if single {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -83,6 +84,7 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 	o.Profile, o.StructuredWrapper, o.MaxPixels, o.MaxResponseMB = c.String("profile"), c.Bool("structured-wrapper"), c.Int64("max-pixels"), c.Int("max-response-mb")
 	o.MaxImageMB, o.Contract, o.AllowMismatch = c.Int64("max-image-mb"), c.String("contract"), c.Bool("allow-mismatch")
 	o.DraftMaxTokens, o.DraftSystemPrompt = c.Int("draft-max-tokens"), c.String("draft-system-prompt")
+	o.NoPreflight = c.Bool("no-preflight")
 	// Unset flags defer to a contract; set ones are checked against it.
 	return o.DeferToContract(func(key string) bool { return c.IsSet(strings.ReplaceAll(key, "_", "-")) }), nil
 }
@@ -132,11 +134,15 @@ func setGrounding(c *cli.Context, cfg *pipeline.AuditorConfig, records []cxrkit.
 	return nil
 }
 
-// preflight checks the endpoints before anything is sent, unless
-// --no-preflight: a dead port or a misspelt model fails in seconds.
-func preflight(c *cli.Context, setup *pipeline.Assembled) error {
-	if c.Bool("no-preflight") {
-		return nil
+// startAuditor starts the auditor of audit and serve (pipeline's one
+// way: build, then check the endpoints unless --no-preflight) and warns
+// of contract contradictions let through.
+func startAuditor(ctx context.Context, cfg pipeline.AuditorConfig, gopts globalOptions) (*pipeline.Assembled, error) {
+	setup, err := pipeline.StartAuditor(ctx, cfg)
+	if setup != nil {
+		for _, w := range setup.Warnings {
+			fmt.Fprintf(gopts.stderr, "cxrkit: warning: %s\n", w)
+		}
 	}
-	return setup.Preflight(c.Context)
+	return setup, err
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/imaging"
-	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/cxrkit/cxrkit/serve"
 	"github.com/urfave/cli/v2"
 )
@@ -79,14 +78,8 @@ func runServe(c *cli.Context) error {
 		if err := setGrounding(c, &cfg, nil); err != nil {
 			return err
 		}
-		setup, err := pipeline.NewAuditor(cfg)
+		setup, err := startAuditor(c.Context, cfg, globals(c))
 		if err != nil {
-			return err
-		}
-		for _, w := range setup.Warnings {
-			fmt.Fprintf(c.App.ErrWriter, "cxrkit: warning: %s\n", w)
-		}
-		if err := preflight(c, setup); err != nil {
 			return err
 		}
 		opts.Auditor = setup.Auditor
