@@ -385,8 +385,8 @@ func TestTolerablePartialAuditIsRetried(t *testing.T) {
 func checkReportProvenance(t *testing.T, c *Config, out string, cmd []string) {
 	t.Helper()
 	inputs := map[string][]string{
-		"audit_report": {"synth/cases.jsonl", "audit/results.jsonl"},
-		"image_report": {"synth/cases.jsonl", "audit/results.jsonl", "prepare/corpus.jsonl"},
+		"audit_report": {"config", "synth/cases.jsonl", "audit/results.jsonl"},
+		"image_report": {"config", "synth/cases.jsonl", "audit/results.jsonl", "prepare/corpus.jsonl"},
 	}
 	for name, files := range inputs {
 		var rep struct {
@@ -401,7 +401,13 @@ func checkReportProvenance(t *testing.T, c *Config, out string, cmd []string) {
 			!slices.Equal(p.Splits, c.Audit.Splits) || time.Since(p.Date) > time.Minute || len(p.Inputs) != len(files) {
 			t.Fatalf("%s: provenance %+v", name, p)
 		}
-		for i, f := range files {
+		cfg, _ := os.ReadFile(c.path)
+		cfgSum := sha256.Sum256(cfg)
+		if len(p.Inputs) != len(files) || p.Inputs[0].Flag != "config" || p.Inputs[0].Path != c.path || p.Inputs[0].SHA256 != hex.EncodeToString(cfgSum[:]) {
+			t.Fatalf("%s: inputs %+v: want the config first", name, p.Inputs)
+		}
+		for i, f := range files[1:] {
+			i++
 			path := filepath.Join(out, f)
 			data, _ := os.ReadFile(path)
 			sum := sha256.Sum256(data)

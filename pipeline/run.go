@@ -403,6 +403,11 @@ func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, err
 		return "", err
 	}
 	prov := cxrkit.NewProvenance(o.Command, c.Eval.Seed, c.Audit.Splits...)
+	// The config decides every stage: its bytes are part of the record
+	// (rows 0: it is not a table).
+	if err := prov.AddInput(ctx, "config", c.path, 0); err != nil {
+		return "", err
+	}
 	if err := prov.AddInput(ctx, "synth cases", p.cases(), len(cases)); err != nil {
 		return "", err
 	}
