@@ -23,10 +23,10 @@ type ClientOptions struct {
 	Endpoints []string
 	Model     string
 	APIKey    string
-	// Timeout bounds one HTTP attempt (default DefaultTimeout).
+	// Timeout bounds one HTTP attempt (0: ClientDefaults').
 	Timeout time.Duration
 	// Retries is the number of transport retries after the first attempt
-	// on 429, 5xx, connection errors and timeouts: 0 means DefaultRetries,
+	// on 429, 5xx, connection errors and timeouts: 0 means ClientDefaults',
 	// NoRetries (or any negative number) none.
 	Retries int
 	// Backoff is the first retry delay (default 500ms), doubled each time
@@ -74,19 +74,14 @@ type endpoint struct {
 	inFlight int
 }
 
-// DefaultRetries is the number of transport retries a client makes when
-// ClientOptions.Retries is 0.
-const DefaultRetries = 4
-
-// DefaultTimeout bounds one HTTP attempt when ClientOptions.Timeout is 0.
-const DefaultTimeout = time.Minute
-
 // NoRetries asks for a client that never retries.
 const NoRetries = -1
 
-// ClientDefaults holds the client limits that have flags.
+// ClientDefaults is the one home of the client defaults that flags show
+// and NewClient applies to zero fields: a minute per HTTP attempt, 4
+// transport retries, 8 MiB answers.
 func ClientDefaults() ClientOptions {
-	return ClientOptions{MaxResponseBytes: 8 << 20}
+	return ClientOptions{Timeout: time.Minute, Retries: 4, MaxResponseBytes: 8 << 20}
 }
 
 // ErrInvalidEndpoint reports an unusable --endpoint value.
@@ -100,15 +95,16 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if o.Model == "" {
 		return nil, fmt.Errorf("%w: no --model", cxrkit.ErrInvalidOptions)
 	}
+	d := ClientDefaults()
 	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
+		o.Timeout = d.Timeout
 	}
 	if o.MaxResponseBytes <= 0 {
-		o.MaxResponseBytes = ClientDefaults().MaxResponseBytes
+		o.MaxResponseBytes = d.MaxResponseBytes
 	}
 	switch {
 	case o.Retries == 0:
-		o.Retries = DefaultRetries
+		o.Retries = d.Retries
 	case o.Retries < 0:
 		o.Retries = 0
 	}

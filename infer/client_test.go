@@ -253,7 +253,7 @@ func TestClientDoesNotRetryAPageThatIsNotJSON(t *testing.T) {
 }
 
 func TestNewClientAppliesDefaultRetries(t *testing.T) {
-	for _, tt := range []struct{ in, want int }{{0, DefaultRetries}, {NoRetries, 0}, {-5, 0}, {2, 2}} {
+	for _, tt := range []struct{ in, want int }{{0, ClientDefaults().Retries}, {NoRetries, 0}, {-5, 0}, {2, 2}} {
 		c, err := NewClient(ClientOptions{Endpoints: []string{"http://127.0.0.1:1/v1"}, Model: "m", Retries: tt.in})
 		if err != nil {
 			t.Fatal(err)

@@ -115,7 +115,7 @@ const draftMemoSize = 1 << 15
 // added with model profiles live; flags take their values from it.
 func AuditorDefaults() AuditorConfig {
 	return AuditorConfig{Profile: configs.ProfileCxrkit, DraftParser: DraftParserRules, UncertainAs: UncertainPresent, MaxPixels: imaging.Defaults().MaxPixels, MaxImageMB: imaging.DefaultMaxImageMB(),
-		Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
+		Timeout: infer.ClientDefaults().Timeout, Retries: infer.ClientDefaults().Retries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
 		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20),
 		// contract (#15)
 		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: "base64", BoxScale: string(infer.ScaleAuto)}

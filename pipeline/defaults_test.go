@@ -177,9 +177,10 @@ func TestRunPrepareSettingsOverrideDefaults(t *testing.T) {
 // default each (infer's), and score hedges by their stage's default.
 func TestParserEvalDefaultsAreInfers(t *testing.T) {
 	pd, ad := ParserEvalDefaults(), AuditorDefaults()
-	if pd.Timeout != infer.DefaultTimeout || pd.MaxTokens != infer.DefaultDraftMaxTokens || pd.Retries != infer.DefaultRetries {
+	cd := infer.ClientDefaults()
+	if pd.Timeout != cd.Timeout || pd.MaxTokens != infer.DefaultDraftMaxTokens || pd.Retries != cd.Retries {
 		t.Errorf("parser eval timeout %v max tokens %d retries %d, want infer's %v %d %d",
-			pd.Timeout, pd.MaxTokens, pd.Retries, infer.DefaultTimeout, infer.DefaultDraftMaxTokens, infer.DefaultRetries)
+			pd.Timeout, pd.MaxTokens, pd.Retries, cd.Timeout, infer.DefaultDraftMaxTokens, cd.Retries)
 	}
 	if pd.Timeout != ad.Timeout || pd.MaxTokens != ad.DraftMaxTokens {
 		t.Errorf("eval and audit draft-model defaults drifted: %v/%d vs %v/%d", pd.Timeout, pd.MaxTokens, ad.Timeout, ad.DraftMaxTokens)

@@ -43,7 +43,8 @@ type ParserEvalOptions struct {
 
 // ParserEvalDefaults are the defaults of ParserEvalOptions.
 func ParserEvalDefaults() ParserEvalOptions {
-	return ParserEvalOptions{Parser: DraftParserRules, Timeout: infer.DefaultTimeout, Retries: infer.DefaultRetries,
+	cd := infer.ClientDefaults()
+	return ParserEvalOptions{Parser: DraftParserRules, Timeout: cd.Timeout, Retries: cd.Retries,
 		MaxTokens: infer.DefaultDraftMaxTokens, Concurrency: 4, UncertainAsAbsent: true}
 }
 
