@@ -279,6 +279,14 @@ func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if err := rep.Provenance.AddInput(c.Context, "iu-reports", c.String("iu-reports"), rep.Items+sum.Skipped); err != nil {
 		return err
 	}
+	// Files that change what the parser says (rows 0: not tables).
+	for _, flag := range []string{"draft-rules", "prompt-draft", "labelmap"} {
+		if path := c.String(flag); path != "" {
+			if err := rep.Provenance.AddInput(c.Context, flag, path, 0); err != nil {
+				return err
+			}
+		}
+	}
 	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser %s): %d reports scored, %d skipped (No Indexing or no text), %d unreadable; hedged = %s\n",
 		rep.Parser, rep.Items, sum.Skipped, sum.Failed, unc)
 	if err := rep.WriteText(c.App.ErrWriter); err != nil {

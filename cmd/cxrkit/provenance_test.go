@@ -117,19 +117,23 @@ func TestParserReportRecordsProvenance(t *testing.T) {
 	dir := t.TempDir()
 	iu := "../../dataset/testdata/iu_reports.csv"
 	out, md := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.md")
-	if code, _, stderr := runCLI(t, "eval", "--iu-reports", iu, "--out", out, "--markdown", md); code != exitOK {
+	rules := "../../configs/draft_rules.yaml"
+	if code, _, stderr := runCLI(t, "eval", "--iu-reports", iu, "--draft-rules", rules, "--out", out, "--markdown", md); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var rep struct {
 		Provenance *cxrkit.Provenance `json:"provenance"`
 	}
 	data, _ := os.ReadFile(out)
-	if err := json.Unmarshal(data, &rep); err != nil || rep.Provenance == nil || len(rep.Provenance.Inputs) != 1 {
+	if err := json.Unmarshal(data, &rep); err != nil || rep.Provenance == nil || len(rep.Provenance.Inputs) != 2 {
 		t.Fatalf("provenance in %s (%v)", data, err)
 	}
 	in := rep.Provenance.Inputs[0]
 	if in.Flag != "iu-reports" || in.Path != iu || in.SHA256 != fileSHA256(t, iu) || in.Rows != 3 {
 		t.Errorf("input %+v: want %s, its sha256, 3 rows (2 scored, 1 skipped)", in, iu)
+	}
+	if r := rep.Provenance.Inputs[1]; r.Flag != "draft-rules" || r.Path != rules || r.SHA256 != fileSHA256(t, rules) {
+		t.Errorf("rules input %+v: want %s with its sha256", r, rules)
 	}
 	text, _ := os.ReadFile(md)
 	for _, w := range []string{rep.Provenance.CommandLine(), in.SHA256, rep.Provenance.Version, cxrkit.Disclaimer} {
