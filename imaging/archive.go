@@ -146,22 +146,44 @@ func (a *Archive) find(member string) (*zip.File, error) {
 
 // Stat describes the image file at path (a plain file or an archive
 // member) without reading it; the caller learns whether it exists and is
-// regular.
-func Stat(p string) (fs.FileInfo, error) {
+// regular. It opens the member's archive each time; a stage reading many
+// members uses Options.Stat with an ArchiveCache.
+func Stat(p string) (fs.FileInfo, error) { return Options{}.Stat(p) }
+
+// Stat is Stat through o.Archives when set, so describing a member costs
+// no second read of its archive's central directory.
+func (o Options) Stat(p string) (fs.FileInfo, error) {
 	archive, member, ok := SplitMemberPath(p)
 	if !ok {
 		return os.Stat(p)
 	}
-	a, err := Options{}.OpenArchive(archive)
+	a, done, err := o.archive(archive)
 	if err != nil {
 		return nil, err
 	}
-	defer a.Close()
+	defer done()
 	f, err := a.find(member)
 	if err != nil {
 		return nil, err
 	}
 	return f.FileInfo(), nil
+}
+
+// archive opens the archive at path, through o.Archives when set; done
+// lets go of it.
+func (o Options) archive(path string) (*Archive, func() error, error) {
+	if o.Archives != nil {
+		cached, release, err := o.Archives.acquire(path, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		return cached, func() error { release(); return nil }, nil
+	}
+	opened, err := o.OpenArchive(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return opened, opened.Close, nil
 }
 
 // openImage opens the image at p for reading, a plain regular file or an
@@ -171,20 +193,9 @@ func (o Options) openImage(p string) (io.ReadCloser, int64, error) {
 	if !ok {
 		return o.openRegular(p)
 	}
-	var a *Archive
-	var done func() error
-	if o.Archives != nil {
-		cached, release, err := o.Archives.acquire(archive, o)
-		if err != nil {
-			return nil, 0, err
-		}
-		a, done = cached, func() error { release(); return nil }
-	} else {
-		opened, err := o.OpenArchive(archive)
-		if err != nil {
-			return nil, 0, err
-		}
-		a, done = opened, opened.Close
+	a, done, err := o.archive(archive)
+	if err != nil {
+		return nil, 0, err
 	}
 	r, size, err := a.Open(member)
 	if err != nil {

@@ -22,6 +22,7 @@ type ArchiveCache struct {
 	tick  uint64
 	open  map[string]*cachedArchive
 	close bool
+	opens int64
 }
 
 type cachedArchive struct {
@@ -65,6 +66,7 @@ func (c *ArchiveCache) acquire(path string, o Options) (*Archive, func(), error)
 		if err != nil {
 			return nil, nil, err
 		}
+		c.opens++
 		e = &cachedArchive{archive: a, size: st.Size(), mod: st.ModTime()}
 		c.open[path] = e
 		for len(c.open) > c.max {
@@ -107,6 +109,14 @@ func (c *ArchiveCache) evictOldest(keep string) {
 	if oldest != "" {
 		c.evict(oldest, c.open[oldest])
 	}
+}
+
+// Opens is how many times the cache has opened an archive (read its
+// central directory): the cost a cache exists to save.
+func (c *ArchiveCache) Opens() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.opens
 }
 
 // Close closes every archive once its readers are done; the cache opens

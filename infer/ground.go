@@ -134,7 +134,7 @@ func (g *Grounder) answerFormat() AnswerFormat {
 }
 
 func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, error) {
-	key := imageCacheKey(ref)
+	key := imageCacheKey(ref, g.o.Image)
 	if key != "" {
 		if enc, ok := g.cache.get(key); ok {
 			return enc, nil

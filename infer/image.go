@@ -149,12 +149,13 @@ func (c *encodeCache) put(key string, enc Encoded) {
 }
 
 // imageCacheKey identifies an image file by path, size and modification
-// time; uploads (bytes) are not cached.
-func imageCacheKey(ref cxrkit.ImageRef) string {
+// time; uploads (bytes) are not cached. A member's archive is looked up
+// through budget.Archives, so the key costs no archive open of its own.
+func imageCacheKey(ref cxrkit.ImageRef, budget imaging.Options) string {
 	if ref.Data != nil || ref.Path == "" {
 		return ""
 	}
-	st, err := imaging.Stat(ref.Path)
+	st, err := budget.Stat(ref.Path)
 	if err != nil {
 		return ""
 	}

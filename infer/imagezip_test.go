@@ -45,7 +45,7 @@ func TestEncodeImageFromZipMember(t *testing.T) {
 	if err != nil || enc.Sent != (Size{Width: 20, Height: 15}) {
 		t.Fatalf("scaled: %v, sent %v; want 20x15", err, enc.Sent)
 	}
-	if imageCacheKey(ref) == "" {
+	if imageCacheKey(ref, imaging.Options{}) == "" {
 		t.Error("no cache key for a member")
 	}
 	ref.Path = imaging.MemberPath(archive, "images/gone.png")

@@ -131,6 +131,20 @@ type Assembled struct {
 	DraftClient *infer.Client
 	// Warnings are contract contradictions let through by AllowMismatch.
 	Warnings []string
+	// archives keeps the zip archives of ARCHIVE.zip!MEMBER image paths
+	// open for the auditor's run, so a case's image costs one member
+	// open, not two central-directory reads (nil for gold grounding).
+	archives *imaging.ArchiveCache
+}
+
+// maxOpenArchives bounds the zip archives an auditor keeps open (NIH
+// has twelve).
+const maxOpenArchives = 16
+
+// Close lets go of what the auditor keeps open between cases; call it
+// when the run is done.
+func (a *Assembled) Close() error {
+	return a.archives.Close()
 }
 
 func invalid(format string, args ...any) error {
@@ -246,9 +260,12 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	if err != nil {
 		return nil, err
 	}
+	budget := imaging.Budget(c.MaxPixels, c.MaxImageMB)
+	a.archives = imaging.NewArchiveCache(maxOpenArchives)
+	budget.Archives = a.archives
 	g, err := infer.NewGrounder(infer.GrounderOptions{Chat: chat, Prompt: prompt, Vocab: vocab,
 		MaxSide: c.MaxSide, ServerResizes: c.ServerResizes, MaxTokens: c.MaxTokens, Seed: c.Seed, Structured: c.Structured, StructuredWrapper: c.StructuredWrapper,
-		Scale: scale, Profile: profile, Attempts: c.Attempts, Image: imaging.Budget(c.MaxPixels, c.MaxImageMB), ImageDir: c.ImageDir})
+		Scale: scale, Profile: profile, Attempts: c.Attempts, Image: budget, ImageDir: c.ImageDir})
 	if err != nil {
 		return nil, err
 	}

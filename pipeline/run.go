@@ -312,6 +312,7 @@ func runAudit(ctx context.Context, c *Config, p paths, o RunOptions, resume bool
 	if err != nil {
 		return "", err
 	}
+	defer a.Close()
 	inputs, err := audit.LoadInputs(p.cases(), records, filepath.Dir(p.corpus()), "")
 	if err != nil {
 		return "", err

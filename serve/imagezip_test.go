@@ -65,4 +65,43 @@ func TestReviewImageFromZipMember(t *testing.T) {
 	if getInto(t, srv.URL+"/api/review/case/0", &c); !c.Image {
 		t.Errorf("case 0 says it has no image")
 	}
+	// The server keeps the archive open: with its end record damaged on
+	// disk (same size and time), a fresh open fails, so the image still
+	// shows only if no view opens the archive anew.
+	damageEndRecord(t, filepath.Join(dir, "images_001.zip"))
+	for range 3 {
+		resp, err = http.Get(srv.URL + "/api/review/case/0/image")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("image after the archive was opened once: %d, want 200 (the archive was opened again)", resp.StatusCode)
+		}
+	}
+	if n := h.archives.Opens(); n != 1 {
+		t.Errorf("archive opened %d times for 5 views, want 1", n)
+	}
+	h.Close()
+}
+
+// damageEndRecord zeroes the zip end-of-central-directory record, keeping
+// the file's size and modification time.
+func damageEndRecord(t *testing.T, path string) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(data[len(data)-22:])
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
 }

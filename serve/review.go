@@ -220,7 +220,7 @@ func (rv *Review) Len() int { return len(rv.entries) }
 
 // imagePath is where the entry's image is (a file or a zip member), "" when the corpus has
 // no image for it.
-func (rv *Review) imagePath(e *reviewEntry) string {
+func (rv *Review) imagePath(e *reviewEntry, budget imaging.Options) string {
 	if e.recordIdx < 0 {
 		return ""
 	}
@@ -229,7 +229,7 @@ func (rv *Review) imagePath(e *reviewEntry) string {
 		return ""
 	}
 	p = cxrkit.ResolvePath(rv.imageRoot, p)
-	if st, err := imaging.Stat(p); err != nil || !st.Mode().IsRegular() {
+	if st, err := budget.Stat(p); err != nil || !st.Mode().IsRegular() {
 		return ""
 	}
 	return p

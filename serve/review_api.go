@@ -129,7 +129,7 @@ func (s *Server) reviewCase(w http.ResponseWriter, r *http.Request) {
 	_, total, _ := rv.query(f, 0, 0)
 	out := reviewCase{Index: i, Position: pos, Total: total, Prev: prev, Next: next, CaseType: rv.caseTypes[e.caseType],
 		Verdict: verdictNames[e.verdict], Expected: expectationNames[e.expected], Result: e.result,
-		Image: rv.imagePath(e) != "", Disclaimer: cxrkit.Disclaimer}
+		Image: rv.imagePath(e, s.o.Image) != "", Disclaimer: cxrkit.Disclaimer}
 	if e.caseIdx >= 0 {
 		out.Case = &rv.cases[e.caseIdx]
 	}
@@ -147,7 +147,7 @@ func (s *Server) reviewImage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := s.o.Review.imagePath(e)
+	p := s.o.Review.imagePath(e, s.o.Image)
 	if p == "" {
 		fail(w, http.StatusNotFound, "image not available: the corpus has no image file for this case")
 		return

@@ -78,6 +78,9 @@ type Server struct {
 	slots   chan struct{}
 	uploads chan struct{}
 	mux     *http.ServeMux
+	// archives is the archive cache the server made and closes (nil when
+	// the caller gave one in Options.Image).
+	archives *imaging.ArchiveCache
 	// health keeps the last endpoint probe: /healthz needs no token, so
 	// probing on every request would let anyone hammer the endpoints.
 	health struct {
@@ -129,7 +132,14 @@ func New(o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{o: o, slots: make(chan struct{}, o.MaxConcurrent),
+	var archives *imaging.ArchiveCache
+	if o.Image.Archives == nil {
+		// Review reads corpus images, possibly ARCHIVE.zip!MEMBER: one
+		// cache for the server, so a case view opens no archive anew.
+		archives = imaging.NewArchiveCache(maxOpenArchives)
+		o.Image.Archives = archives
+	}
+	s := &Server{o: o, archives: archives, slots: make(chan struct{}, o.MaxConcurrent),
 		uploads: make(chan struct{}, 4*o.MaxConcurrent), mux: http.NewServeMux()}
 	static, err := fs.Sub(webFiles, "web")
 	if err != nil {
@@ -152,6 +162,16 @@ func New(o Options) (*Server, error) {
 	s.mux.HandleFunc("POST /api/audit", s.authorized(s.audit))
 	s.mux.HandleFunc("POST /api/preview", s.authorized(s.preview))
 	return s, nil
+}
+
+// maxOpenArchives bounds the zip archives the server keeps open (NIH
+// has twelve).
+const maxOpenArchives = 16
+
+// Close closes the archives the server keeps open; call it once the
+// server has stopped serving.
+func (s *Server) Close() error {
+	return s.archives.Close()
 }
 
 // ServeHTTP adds security headers and a request log line.

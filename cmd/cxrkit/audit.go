@@ -99,6 +99,7 @@ func runAudit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer setup.Close()
 	if single {
 		res := setup.Auditor.Audit(c.Context, audit.Input{CaseID: "single", DraftText: c.String("draft"),
 			Image: cxrkit.ImageRef{Source: "upload", ImageID: filepath.Base(c.String("image")), Path: c.String("image")}})

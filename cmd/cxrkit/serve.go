@@ -82,6 +82,7 @@ func runServe(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		defer setup.Close()
 		opts.Auditor = setup.Auditor
 		if setup.Client != nil {
 			opts.Health = setup.Client.Health
@@ -91,6 +92,7 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer handler.Close()
 	ln, err := net.Listen("tcp", c.String("addr"))
 	if err != nil {
 		return err
