@@ -235,7 +235,7 @@ func TestRunStopsOnPartialAuditAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, err := Run(context.Background(), c, RunOptions{})
-	if !errors.Is(err, cxrkit.ErrPartial) || s.Stages[len(s.Stages)-1].Stage != StageAudit || s.Stages[len(s.Stages)-1].Status != statusPartial {
+	if !errors.Is(err, cxrkit.ErrPartial) || s.Stages[len(s.Stages)-1].Stage != StageAudit || s.Stages[len(s.Stages)-1].Status != StatusPartial {
 		t.Fatalf("first run: %v %+v", err, s.Stages)
 	}
 	if _, err := os.Stat(filepath.Join(out, "eval")); !os.IsNotExist(err) {
@@ -248,7 +248,7 @@ func TestRunStopsOnPartialAuditAndResumes(t *testing.T) {
 	}
 	var st []string
 	for _, r := range s.Stages {
-		st = append(st, r.Stage+":"+r.Status)
+		st = append(st, r.Stage+":"+string(r.Status))
 	}
 	// Cases of one image share a request, so the failed cases need at
 	// most three new requests; every result is now good.
@@ -363,18 +363,18 @@ func TestTolerablePartialAuditIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, err := Run(context.Background(), c, RunOptions{})
-	if err != nil || len(s.Stages) != 3 || s.Stages[2].Status != statusPartial {
+	if err != nil || len(s.Stages) != 3 || s.Stages[2].Status != StatusPartial {
 		t.Fatalf("first run: %v %+v", err, s.Stages)
 	}
-	if st := readStatus(out); st[StageAudit] != statusPartial {
+	if st := readStatus(out); st[StageAudit] != StatusPartial {
 		t.Fatalf("status file %v: want audit partial", st)
 	}
 	calls := fake.Calls()
 	s, err = Run(context.Background(), c, RunOptions{})
-	if err != nil || s.Stages[2].Status != statusRan || fake.Calls() == calls {
+	if err != nil || s.Stages[2].Status != StatusRan || fake.Calls() == calls {
 		t.Fatalf("rerun: %v %+v, %d new calls; want the errored cases retried", err, s.Stages, fake.Calls()-calls)
 	}
-	if st := readStatus(out); st[StageAudit] != statusRan {
+	if st := readStatus(out); st[StageAudit] != StatusRan {
 		t.Fatalf("status file %v after the retry: want audit ran", st)
 	}
 }
@@ -476,7 +476,7 @@ func TestEvalAfterTolerablePartialAudit(t *testing.T) {
 		}
 	}
 	s, err := Run(context.Background(), c, RunOptions{})
-	if err != nil || len(s.Stages) != 4 || s.Stages[2].Status != statusPartial || s.Stages[3].Status != statusRan {
+	if err != nil || len(s.Stages) != 4 || s.Stages[2].Status != StatusPartial || s.Stages[3].Status != StatusRan {
 		t.Fatalf("first run: %v %+v", err, s.Stages)
 	}
 	var ar auditReport
@@ -496,7 +496,7 @@ func TestEvalAfterTolerablePartialAudit(t *testing.T) {
 		t.Fatalf("first run: %d errored results; audit report %+v, image report %+v: want the errored counted as failures", errored, ar, ir)
 	}
 	s, err = Run(context.Background(), c, RunOptions{})
-	if err != nil || s.Stages[2].Status != statusRan || s.Stages[3].Status != statusRan {
+	if err != nil || s.Stages[2].Status != StatusRan || s.Stages[3].Status != StatusRan {
 		t.Fatalf("rerun: %v %+v", err, s.Stages)
 	}
 	read("audit_report.json", &ar)

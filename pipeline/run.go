@@ -38,11 +38,11 @@ type RunOptions struct {
 
 // StageResult is one stage's outcome.
 type StageResult struct {
-	Stage    string   `json:"stage"`
-	Status   string   `json:"status"` // ran, up to date, partial (errors within limits: retried next run), failed
-	Seconds  float64  `json:"seconds"`
-	Outputs  []string `json:"outputs"`
-	Headline string   `json:"headline"`
+	Stage    string      `json:"stage"`
+	Status   StageStatus `json:"status"`
+	Seconds  float64     `json:"seconds"`
+	Outputs  []string    `json:"outputs"`
+	Headline string      `json:"headline"`
 }
 
 // Summary is a whole run.
@@ -113,8 +113,8 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		res := StageResult{Stage: st.name, Outputs: st.outputs}
 		inputs := append(st.inputs(), c.path)
 		fresh := upToDate(inputs, st.outputs)
-		if !o.Force && fresh && last[st.name] == statusRan {
-			res.Status, res.Headline = statusUpToDate, "outputs newer than inputs (use --force to redo)"
+		if !o.Force && fresh && last[st.name] == StatusRan {
+			res.Status, res.Headline = StatusUpToDate, "outputs newer than inputs (use --force to redo)"
 			fmt.Fprintf(o.Log, "== %-8s up to date\n", st.name)
 			s.Stages = append(s.Stages, res)
 			continue
@@ -123,7 +123,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		start := time.Now()
 		// A stage whose last run failed or was partial, on inputs that did
 		// not change since, resumes (the audit retries only its errors).
-		resume := !o.Force && fresh && (last[st.name] == statusPartial || last[st.name] == statusFailed)
+		resume := !o.Force && fresh && (last[st.name] == StatusPartial || last[st.name] == StatusFailed)
 		headline, err := st.run(resume)
 		res.Seconds = time.Since(start).Seconds()
 		var tol toleratedError
@@ -133,7 +133,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		}
 		last[st.name] = outcome(err)
 		if tolerated {
-			last[st.name] = statusPartial // the next run retries what failed
+			last[st.name] = StatusPartial // the next run retries what failed
 		}
 		if werr := last.write(p.out); werr != nil && err == nil {
 			err = werr

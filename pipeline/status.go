@@ -15,15 +15,21 @@ import (
 // (incomplete) outputs happen to be newer than its inputs.
 const statusFile = "run_status.json"
 
-// Stage statuses of a run summary and of the status file.
+// StageStatus is how a stage of a run ended, in the run summary and the
+// status file.
+type StageStatus string
+
+// The stage statuses.
 const (
-	statusRan      = "ran"
-	statusUpToDate = "up to date"
-	statusFailed   = "failed"
-	statusPartial  = "partial"
+	StatusRan      StageStatus = "ran"
+	StatusUpToDate StageStatus = "up to date"
+	StatusFailed   StageStatus = "failed"
+	// StatusPartial is a stage that finished with errors within its
+	// limits, or stopped the run on too many: retried next run.
+	StatusPartial StageStatus = "partial"
 )
 
-type stageStatus map[string]string
+type stageStatus map[string]StageStatus
 
 func readStatus(out string) stageStatus {
 	st := stageStatus{}
@@ -50,12 +56,12 @@ func (st stageStatus) write(out string) error {
 }
 
 // outcome is the status a stage error gives.
-func outcome(err error) string {
+func outcome(err error) StageStatus {
 	switch {
 	case err == nil:
-		return statusRan
+		return StatusRan
 	case errors.Is(err, cxrkit.ErrPartial):
-		return statusPartial
+		return StatusPartial
 	}
-	return statusFailed
+	return StatusFailed
 }
