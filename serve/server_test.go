@@ -208,7 +208,7 @@ func TestBearerToken(t *testing.T) {
 }
 
 func TestConcurrencyLimit(t *testing.T) {
-	e := newEnv(t, fakevllm.Options{Latency: 400 * time.Millisecond}, Options{MaxConcurrent: 1})
+	e := newEnv(t, fakevllm.Options{Latency: 1500 * time.Millisecond}, Options{MaxConcurrent: 1})
 	img := readImage(t)
 	done := make(chan int, 1)
 	go func() {
@@ -216,7 +216,13 @@ func TestConcurrencyLimit(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The first request holds the only slot once the model has it; a
+	// fixed sleep raced with a loaded machine.
+	for deadline := time.Now().Add(10 * time.Second); e.fake.Calls() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first request never reached the model")
+		}
+	}
 	resp := e.post(t, "/api/audit", img, "b.png", "Cardiomegaly.", nil)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
