@@ -178,6 +178,11 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if err := prov.AddInput(c.Context, "gold", c.String("gold"), len(gold)); err != nil {
 		return err
 	}
+	if path := c.String("labelmap"); path != "" { // it sets the urgent labels
+		if err := prov.AddInput(c.Context, "labelmap", path, 0); err != nil {
+			return err
+		}
+	}
 	load := func(flag string) (*eval.Dataset, error) {
 		preds, err := eval.LoadResults(c.String(flag))
 		if err != nil {

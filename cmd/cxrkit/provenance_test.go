@@ -142,3 +142,33 @@ func TestParserReportRecordsProvenance(t *testing.T) {
 		}
 	}
 }
+
+// TestImageReportRecordsLabelmap: a --labelmap override, which sets the
+// urgent labels, is an input of an image-mode report.
+func TestImageReportRecordsLabelmap(t *testing.T) {
+	dir := t.TempDir()
+	corpus := "../../synth/testdata/corpus.jsonl"
+	lm := "../../configs/labelmap.yaml"
+	cases, results := filepath.Join(dir, "cases.jsonl"), filepath.Join(dir, "results.jsonl")
+	runCLI(t, "synth", "--corpus", corpus, "--out", cases)
+	if code, _, stderr := runCLI(t, "audit", "--grounding", "gold", "--corpus", corpus, "--cases", cases, "--out", results); code != exitOK {
+		t.Fatal(stderr)
+	}
+	out := filepath.Join(dir, "r.json")
+	if code, _, stderr := runCLI(t, "eval", "--gold", corpus, "--pred", results, "--bootstrap", "0", "--labelmap", lm, "--out", out); code != exitOK {
+		t.Fatal(stderr)
+	}
+	var rep struct {
+		Provenance *cxrkit.Provenance `json:"provenance"`
+	}
+	data, _ := os.ReadFile(out)
+	if err := json.Unmarshal(data, &rep); err != nil || rep.Provenance == nil {
+		t.Fatalf("%s (%v)", data, err)
+	}
+	for _, in := range rep.Provenance.Inputs {
+		if in.Flag == "labelmap" && in.Path == lm && in.SHA256 == fileSHA256(t, lm) {
+			return
+		}
+	}
+	t.Errorf("inputs %+v lack --labelmap %s", rep.Provenance.Inputs, lm)
+}
