@@ -21,6 +21,7 @@ var (
 	errSymsBoxes      = errors.New("syms and boxes differ in length")
 	errBadBox         = errors.New("box is not four numbers")
 	errUnknownClassID = errors.New("unknown class id in label grid")
+	errSizeUnreadable = errors.New("image size unreadable")
 )
 
 // Reject is one rejected input row, as written to rejects.jsonl.

@@ -26,7 +26,7 @@ func chestXDetRules() sourceRules {
 // chestXDet reads ChestX-Det in any of its published layouts: the original
 // ChestX_Det_{train,test}.json, or the parquet mirror.
 type chestXDet struct {
-	size func(id string) Size
+	size func(id string) (Size, error)
 }
 
 func (chestXDet) rules() sourceRules { return chestXDetRules() }
@@ -52,7 +52,7 @@ func (c chestXDet) read(ctx context.Context, path string, emit func(row) error) 
 // chestXDetJSON reads ChestX_Det_{train,test}.json. Each (sym, box) pair
 // is a row; a record with no syms is one row saying "no findings".
 type chestXDetJSON struct {
-	size func(id string) Size
+	size func(id string) (Size, error)
 }
 
 type chestXDetRecord struct {
@@ -100,7 +100,10 @@ func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) err
 					if !ok {
 						return boxes.Box{}, false, errBadBox
 					}
-					size := c.size(id)
+					size, err := c.size(id)
+					if err != nil {
+						return boxes.Box{}, false, err
+					}
 					b, err := boxes.FromPixels(v[0], v[1], v[2], v[3], size.Width, size.Height)
 					return b, true, err
 				}}

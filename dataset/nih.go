@@ -28,7 +28,7 @@ func nihPatient(id string) string {
 // list never says an image is normal.
 type nihBoxList struct {
 	// size is the pixel size the boxes of an image are drawn in.
-	size func(id string) Size
+	size func(id string) (Size, error)
 }
 
 func (nihBoxList) rules() sourceRules {
@@ -63,18 +63,28 @@ func (n nihBoxList) box(id string, rec []string) (boxes.Box, error) {
 		}
 		c[i] = v
 	}
-	size := n.size(id)
+	size, err := n.size(id)
+	if err != nil {
+		return boxes.Box{}, err
+	}
 	return boxes.FromPixelsXYWH(c[0], c[1], c[2], c[3], size.Width, size.Height)
 }
 
 // pngSize is the image's header size when the folder has it, else the
-// source's documented default.
-func pngSize(dir *imageDir, def int) func(id string) Size {
-	return func(id string) Size {
-		if s, found, err := dir.size(id); found && err == nil {
-			return s
+// source's documented size (no image folder, or the image not in it). An
+// image that is there but whose size cannot be read (damaged header,
+// over the byte budget) is an error, errSizeUnreadable: its boxes would
+// otherwise be normalised by a guessed size, a claim nothing supports.
+func pngSize(dir *imageDir, def int) func(id string) (Size, error) {
+	return func(id string) (Size, error) {
+		s, found, err := dir.size(id)
+		switch {
+		case !found:
+			return Size{def, def}, nil
+		case err != nil:
+			return Size{}, fmt.Errorf("%w: %v", errSizeUnreadable, err)
 		}
-		return Size{def, def}
+		return s, nil
 	}
 }
 

@@ -271,7 +271,10 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 		return
 	}
 	rec.ImagePath = cxrkit.RelativePath(p.opts.Out, path)
-	if s, _, err := dir.size(a.id); err == nil {
+	s, _, err := dir.size(a.id)
+	if err != nil {
+		si.SizeUnreadable++
+	} else {
 		if def.Width > 0 && s != def {
 			si.SizeMismatch++
 		}

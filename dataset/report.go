@@ -50,6 +50,11 @@ type SourceImages struct {
 	boxCounts
 	MissingImageFiles int `json:"image_files_missing,omitempty"`
 	SizeMismatch      int `json:"image_size_differs_from_annotations,omitempty"`
+	// SizeUnreadable counts images whose file is there but whose size
+	// could not be read; their box rows are rejected (image size
+	// unreadable), and the record keeps the annotations' or documented
+	// size.
+	SizeUnreadable int `json:"image_size_unreadable,omitempty"`
 }
 
 // SplitCount is the content of one split.
