@@ -40,7 +40,7 @@ func resampleStats(ds []*Dataset, n int, seed int64, progress func(stage string,
 				}
 				for i, d := range ds {
 					d.sum(idx, sums[i])
-					stats := make([]*float64, len(d.c.statNames()))
+					stats := make([]*float64, len(d.c.statKeys()))
 					d.c.stats(sums[i], stats)
 					out[i][r] = stats
 				}

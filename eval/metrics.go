@@ -1,26 +1,69 @@
 package eval
 
 import (
+	"fmt"
+
 	"github.com/cxrkit/cxrkit/labelmap"
 )
 
-// statNames lists the statistics in order: macro_f1, macro_f1_defined_only,
-// f1/<label>, loc/<t>/rate, loc/<t>/<label>/rate, urgent/<label>.
-func (c counter) statNames() []string {
-	names := []string{"macro_f1", "macro_f1_defined_only"}
+// statKind is which statistic a statKey names.
+type statKind int
+
+// The statistics of an image evaluation.
+const (
+	statMacroF1        statKind = iota // macro F1 over labels with any case
+	statMacroF1Defined                 // macro F1 over labels with a defined F1
+	statF1                             // one label's F1
+	statLocRate                        // localization rate at one threshold
+	statLocLabelRate                   // one label's localization rate at one threshold
+	statUrgent                         // one urgent label's recall
+)
+
+// statKey names one statistic: a kind, and the label and threshold it is
+// of where it has them. Statistics are looked up by key, so a misspelt
+// statistic does not compile; String gives its name in the reports.
+type statKey struct {
+	kind      statKind
+	label     labelmap.Label
+	threshold float64
+}
+
+func (k statKey) String() string {
+	switch k.kind {
+	case statMacroF1:
+		return "macro_f1"
+	case statMacroF1Defined:
+		return "macro_f1_defined_only"
+	case statF1:
+		return "f1/" + string(k.label)
+	case statLocRate:
+		return "loc/" + thresholdKey(k.threshold) + "/rate"
+	case statLocLabelRate:
+		return "loc/" + thresholdKey(k.threshold) + "/" + string(k.label) + "/rate"
+	case statUrgent:
+		return "urgent/" + string(k.label)
+	}
+	return fmt.Sprintf("stat(%d)", int(k.kind))
+}
+
+// statKeys lists the statistics in the order stats computes them:
+// macro_f1, macro_f1_defined_only, f1/<label>, loc/<t>/rate,
+// loc/<t>/<label>/rate, urgent/<label>.
+func (c counter) statKeys() []statKey {
+	keys := []statKey{{kind: statMacroF1}, {kind: statMacroF1Defined}}
 	for _, l := range labelmap.Positives() {
-		names = append(names, "f1/"+string(l))
+		keys = append(keys, statKey{kind: statF1, label: l})
 	}
 	for _, t := range c.thresholds {
-		names = append(names, "loc/"+thresholdKey(t)+"/rate")
+		keys = append(keys, statKey{kind: statLocRate, threshold: t})
 		for _, l := range labelmap.Positives() {
-			names = append(names, "loc/"+thresholdKey(t)+"/"+string(l)+"/rate")
+			keys = append(keys, statKey{kind: statLocLabelRate, label: l, threshold: t})
 		}
 	}
 	for _, l := range c.urgent {
-		names = append(names, "urgent/"+string(l))
+		keys = append(keys, statKey{kind: statUrgent, label: l})
 	}
-	return names
+	return keys
 }
 
 // stats computes every statistic from a summed vector.

@@ -114,16 +114,15 @@ func (d *Dataset) total() []int64 {
 func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 	c := d.c
 	sum := d.total()
-	names := c.statNames()
-	idx := map[string]int{}
-	for i, n := range names {
-		idx[n] = i
+	idx := map[statKey]int{}
+	for i, k := range c.statKeys() {
+		idx[k] = i
 	}
-	ci := func(name string) *[2]float64 {
+	ci := func(k statKey) *[2]float64 {
 		if res == nil {
 			return nil
 		}
-		return percentileCI(res, idx[name])
+		return percentileCI(res, idx[k])
 	}
 	r := &ImageReport{NImages: d.Len(), ParseFailures: d.ParseFailures, MissingPredictions: d.Missing,
 		UnmatchedPredictions: d.Unmatched, Failures: d.failures, Disclaimer: cxrkit.Disclaimer,
@@ -137,7 +136,7 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 		i := l.Index()
 		lp := &LabelPresence{Counts: Counts{TP: int(sum[c.pres(i, tp)]), FP: int(sum[c.pres(i, fp)]), FN: int(sum[c.pres(i, fn)])}}
 		lp.finish()
-		lp.F1CI = ci("f1/" + string(l))
+		lp.F1CI = ci(statKey{kind: statF1, label: l})
 		switch {
 		case lp.TP+lp.FP+lp.FN == 0:
 			lp.Reason = "no gold and no predicted positives: precision, recall and F1 undefined"
@@ -154,21 +153,22 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 			r.Presence.MacroDefinedLabels = append(r.Presence.MacroDefinedLabels, l)
 		}
 	}
-	stats := make([]*float64, len(names))
+	stats := make([]*float64, len(c.statKeys()))
 	c.stats(sum, stats)
-	r.Presence.MacroF1, r.Presence.MacroF1CI = stats[idx["macro_f1"]], ci("macro_f1")
-	r.Presence.MacroF1Defined, r.Presence.MacroF1DefinedCI = stats[idx["macro_f1_defined_only"]], ci("macro_f1_defined_only")
+	macro, defined := statKey{kind: statMacroF1}, statKey{kind: statMacroF1Defined}
+	r.Presence.MacroF1, r.Presence.MacroF1CI = stats[idx[macro]], ci(macro)
+	r.Presence.MacroF1Defined, r.Presence.MacroF1DefinedCI = stats[idx[defined]], ci(defined)
 	if r.Presence.MacroF1 == nil {
 		r.Presence.Reason = "no label occurs in gold or predictions"
 	}
 	for ti, t := range c.thresholds {
 		key := thresholdKey(t)
-		loc := &Localization{RateCI: ci("loc/" + key + "/rate")}
+		loc := &Localization{RateCI: ci(statKey{kind: statLocRate, threshold: t})}
 		for _, l := range labelmap.Positives() {
 			i := l.Index()
 			ll := &LocLabel{BoxCounts: BoxCounts{TP: int(sum[c.loc(ti, i, tp)]), FP: int(sum[c.loc(ti, i, fp)]), FN: int(sum[c.loc(ti, i, fn)])}}
 			ll.finish()
-			ll.RateCI = ci("loc/" + key + "/" + string(l) + "/rate")
+			ll.RateCI = ci(statKey{kind: statLocLabelRate, label: l, threshold: t})
 			if ll.TP+ll.FN == 0 {
 				ll.Reason = "no gold boxes"
 			}
@@ -189,7 +189,7 @@ func (d *Dataset) report(o ImageOptions, res [][]*float64) *ImageReport {
 		r.ReferenceCompat = d.referenceCompat(r)
 	}
 	for ui, l := range c.urgent {
-		u := &UrgentRecall{K: int(sum[c.urg(ui, 1)]), N: int(sum[c.urg(ui, 0)]), CI: ci("urgent/" + string(l))}
+		u := &UrgentRecall{K: int(sum[c.urg(ui, 1)]), N: int(sum[c.urg(ui, 0)]), CI: ci(statKey{kind: statUrgent, label: l})}
 		u.Recall = ratio(u.K, u.N)
 		if u.N == 0 {
 			u.Reason = "no gold-positive images"
@@ -229,7 +229,7 @@ func Compare(a, b *Dataset, o ImageOptions) (*CompareReport, error) {
 		ra, rb = both[0], both[1]
 	}
 	rep := &CompareReport{A: a.report(o, ra), B: b.report(o, rb), Disclaimer: cxrkit.Disclaimer}
-	names := a.c.statNames()
+	names := a.c.statKeys()
 	sa, sb := make([]*float64, len(names)), make([]*float64, len(names))
 	a.c.stats(a.total(), sa)
 	b.c.stats(b.total(), sb)
@@ -250,7 +250,7 @@ func Compare(a, b *Dataset, o ImageOptions) (*CompareReport, error) {
 		case d.CI == nil && d.Value != nil && ra == nil:
 			d.Winner = "no interval (--bootstrap 0)"
 		}
-		rep.Diff.Set(name, d)
+		rep.Diff.Set(name.String(), d)
 	}
 	return rep, nil
 }
@@ -258,7 +258,7 @@ func Compare(a, b *Dataset, o ImageOptions) (*CompareReport, error) {
 // bySource computes each source's macro F1, localization rates and
 // urgent recall from the images of that source; idx maps stat names to
 // their position.
-func (d *Dataset) bySource(idx map[string]int) Ordered[*SourceRow] {
+func (d *Dataset) bySource(idx map[statKey]int) Ordered[*SourceRow] {
 	var out Ordered[*SourceRow]
 	order := cxrkit.Sources()
 	for _, s := range d.sources {
@@ -267,7 +267,7 @@ func (d *Dataset) bySource(idx map[string]int) Ordered[*SourceRow] {
 		}
 	}
 	sum := make([]int64, d.c.size())
-	stats := make([]*float64, len(d.c.statNames()))
+	stats := make([]*float64, len(d.c.statKeys()))
 	for _, src := range order {
 		var images []int
 		row := &SourceRow{}
@@ -285,12 +285,12 @@ func (d *Dataset) bySource(idx map[string]int) Ordered[*SourceRow] {
 		row.Images = len(images)
 		d.sum(images, sum)
 		d.c.stats(sum, stats)
-		row.MacroF1 = stats[idx["macro_f1"]]
+		row.MacroF1 = stats[idx[statKey{kind: statMacroF1}]]
 		for _, t := range d.c.thresholds {
-			row.Localization.Set(thresholdKey(t), stats[idx["loc/"+thresholdKey(t)+"/rate"]])
+			row.Localization.Set(thresholdKey(t), stats[idx[statKey{kind: statLocRate, threshold: t}]])
 		}
 		for _, l := range d.c.urgent {
-			row.UrgentRecall.Set(string(l), stats[idx["urgent/"+string(l)]])
+			row.UrgentRecall.Set(string(l), stats[idx[statKey{kind: statUrgent, label: l}]])
 		}
 		name := string(src)
 		if name == "" {
