@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -50,10 +51,15 @@ type imageDir struct {
 	paths  map[string]string
 	// ranks is the preference of paths[id]: see rankOf.
 	ranks map[string]int
-	// archives are the indexed archives by path, kept open for probing.
-	archives map[string]*imaging.Archive
-	mu       sync.Mutex
-	sizes    map[string]sizeResult
+	// archives keeps a bounded number of the indexed archives open for
+	// probing (budget.Archives): a folder of thousands of archives holds
+	// no file or central directory of each for the whole prepare.
+	archives *imaging.ArchiveCache
+	// damaged are the archives under the folder that could not be read,
+	// by path: each is a warning, and its images count as missing.
+	damaged map[string]string
+	mu      sync.Mutex
+	sizes   map[string]sizeResult
 }
 
 type sizeResult struct {
@@ -61,9 +67,13 @@ type sizeResult struct {
 	err  error
 }
 
+// indexImageDir indexes root. A damaged archive (imaging.ErrMalformed)
+// found inside a folder is recorded in damaged and skipped; one named as
+// root itself is an error.
 func indexImageDir(root string, budget imaging.Options) (*imageDir, error) {
 	d := &imageDir{root: root, budget: budget, paths: map[string]string{}, ranks: map[string]int{},
-		archives: map[string]*imaging.Archive{}, sizes: map[string]sizeResult{}}
+		archives: imaging.NewArchiveCache(maxOpenArchives), damaged: map[string]string{}, sizes: map[string]sizeResult{}}
+	d.budget.Archives = d.archives
 	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -71,7 +81,12 @@ func indexImageDir(root string, budget imaging.Options) (*imageDir, error) {
 		switch {
 		case e.IsDir():
 		case imaging.IsArchive(e.Name()):
-			return d.indexArchive(p)
+			err := d.indexArchive(p)
+			if err != nil && p != root && errors.Is(err, imaging.ErrMalformed) {
+				d.damaged[p] = err.Error()
+				return nil
+			}
+			return err
 		case imageExtRank(e.Name()) >= 0:
 			d.add(e.Name(), p, false)
 		}
@@ -84,13 +99,14 @@ func indexImageDir(root string, budget imaging.Options) (*imageDir, error) {
 	return d, nil
 }
 
-// indexArchive adds the image members of the zip archive at p.
+// indexArchive adds the image members of the zip archive at p, and
+// closes it: probes reopen it through the cache.
 func (d *imageDir) indexArchive(p string) error {
 	a, err := d.budget.OpenArchive(p)
 	if err != nil {
 		return err
 	}
-	d.archives[p] = a
+	defer a.Close()
 	for _, m := range a.Members() {
 		if name := path.Base(m); imageExtRank(name) >= 0 {
 			d.add(name, imaging.MemberPath(p, m), true)
@@ -120,14 +136,12 @@ func rankOf(name string, member bool) int {
 	return r
 }
 
-// close closes the indexed archives.
+// close closes the archives kept open for probing.
 func (d *imageDir) close() {
 	if d == nil {
 		return
 	}
-	for _, a := range d.archives {
-		a.Close()
-	}
+	d.archives.Close()
 }
 
 func (d *imageDir) path(id string) (string, bool) {
@@ -157,14 +171,9 @@ func (d *imageDir) size(id string) (Size, bool, error) {
 	return r.size, true, r.err
 }
 
-// probe reads an image's size from its header, through the open archive
-// for a member (reopening an archive of thousands of members per image
-// would reread its directory every time).
+// probe reads an image's size from its header; a member is read through
+// the cache of open archives (reopening an archive of thousands of
+// members per image would reread its directory every time).
 func (d *imageDir) probe(p string) (imaging.Size, error) {
-	if archive, member, ok := imaging.SplitMemberPath(p); ok {
-		if a := d.archives[archive]; a != nil {
-			return a.ProbeMember(member)
-		}
-	}
 	return d.budget.Probe(p)
 }

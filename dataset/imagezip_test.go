@@ -3,6 +3,7 @@ package dataset
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -131,5 +132,74 @@ func TestNIHImagesInZipArchives(t *testing.T) {
 				t.Errorf("%d of %d images written", seen, len(c.want))
 			}
 		})
+	}
+}
+
+// TestDamagedArchiveInImageFolder: a damaged archive inside an image
+// folder is a warning naming it (report.json and the summary), and its
+// images count as missing; prepare goes on. The same archive named as the
+// image argument itself is an error naming it.
+func TestDamagedArchiveInImageFolder(t *testing.T) {
+	root := t.TempDir()
+	folder := filepath.Join(root, "folder")
+	writeImageZip(t, filepath.Join(folder, "images_001.zip"), 64, 48, "00000001_000")
+	damaged := filepath.Join(folder, "images_002.zip")
+	if err := os.WriteFile(damaged, []byte("PK\x03\x04 cut short by a failed download"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	entries := filepath.Join(root, "Data_Entry_2017.csv")
+	os.WriteFile(entries, []byte("Image Index,Finding Labels,Follow-up #,Patient ID\n"+
+		"00000001_000.png,Cardiomegaly,0,1\n00000002_000.png,No Finding,0,2\n"), 0o644)
+
+	o := Defaults()
+	o.NIHEntries, o.NIHImages = []string{entries}, folder
+	o.NormalRatio, o.Out = NormalRatioAll, t.TempDir()
+	rep, _ := runPrepare(t, o)
+	if _, ok := rep.DamagedArchives[damaged]; !ok || len(rep.DamagedArchives) != 1 {
+		t.Errorf("damaged archives %v, want %s", rep.DamagedArchives, damaged)
+	}
+	if got := rep.Sources[cxrkit.SourceNIH].MissingImageFiles; got != 1 {
+		t.Errorf("image files missing = %d, want 1 (00000002_000 was in the damaged archive)", got)
+	}
+	if s := rep.Summary(); !strings.Contains(s, "warning: damaged archive "+damaged) {
+		t.Errorf("summary does not warn about %s:\n%s", damaged, s)
+	}
+	report, err := os.ReadFile(filepath.Join(o.Out, ReportFile))
+	if err != nil || !strings.Contains(string(report), `"damaged_archives"`) {
+		t.Errorf("report.json lacks damaged_archives (%v)", err)
+	}
+
+	o.NIHImages, o.Out = damaged, t.TempDir()
+	if _, err := runPrepareErr(o); err == nil || !strings.Contains(err.Error(), damaged) {
+		t.Errorf("damaged archive named directly: %v, want an error naming it", err)
+	}
+}
+
+// TestImageFolderKeepsNoArchiveOpen: indexing a folder of many archives
+// leaves none of them open (each is read for its member list and closed;
+// probes reopen a bounded number through a cache).
+func TestImageFolderKeepsNoArchiveOpen(t *testing.T) {
+	if _, err := os.ReadDir("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd to count open files")
+	}
+	folder := t.TempDir()
+	for i := range 40 {
+		writeImageZip(t, filepath.Join(folder, fmt.Sprintf("images_%03d.zip", i)), 8, 8, fmt.Sprintf("%08d_000", i))
+	}
+	fds := func() int { e, _ := os.ReadDir("/proc/self/fd"); return len(e) }
+	before := fds()
+	d, err := indexImageDir(folder, imaging.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	if len(d.paths) != 40 {
+		t.Fatalf("%d images indexed, want 40", len(d.paths))
+	}
+	if open := fds() - before; open > 2 {
+		t.Errorf("%d files left open after indexing 40 archives", open)
+	}
+	if s, _, err := d.size("00000007_000"); err != nil || s != (Size{8, 8}) {
+		t.Errorf("probe through the cache: %v %v", s, err)
 	}
 }

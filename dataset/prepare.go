@@ -95,6 +95,17 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, d := range []*imageDir{p.vindrDir, p.nihDir, p.chestXDetDir} {
+		if d == nil {
+			continue
+		}
+		for path, why := range d.damaged {
+			if rep.DamagedArchives == nil {
+				rep.DamagedArchives = map[string]string{}
+			}
+			rep.DamagedArchives[path] = why
+		}
+	}
 	rep.Outputs = map[string]string{
 		"corpus":  filepath.Join(opts.Out, CorpusFile),
 		"report":  filepath.Join(opts.Out, ReportFile),

@@ -27,6 +27,10 @@ type Report struct {
 
 	RowsRejected int         `json:"rows_rejected"`
 	Duplicates   []Duplicate `json:"duplicates"`
+	// DamagedArchives lists the zip archives found inside an image folder
+	// that could not be read, by path, with the error: skipped, their
+	// images count as image_files_missing.
+	DamagedArchives map[string]string `json:"damaged_archives,omitempty"`
 	// Undecodable lists images that --dedup-images could not read.
 	Undecodable map[string]string `json:"undecodable_images,omitempty"`
 
@@ -116,6 +120,9 @@ func (r *Report) Summary() string {
 	fmt.Fprintf(&b, "\n")
 	if len(r.Duplicates) > 0 {
 		fmt.Fprintf(&b, "  cross-source duplicates: %d pairs (kept in one split)\n", len(r.Duplicates))
+	}
+	for _, p := range slices.Sorted(maps.Keys(r.DamagedArchives)) {
+		fmt.Fprintf(&b, "  warning: damaged archive %s skipped, its images count as missing: %s\n", p, r.DamagedArchives[p])
 	}
 	if r.RowsRejected > 0 {
 		fmt.Fprintf(&b, "  %d rows rejected: see %s\n", r.RowsRejected, r.Outputs["rejects"])
