@@ -224,7 +224,7 @@ func (s *arrayScanner) containerRest() error {
 		}
 		s.keepBytes(chunk[:i])
 		s.line += bytes.Count(chunk[:i], []byte{'\n'})
-		s.r.Discard(i)
+		_, _ = s.r.Discard(i) // bytes already peeked: discarding them cannot fail
 	}
 	return nil
 }

@@ -161,7 +161,7 @@ func (o Options) Stat(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer done()
+	defer func() { _ = done() }() // a release of a read-only archive has nothing to report
 	f, err := a.find(member)
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (o Options) openImage(p string) (io.ReadCloser, int64, error) {
 	}
 	r, size, err := a.Open(member)
 	if err != nil {
-		done()
+		_ = done()
 		return nil, 0, err
 	}
 	return memberReader{r, done}, size, nil

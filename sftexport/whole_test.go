@@ -97,16 +97,16 @@ func TestFailedExportLeavesTheOldOneWhole(t *testing.T) {
 
 func TestWholeSwapPossible(t *testing.T) {
 	dir := t.TempDir()
-	real := filepath.Join(dir, "sft")
-	os.MkdirAll(filepath.Join(real, "sub"), 0o755)
+	target := filepath.Join(dir, "sft")
+	os.MkdirAll(filepath.Join(target, "sub"), 0o755)
 	link := filepath.Join(dir, "link")
-	os.Symlink(real, link)
+	os.Symlink(target, link)
 	wd, _ := os.Getwd()
 	tests := []struct {
 		out  string
 		want bool
 	}{
-		{real, true},
+		{target, true},
 		{filepath.Join(dir, "absent"), false},
 		{link, false},
 		{wd, false},
