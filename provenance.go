@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,9 +35,52 @@ type InputFile struct {
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
 	Bytes  int64  `json:"bytes"`
-	// Rows is the number of rows the report was computed from: the
-	// records its reader loaded (JSONL lines, CSV records).
+	// Rows is the number of rows read from the file: every record its
+	// reader loaded (JSONL lines, CSV records), whether used or not.
 	Rows int `json:"rows"`
+	// Dropped counts the rows read but not used, by reason (a failed
+	// result superseded by its retry, a case outside the evaluated
+	// splits); rows used are Rows minus their sum.
+	Dropped map[string]int `json:"rows_dropped,omitempty"`
+}
+
+// RowsUsed is the number of rows the report was computed from.
+func (in InputFile) RowsUsed() int {
+	n := in.Rows
+	for _, d := range in.Dropped {
+		n -= d
+	}
+	return n
+}
+
+// RowsText says the rows of the input for a report table: "950", or
+// "1000 read, 950 used (50 superseded by a retry)".
+func (in InputFile) RowsText() string {
+	if len(in.Dropped) == 0 {
+		return strconv.Itoa(in.Rows)
+	}
+	var why []string
+	for _, r := range slices.Sorted(maps.Keys(in.Dropped)) {
+		why = append(why, fmt.Sprintf("%d %s", in.Dropped[r], r))
+	}
+	return fmt.Sprintf("%d read, %d used (%s)", in.Rows, in.RowsUsed(), strings.Join(why, ", "))
+}
+
+// Drop records n rows of the input named flag as read but not used, for
+// reason; n of zero records nothing.
+func (p *Provenance) Drop(flag, reason string, n int) {
+	if n <= 0 {
+		return
+	}
+	for i := range p.Inputs {
+		if in := &p.Inputs[i]; in.Flag == flag {
+			if in.Dropped == nil {
+				in.Dropped = map[string]int{}
+			}
+			in.Dropped[reason] += n
+			return
+		}
+	}
 }
 
 // NewProvenance starts a provenance record for this build, now.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -21,7 +22,7 @@ func TestHashInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := InputFile{Flag: "pred", Path: path, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data)), Rows: 2}
-	if in != want {
+	if !reflect.DeepEqual(in, want) {
 		t.Fatalf("got %+v, want %+v", in, want)
 	}
 	if _, err := HashInput(context.Background(), "pred", filepath.Join(t.TempDir(), "absent"), 0); err == nil {
@@ -54,6 +55,28 @@ func TestProvenanceText(t *testing.T) {
 		}
 		if p.Date.IsZero() || p.Version == "" {
 			t.Errorf("no date or version: %+v", p)
+		}
+	}
+}
+
+// TestProvenanceDrop: rows read but not used are counted by reason beside
+// the rows read, and the table text says both.
+func TestProvenanceDrop(t *testing.T) {
+	p := NewProvenance(nil, 0)
+	p.Inputs = append(p.Inputs, InputFile{Flag: "pred", Rows: 1000}, InputFile{Flag: "cases", Rows: 7})
+	p.Drop("pred", "superseded by a retry", 50)
+	p.Drop("pred", "outside audit.splits", 10)
+	p.Drop("cases", "outside audit.splits", 0)
+	for _, c := range []struct {
+		in   InputFile
+		used int
+		text string
+	}{
+		{p.Inputs[0], 940, "1000 read, 940 used (10 outside audit.splits, 50 superseded by a retry)"},
+		{p.Inputs[1], 7, "7"},
+	} {
+		if c.in.RowsUsed() != c.used || c.in.RowsText() != c.text {
+			t.Errorf("%s: used %d, %q; want %d, %q", c.in.Flag, c.in.RowsUsed(), c.in.RowsText(), c.used, c.text)
 		}
 	}
 }

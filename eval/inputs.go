@@ -58,11 +58,13 @@ func checkLabels(ls ...labelmap.Label) error {
 // load reads a JSONL file of kind k: every line checked, keys unique,
 // at least one row. A repeated key is an error unless retry is set and
 // says which of the two lines stands (a retried result).
-func load[T any](path string, k kind, key func(*T) string, check func(*T) error, retry func(prev, cur *T) (keepCur, ok bool)) ([]T, error) {
-	var out []T
+//
+// lines is the number of rows read, superseded ones included.
+func load[T any](path string, k kind, key func(*T) string, check func(*T) error, retry func(prev, cur *T) (keepCur, ok bool)) (out []T, lines int, err error) {
 	first := map[string]int{} // key → line of its first row
 	at := map[string]int{}    // key → index in out
-	err := cxrkit.ReadJSONLFile(path, func(line int, raw *json.RawMessage) error {
+	err = cxrkit.ReadJSONLFile(path, func(line int, raw *json.RawMessage) error {
+		lines++
 		if err := checkLine(*raw, k); err != nil {
 			return err
 		}
@@ -92,17 +94,17 @@ func load[T any](path string, k kind, key func(*T) string, check func(*T) error,
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: %w: empty: no %s", path, ErrInput, k.what)
+		return nil, 0, fmt.Errorf("%s: %w: empty: no %s", path, ErrInput, k.what)
 	}
-	return out, nil
+	return out, lines, nil
 }
 
 // LoadGold reads a gold corpus for image mode.
 func LoadGold(path string) ([]cxrkit.Record, error) {
-	return load(path, goldKind, func(r *cxrkit.Record) string { return r.Key() }, func(r *cxrkit.Record) error {
+	gold, _, err := load(path, goldKind, func(r *cxrkit.Record) string { return r.Key() }, func(r *cxrkit.Record) error {
 		for _, f := range r.Findings {
 			if err := checkLabels(f.Label); err != nil {
 				return err
@@ -110,17 +112,19 @@ func LoadGold(path string) ([]cxrkit.Record, error) {
 		}
 		return nil
 	}, nil)
+	return gold, err
 }
 
 // LoadCases reads synth cases for audit mode.
 func LoadCases(path string) ([]cxrkit.Case, error) {
-	return load(path, casesKind, func(c *cxrkit.Case) string { return c.CaseID }, func(c *cxrkit.Case) error {
+	cases, _, err := load(path, casesKind, func(c *cxrkit.Case) string { return c.CaseID }, func(c *cxrkit.Case) error {
 		if c.ExpectedAudit == nil {
 			return fmt.Errorf("%w: case %s has no expected_audit", ErrInput, c.CaseID)
 		}
 		a := c.ExpectedAudit
 		return checkLabels(append(append(append([]labelmap.Label{}, a.MissingFindings...), a.UnsupportedClaims...), a.UrgentReviewFlags...)...)
 	}, nil)
+	return cases, err
 }
 
 // LoadResults reads audit results (or grounding predictions). A case may
@@ -129,6 +133,18 @@ func LoadCases(path string) ([]cxrkit.Case, error) {
 // stands, else the last failed one. Two complete results for one case
 // are an error.
 func LoadResults(path string) ([]cxrkit.Result, error) {
+	results, _, err := LoadResultsRead(path)
+	return results, err
+}
+
+// Superseded is the provenance reason of a failed result line a later
+// line of its case replaced (LoadResultsRead).
+const Superseded = "superseded by a retry"
+
+// LoadResultsRead is LoadResults that also says how many lines were
+// read: lines minus len(results) were superseded by a retry, a count a
+// report's provenance records (cxrkit.Provenance.Drop with Superseded).
+func LoadResultsRead(path string) (results []cxrkit.Result, lines int, err error) {
 	return load(path, resultsKind, func(r *cxrkit.Result) string { return r.CaseID }, func(r *cxrkit.Result) error {
 		for _, f := range r.ImageFindings {
 			if err := checkLabels(f.Label); err != nil {

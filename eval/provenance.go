@@ -25,7 +25,7 @@ func markdownProvenance(b *strings.Builder, p *cxrkit.Provenance) {
 		p.Version, strings.ReplaceAll(p.CommandLine(), "`", "'"), p.SplitsText(), p.Seed, p.Date.Format(time.RFC3339))
 	b.WriteString("| Input | File | Rows | Bytes | sha256 |\n|---|---|---:|---:|---|\n")
 	for _, in := range p.Inputs {
-		fmt.Fprintf(b, "| %s | `%s` | %d | %d | `%s` |\n", in.Flag, strings.ReplaceAll(in.Path, "|", `\|`), in.Rows, in.Bytes, in.SHA256)
+		fmt.Fprintf(b, "| %s | `%s` | %s | %d | `%s` |\n", in.Flag, strings.ReplaceAll(in.Path, "|", `\|`), in.RowsText(), in.Bytes, in.SHA256)
 	}
 }
 
@@ -41,8 +41,8 @@ func htmlProvenance(b *strings.Builder, p *cxrkit.Provenance) {
 		html.EscapeString(p.Version), html.EscapeString(p.CommandLine()), html.EscapeString(p.SplitsText()), p.Seed, p.Date.Format(time.RFC3339))
 	b.WriteString("<table><tr><th>Input</th><th>File</th><th>Rows</th><th>Bytes</th><th>sha256</th></tr>\n")
 	for _, in := range p.Inputs {
-		fmt.Fprintf(b, "<tr><td>%s</td><td><code>%s</code></td><td>%d</td><td>%d</td><td><code>%s</code></td></tr>\n",
-			html.EscapeString(in.Flag), html.EscapeString(in.Path), in.Rows, in.Bytes, in.SHA256)
+		fmt.Fprintf(b, "<tr><td>%s</td><td><code>%s</code></td><td>%s</td><td>%d</td><td><code>%s</code></td></tr>\n",
+			html.EscapeString(in.Flag), html.EscapeString(in.Path), html.EscapeString(in.RowsText()), in.Bytes, in.SHA256)
 	}
 	b.WriteString("</table>\n")
 }

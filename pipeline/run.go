@@ -399,7 +399,7 @@ func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, err
 	}
 	// As eval loads them: checked, and a retried case's complete result
 	// standing over its failed one.
-	results, err := eval.LoadResults(p.results())
+	results, lines, err := eval.LoadResultsRead(p.results())
 	if err != nil {
 		return "", err
 	}
@@ -412,14 +412,17 @@ func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, err
 	if err := prov.AddInput(ctx, "synth cases", p.cases(), len(cases)); err != nil {
 		return "", err
 	}
-	if err := prov.AddInput(ctx, "audit results", p.results(), len(results)); err != nil {
+	if err := prov.AddInput(ctx, "audit results", p.results(), lines); err != nil {
 		return "", err
 	}
+	prov.Drop("audit results", eval.Superseded, lines-len(results))
 	// Score what the audit stage audited: its splits only.
 	inSplits := func(split cxrkit.Split) bool {
 		return len(c.Audit.Splits) == 0 || slices.Contains(c.Audit.Splits, split)
 	}
+	read := len(cases)
 	cases = slices.DeleteFunc(cases, func(cs cxrkit.Case) bool { return !inSplits(cs.Split) })
+	prov.Drop("synth cases", "outside audit.splits", read-len(cases))
 	ar := eval.EvaluateAudit(cases, results)
 	ar.Provenance = prov
 	title := "cxrkit audit-layer evaluation (" + filepath.Base(c.path) + ")"
@@ -450,7 +453,9 @@ func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, err
 	for _, cs := range cases {
 		withCases[string(cs.Source)+":"+cs.ImageID] = true
 	}
+	read = len(gold)
 	gold = slices.DeleteFunc(gold, func(r cxrkit.Record) bool { return !withCases[r.Key()] })
+	iprov.Drop("prepare corpus", "no case in the audited splits", read-len(gold))
 	vocab, err := labelmapFor(c, c.Prepare.Labelmap)
 	if err != nil {
 		return "", err

@@ -184,13 +184,14 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 		}
 	}
 	load := func(flag string) (*eval.Dataset, error) {
-		preds, err := eval.LoadResults(c.String(flag))
+		preds, lines, err := eval.LoadResultsRead(c.String(flag))
 		if err != nil {
 			return nil, err
 		}
-		if err := prov.AddInput(c.Context, flag, c.String(flag), len(preds)); err != nil {
+		if err := prov.AddInput(c.Context, flag, c.String(flag), lines); err != nil {
 			return nil, err
 		}
+		prov.Drop(flag, eval.Superseded, lines-len(preds))
 		return eval.NewDataset(gold, preds, o)
 	}
 	a, err := load("pred")
@@ -231,7 +232,7 @@ func evalAudit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	results, err := eval.LoadResults(c.String("pred"))
+	results, lines, err := eval.LoadResultsRead(c.String("pred"))
 	if err != nil {
 		return err
 	}
@@ -240,9 +241,10 @@ func evalAudit(c *cli.Context) error {
 	if err := rep.Provenance.AddInput(c.Context, "cases", c.String("cases"), len(cases)); err != nil {
 		return err
 	}
-	if err := rep.Provenance.AddInput(c.Context, "pred", c.String("pred"), len(results)); err != nil {
+	if err := rep.Provenance.AddInput(c.Context, "pred", c.String("pred"), lines); err != nil {
 		return err
 	}
+	rep.Provenance.Drop("pred", eval.Superseded, lines-len(results))
 	share := c.Float64("warn-failed-share")
 	if share <= 0 || share >= 1 {
 		return usagef("--warn-failed-share %g: want a share between 0 and 1", share)

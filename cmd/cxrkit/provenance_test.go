@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -171,4 +172,58 @@ func TestImageReportRecordsLabelmap(t *testing.T) {
 		}
 	}
 	t.Errorf("inputs %+v lack --labelmap %s", rep.Provenance.Inputs, lm)
+}
+
+// TestEvalProvenanceCountsSupersededLines: a results file where a failed
+// line was retried reports every line read and the superseded one as
+// dropped, so rows read = rows used + rows dropped. Before, the rows
+// were the results left after the superseded line vanished.
+func TestEvalProvenanceCountsSupersededLines(t *testing.T) {
+	dir := t.TempDir()
+	corpus := "../../synth/testdata/corpus.jsonl"
+	cases, results := filepath.Join(dir, "cases.jsonl"), filepath.Join(dir, "results.jsonl")
+	runCLI(t, "synth", "--corpus", corpus, "--out", cases)
+	if code, _, stderr := runCLI(t, "audit", "--grounding", "gold", "--corpus", corpus, "--cases", cases, "--out", results); code != exitOK {
+		t.Fatal(stderr)
+	}
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	// The first case failed once before the line that stands.
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	first["error"] = "timeout"
+	first["audit"] = nil
+	failed, _ := json.Marshal(first)
+	os.WriteFile(results, []byte(string(failed)+"\n"+strings.Join(lines, "\n")+"\n"), 0o644)
+
+	base := filepath.Join(dir, "audit")
+	if code, _, stderr := runCLI(t, "eval", "--cases", cases, "--pred", results, "--out", base+".json", "--markdown", base+".md"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Provenance *cxrkit.Provenance `json:"provenance"`
+	}
+	data, _ = os.ReadFile(base + ".json")
+	if err := json.Unmarshal(data, &rep); err != nil || rep.Provenance == nil {
+		t.Fatalf("no provenance (%v)", err)
+	}
+	var pred *cxrkit.InputFile
+	for i := range rep.Provenance.Inputs {
+		if rep.Provenance.Inputs[i].Flag == "pred" {
+			pred = &rep.Provenance.Inputs[i]
+		}
+	}
+	read := len(lines) + 1
+	if pred == nil || pred.Rows != read || pred.Dropped["superseded by a retry"] != 1 || pred.RowsUsed() != len(lines) {
+		t.Fatalf("pred input %+v, want %d rows read, 1 superseded, %d used", pred, read, len(lines))
+	}
+	md, _ := os.ReadFile(base + ".md")
+	if want := fmt.Sprintf("%d read, %d used (1 superseded by a retry)", read, len(lines)); !strings.Contains(string(md), want) {
+		t.Errorf("markdown lacks %q", want)
+	}
 }
