@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 )
@@ -49,12 +50,32 @@ func isParquet(path string) (bool, error) {
 	return bytes.Equal(head[:n], parquetMagic), nil
 }
 
+// maxIUTextGroupBytes bounds the text columns of one row group of an
+// Open-i parquet, as the file's metadata declares them: Arrow holds a
+// whole column chunk of a row group in memory, so the bound is checked
+// before anything is read. The real file's text is a few MiB in all.
+const maxIUTextGroupBytes = 64 << 20
+
+// errIUTooLarge marks an Open-i parquet whose row groups declare more
+// text than maxIUTextGroupBytes.
+var errIUTooLarge = errors.New("parquet row group too large")
+
 // readIUParquet streams the reports of an Open-i parquet file: only the
 // text columns are read (the image columns hold megabytes of PNG per
 // row and are never loaded). Line is the 1-based row number.
 func readIUParquet(ctx context.Context, path string, fn func(IUReport) error) error {
+	return readIUParquetWithin(ctx, path, maxIUTextGroupBytes, fn)
+}
+
+// readIUParquetWithin is readIUParquet refusing row groups whose text
+// columns declare more than limit bytes.
+func readIUParquetWithin(ctx context.Context, path string, limit int64, fn func(IUReport) error) error {
+	// A buffered stream reads a column chunk page by page instead of
+	// whole.
+	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props.BufferedStreamEnabled, props.BufferSize = true, 1<<20
 	var pf *file.Reader
-	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false); return err })
+	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false, file.WithReadProps(props)); return err })
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -93,6 +114,9 @@ func readIUParquet(ctx context.Context, path string, fn func(IUReport) error) er
 	if len(missing) > 0 {
 		return fmt.Errorf("%s: %w; missing %s; the file has %v", path, errNotIUReports, strings.Join(missing, ", "), names)
 	}
+	if err := arrowSafe(path, func() error { return checkIUGroupSizes(path, pf, leaves, limit) }); err != nil {
+		return err
+	}
 	var rr pqarrow.RecordReader
 	err = arrowSafe(path, func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err })
 	if err != nil {
@@ -122,6 +146,32 @@ func readIUParquet(ctx context.Context, path string, fn func(IUReport) error) er
 	// its size limit): never let reports vanish silently.
 	if want := pf.NumRows(); int64(n) != want {
 		return fmt.Errorf("%s: read %d rows of the %d the file declares", path, n, want)
+	}
+	return nil
+}
+
+// checkIUGroupSizes refuses a file any of whose row groups declares more
+// than limit bytes in the text columns leaves (compressed or not).
+func checkIUGroupSizes(path string, pf *file.Reader, leaves []int, limit int64) error {
+	md := pf.MetaData()
+	for g := range pf.NumRowGroups() {
+		rg := md.RowGroup(g)
+		var total int64
+		for _, leaf := range leaves {
+			cc, err := rg.ColumnChunk(leaf)
+			if err != nil {
+				return fmt.Errorf("%s: row group %d: %w: %v", path, g, errMalformedParquet, err)
+			}
+			size := max(cc.TotalUncompressedSize(), cc.TotalCompressedSize())
+			if size < 0 {
+				return fmt.Errorf("%s: row group %d: %w: column chunk declares %d bytes", path, g, errMalformedParquet, size)
+			}
+			if size > limit-total {
+				return fmt.Errorf("%s: row group %d: %w: its text columns declare more than %d bytes (%d rows); rewrite the file with smaller row groups",
+					path, g, errIUTooLarge, limit, rg.NumRows())
+			}
+			total += size
+		}
 	}
 	return nil
 }

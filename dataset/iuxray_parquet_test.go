@@ -189,3 +189,36 @@ func FuzzIUReports(f *testing.F) {
 		}
 	})
 }
+
+// TestIUParquetRowGroupBound: a row group whose text columns declare more
+// than the bound is refused from the file's metadata, before Arrow reads
+// any column chunk whole, with an error naming the file; within the bound
+// the same file reads.
+func TestIUParquetRowGroupBound(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "open-i.parquet")
+	writeParquetRows(t, path, ownOpenIRows(t))
+	read := func(limit int64) (int, error) {
+		n := 0
+		err := readIUParquetWithin(context.Background(), path, limit, func(IUReport) error { n++; return nil })
+		return n, err
+	}
+	for _, c := range []struct {
+		limit   int64
+		rows    int
+		refused bool
+	}{
+		{maxIUTextGroupBytes, 3, false},
+		{64, 0, true}, // the fixture's text columns hold a few hundred bytes
+	} {
+		n, err := read(c.limit)
+		if c.refused {
+			if !errors.Is(err, errIUTooLarge) || !strings.Contains(err.Error(), path) || n != 0 {
+				t.Errorf("limit %d: %d rows, %v; want errIUTooLarge naming %s before any row", c.limit, n, err, path)
+			}
+			continue
+		}
+		if err != nil || n != c.rows {
+			t.Errorf("limit %d: %d rows, %v; want %d", c.limit, n, err, c.rows)
+		}
+	}
+}
