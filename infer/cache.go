@@ -16,6 +16,9 @@ import (
 type Cache interface {
 	Get(key string) (Response, bool)
 	Put(key string, r Response)
+	// Delete drops an answer its caller could not use, so that a rerun
+	// asks the model again instead of failing on the stored answer forever.
+	Delete(key string)
 }
 
 // BoltCache is a response cache in one bbolt file.
@@ -136,6 +139,12 @@ func (c *BoltCache) Put(key string, r Response) {
 	}
 	defer func() { _ = recover() }() // a damaged page: the response is just not cached
 	_ = c.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), data) })
+}
+
+// Delete drops a stored response; errors are ignored as for Put.
+func (c *BoltCache) Delete(key string) {
+	defer func() { _ = recover() }()
+	_ = c.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete([]byte(key)) })
 }
 
 // Close closes the cache file.

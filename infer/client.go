@@ -168,6 +168,13 @@ func (c *Client) release(e *endpoint) {
 	c.mu.Unlock()
 }
 
+// Forget drops the cached answer to r, if any.
+func (c *Client) Forget(r Request) {
+	if c.opts.Cache != nil {
+		c.opts.Cache.Delete(RequestKey(c.opts.Model, r, c.opts.ExtraBody))
+	}
+}
+
 // Chat sends a request, answering from the cache when it can, and retries
 // 429, 5xx, dropped connections and timeouts with exponential backoff and
 // jitter, honouring Retry-After.

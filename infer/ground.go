@@ -20,6 +20,21 @@ type Chatter interface {
 	Model() string
 }
 
+// A Forgetter drops a stored answer to r. The grounder and the draft
+// model call it for an answer they could not parse: an errored case is
+// retried by the next run, and a retry must reach the model (perhaps
+// fixed meanwhile) rather than the stored answer that failed.
+type Forgetter interface {
+	Forget(r Request)
+}
+
+// forget drops c's stored answer to r when c stores answers.
+func forget(c Chatter, r Request) {
+	if f, ok := c.(Forgetter); ok {
+		f.Forget(r)
+	}
+}
+
 // finishLength is the finish_reason of an answer cut at max_tokens.
 const finishLength = "length"
 
@@ -173,7 +188,8 @@ func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grou
 	}
 	out := cxrkit.Grounding{Model: g.o.Chat.Model(), Status: cxrkit.ParseFailed}
 	for attempt := 1; attempt <= g.o.Attempts; attempt++ {
-		resp, err := g.o.Chat.Chat(ctx, g.request(enc, attempt))
+		req := g.request(enc, attempt)
+		resp, err := g.o.Chat.Chat(ctx, req)
 		if err != nil {
 			return out, fmt.Errorf("grounding %s: %w", ref.Key(), err)
 		}
@@ -191,6 +207,7 @@ func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grou
 			out.Findings, out.Status = p.Findings, p.Status
 			return out, nil
 		}
+		forget(g.o.Chat, req)
 	}
 	return out, nil
 }
@@ -314,7 +331,8 @@ func (d *DraftModel) request(text string, attempt int) Request {
 func (d *DraftModel) ReadDraft(ctx context.Context, text string) (cxrkit.DraftReading, error) {
 	r := cxrkit.DraftReading{Status: cxrkit.ParseFailed}
 	for attempt := 1; attempt <= d.o.Attempts; attempt++ {
-		resp, err := d.o.Chat.Chat(ctx, d.request(text, attempt))
+		req := d.request(text, attempt)
+		resp, err := d.o.Chat.Chat(ctx, req)
 		if err != nil {
 			return r, fmt.Errorf("draft model: %w", err)
 		}
@@ -328,6 +346,7 @@ func (d *DraftModel) ReadDraft(ctx context.Context, text string) (cxrkit.DraftRe
 			r.Findings, r.Status = p.Findings, p.Status
 			return r, nil
 		}
+		forget(d.o.Chat, req)
 	}
 	return r, nil
 }

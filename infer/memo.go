@@ -37,6 +37,12 @@ func NewMemo(next Chatter, size int) *Memo {
 	return &Memo{next: next, size: max(size, 1), flights: map[string]*flight{}, answers: map[string]Response{}}
 }
 
+// Forget passes on to the wrapped Chatter. The in-run memory keeps the
+// answer: within one run the same deterministic request gets the same
+// answer, and asking again for every case of an image would only repeat
+// it; the next run asks afresh.
+func (m *Memo) Forget(r Request) { forget(m.next, r) }
+
 // Model is the wrapped model's name.
 func (m *Memo) Model() string { return m.next.Model() }
 
