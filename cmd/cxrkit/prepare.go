@@ -76,7 +76,9 @@ func runPrepare(ctx context.Context, opts dataset.Options, gopts globalOptions, 
 			return err
 		}
 	}
+	restoreGC := tuneGCForPrepare()
 	rep, err := dataset.Prepare(ctx, opts)
+	restoreGC()
 	if err == nil {
 		err = rep.NoImages()
 	}
