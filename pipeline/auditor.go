@@ -118,7 +118,7 @@ func AuditorDefaults() AuditorConfig {
 		Timeout: infer.ClientDefaults().Timeout, Retries: infer.ClientDefaults().Retries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
 		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20),
 		// contract (#15)
-		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: "base64", BoxScale: string(infer.ScaleAuto)}
+		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: BatchImagesBase64, BoxScale: string(infer.ScaleAuto)}
 }
 
 // Assembled is a built auditor and the parts callers need.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
 )
@@ -109,29 +108,6 @@ func extraBody(c *cli.Context) (map[string]any, error) {
 		return nil, usagef("--extra-body: want a JSON object: %v", err)
 	}
 	return m, nil
-}
-
-// setGrounding applies --grounding: "gold" audits with corpus findings
-// (records, or --corpus loaded now when records is nil), "model" asks
-// the endpoint.
-func setGrounding(c *cli.Context, cfg *pipeline.AuditorConfig, records []cxrkit.Record) error {
-	switch mode, err := pipeline.ParseGrounding(c.String("grounding")); {
-	case err != nil:
-		return usageError{fmt.Errorf("--grounding %w", err)}
-	case mode == pipeline.GroundingModel:
-		return nil
-	}
-	if records == nil {
-		if c.String("corpus") == "" {
-			return usagef("--grounding gold needs --corpus")
-		}
-		var err error
-		if records, err = cxrkit.LoadJSONL[cxrkit.Record](c.String("corpus")); err != nil {
-			return err
-		}
-	}
-	cfg.Gold = records
-	return nil
 }
 
 // startAuditor starts the auditor of audit and serve (pipeline's one

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -27,31 +28,45 @@ func dicom2pngCommand() *cli.Command {
 			&cli.StringFlag{Name: "out-dir", Usage: "output folder (any number of inputs)"},
 		},
 		Action: func(c *cli.Context) error {
-			files := c.Args().Slice()
-			bits := c.Int("bits")
-			switch {
-			case len(files) == 0:
-				return usagef("dicom2png: give at least one DICOM file")
-			case bits != 8 && bits != 16:
-				return usagef("dicom2png: --bits %d: want 8 or 16", bits)
-			case c.String("out") != "" && len(files) != 1:
-				return usagef("dicom2png: --out takes one input; use --out-dir for %d", len(files))
-			case c.String("out") == "" && c.String("out-dir") == "":
-				return usagef("dicom2png: give --out or --out-dir")
-			}
-			outs, err := dicomOutputs(files, c.String("out"), c.String("out-dir"))
-			if err != nil {
-				return err
-			}
-			for i, in := range files {
-				if err := convertDICOM(in, outs[i], imaging.DICOMOptions{Bits: bits, Budget: imaging.Budget(c.Int64("max-pixels"), c.Int64("max-image-mb"))}); err != nil {
-					return err
-				}
-				fmt.Fprintf(c.App.ErrWriter, "%s -> %s\n", in, outs[i])
-			}
-			return nil
+			opts := dicom2pngOptions{Bits: c.Int("bits"), Out: c.String("out"), OutDir: c.String("out-dir"),
+				MaxPixels: c.Int64("max-pixels"), MaxImageMB: c.Int64("max-image-mb")}
+			return runDICOM2PNG(c.Context, opts, globals(c), c.Args().Slice())
 		},
 	}
+}
+
+// dicom2pngOptions are dicom2png's options: the PNG depth, the decoding
+// limits, and where the PNGs go.
+type dicom2pngOptions struct {
+	Bits                  int
+	MaxPixels, MaxImageMB int64
+	// Out names the PNG of one input; OutDir receives NAME.png for each.
+	Out, OutDir string
+}
+
+// runDICOM2PNG converts the DICOM files in args to PNG.
+func runDICOM2PNG(_ context.Context, opts dicom2pngOptions, gopts globalOptions, files []string) error {
+	switch {
+	case len(files) == 0:
+		return usagef("dicom2png: give at least one DICOM file")
+	case opts.Bits != 8 && opts.Bits != 16:
+		return usagef("dicom2png: --bits %d: want 8 or 16", opts.Bits)
+	case opts.Out != "" && len(files) != 1:
+		return usagef("dicom2png: --out takes one input; use --out-dir for %d", len(files))
+	case opts.Out == "" && opts.OutDir == "":
+		return usagef("dicom2png: give --out or --out-dir")
+	}
+	outs, err := dicomOutputs(files, opts.Out, opts.OutDir)
+	if err != nil {
+		return err
+	}
+	for i, in := range files {
+		if err := convertDICOM(in, outs[i], imaging.DICOMOptions{Bits: opts.Bits, Budget: imaging.Budget(opts.MaxPixels, opts.MaxImageMB)}); err != nil {
+			return err
+		}
+		fmt.Fprintf(gopts.stderr, "%s -> %s\n", in, outs[i])
+	}
+	return nil
 }
 
 func convertDICOM(in, out string, opts imaging.DICOMOptions) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,7 +54,20 @@ func evalCommand() *cli.Command {
 			&cli.Float64Flag{Name: "warn-failed-share", Value: ed.WarnFailedShare, Usage: "reports warn when more than this share of predictions failed"},
 			labelmapFlag(),
 		}),
-		Action: func(c *cli.Context) error { return inputIsUsage(runEval(c)) },
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			if err := refuseOverlap(c, []string{"gold", "pred", "pred-b", "cases", "iu-reports", "draft-rules", "prompt-draft", "labelmap"},
+				[]string{"out", "markdown", "html"}); err != nil {
+				return err
+			}
+			opts, err := evalOptions(c)
+			if err != nil {
+				return err
+			}
+			return inputIsUsage(runEval(c.Context, opts, globals(c), c.Args().Slice()))
+		},
 	}
 }
 
@@ -67,63 +81,110 @@ func inputIsUsage(err error) error {
 	return err
 }
 
-func runEval(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
-		return err
+// evalCmdOptions are eval's options: the files of its mode, the options
+// of that mode, and where the reports go.
+type evalCmdOptions struct {
+	Labelmap string
+	// Image mode: Gold and Pred (and PredB to compare); audit mode: Cases
+	// and Pred; parser mode: IUReports.
+	Gold, Pred, PredB, Cases, IUReports string
+	// Out is the JSON report (empty: stdout); Markdown and HTML the
+	// optional renderings.
+	Out, Markdown, HTML, Title string
+	// Seed is recorded in every mode's provenance.
+	Seed            int64
+	WarnFailedShare float64
+	// Image holds image mode's options; Urgent names its urgent labels
+	// (empty: the label map's), checked against the label map.
+	Image  eval.ImageOptions
+	Urgent []string
+	// Parser holds parser mode's options.
+	Parser pipeline.ParserEvalOptions
+	// CommandLine is recorded in the reports, secrets redacted.
+	CommandLine []string
+}
+
+// evalOptions reads the flags of the mode the command line asks for.
+func evalOptions(c *cli.Context) (evalCmdOptions, error) {
+	o := evalCmdOptions{Labelmap: c.String("labelmap"), Gold: c.String("gold"), Pred: c.String("pred"), PredB: c.String("pred-b"),
+		Cases: c.String("cases"), IUReports: c.String("iu-reports"), Out: c.String("out"), Markdown: c.String("markdown"),
+		HTML: c.String("html"), Title: c.String("title"), Seed: c.Int64("seed"), WarnFailedShare: c.Float64("warn-failed-share"),
+		Urgent: splitList(c.String("urgent")), CommandLine: commandLine(c)}
+	var err error
+	switch {
+	case o.IUReports != "":
+		o.Parser, err = parserEvalOptions(c)
+	case o.Cases != "":
+	case o.Gold != "" && o.Pred != "":
+		o.Image, err = imageFlagOptions(c)
 	}
-	if err := refuseOverlap(c, []string{"gold", "pred", "pred-b", "cases", "iu-reports", "draft-rules", "prompt-draft", "labelmap"},
-		[]string{"out", "markdown", "html"}); err != nil {
-		return err
-	}
-	vocab, err := labelmap.LoadFile(c.String("labelmap"))
+	return o, err
+}
+
+// runEval scores image predictions, audit results or a draft parser,
+// by the mode opts ask for.
+func runEval(ctx context.Context, opts evalCmdOptions, gopts globalOptions, _ []string) error {
+	vocab, err := labelmap.LoadFile(opts.Labelmap)
 	if err != nil {
 		return err
 	}
 	switch {
-	case c.String("iu-reports") != "":
-		return evalParser(c, vocab)
-	case c.String("cases") != "":
-		return evalAudit(c)
-	case c.String("gold") != "":
-		return evalImages(c, vocab)
+	case opts.IUReports != "":
+		return evalParser(ctx, opts, gopts, vocab)
+	case opts.Cases != "":
+		return evalAudit(ctx, opts, gopts)
+	case opts.Gold != "":
+		return evalImages(ctx, opts, gopts, vocab)
 	}
 	return usagef("eval: give --gold and --pred (image mode), --cases and --pred (audit mode), or --iu-reports (parser mode)")
 }
 
-// writeReports writes the JSON report (to --out or stdout) and the
+// writeReports writes the JSON report (to opts.Out or stdout) and the
 // optional Markdown and HTML renderings, each atomically.
-func writeReports(c *cli.Context, rep any, md func(io.Writer) error, html func(io.Writer) error) error {
+func writeReports(opts evalCmdOptions, gopts globalOptions, rep any, md func(io.Writer) error, html func(io.Writer) error) error {
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
 	data = append(data, '\n')
-	if out := c.String("out"); out != "" {
+	if out := opts.Out; out != "" {
 		if err := cxrkit.WriteFileAtomic(out, func(w *bufio.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.ErrWriter, "  report   %s\n", out)
-	} else if _, err := c.App.Writer.Write(data); err != nil {
+		fmt.Fprintf(gopts.stderr, "  report   %s\n", out)
+	} else if _, err := gopts.stdout.Write(data); err != nil {
 		return err
 	}
 	for _, x := range []struct {
-		flag  string
-		write func(io.Writer) error
-	}{{"markdown", md}, {"html", html}} {
-		path := c.String(x.flag)
-		if path == "" || x.write == nil {
+		flag, path string
+		write      func(io.Writer) error
+	}{{"markdown", opts.Markdown, md}, {"html", opts.HTML, html}} {
+		if x.path == "" || x.write == nil {
 			continue
 		}
-		if err := cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error { return x.write(w) }); err != nil {
+		if err := cxrkit.WriteFileAtomic(x.path, func(w *bufio.Writer) error { return x.write(w) }); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.ErrWriter, "  %-8s %s\n", x.flag, path)
+		fmt.Fprintf(gopts.stderr, "  %-8s %s\n", x.flag, x.path)
 	}
 	return nil
 }
 
+// imageOptions reads image mode's flags, the urgent labels resolved in
+// vocab.
 func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions, error) {
-	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"), Urgent: vocab.Urgent(),
+	o, err := imageFlagOptions(c)
+	if err != nil {
+		return o, err
+	}
+	o.Urgent, err = urgentLabels(splitList(c.String("urgent")), vocab)
+	return o, err
+}
+
+// imageFlagOptions reads image mode's flags but the urgent labels: those
+// need the label map, which runEval loads.
+func imageFlagOptions(c *cli.Context) (eval.ImageOptions, error) {
+	o := eval.ImageOptions{Bootstrap: c.Int("bootstrap"), Seed: c.Int64("seed"),
 		Progress: progressFor(c.App.ErrWriter), ReferenceCompat: c.Bool("reference-compat")}
 	if s := c.String("split"); s != "" {
 		split, err := cxrkit.ParseSplit(s)
@@ -139,16 +200,6 @@ func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions
 		}
 		o.Thresholds = append(o.Thresholds, t)
 	}
-	if u := c.String("urgent"); u != "" {
-		o.Urgent = nil
-		for _, name := range splitList(u) {
-			l, ok := vocab.Normalize(name)
-			if !ok || !l.Positive() {
-				return o, usagef("--urgent: unknown label %q", name)
-			}
-			o.Urgent = append(o.Urgent, l)
-		}
-	}
 	if o.Bootstrap < 0 {
 		return o, usagef("--bootstrap %d: want 0 or more", o.Bootstrap)
 	}
@@ -158,15 +209,33 @@ func imageOptions(c *cli.Context, vocab *labelmap.Vocabulary) (eval.ImageOptions
 	return o, nil
 }
 
-func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
-	if c.String("pred") == "" {
+// urgentLabels are the labels of names, or the label map's urgent ones
+// when names is empty.
+func urgentLabels(names []string, vocab *labelmap.Vocabulary) ([]labelmap.Label, error) {
+	if len(names) == 0 {
+		return vocab.Urgent(), nil
+	}
+	var out []labelmap.Label
+	for _, name := range names {
+		l, ok := vocab.Normalize(name)
+		if !ok || !l.Positive() {
+			return nil, usagef("--urgent: unknown label %q", name)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func evalImages(ctx context.Context, opts evalCmdOptions, gopts globalOptions, vocab *labelmap.Vocabulary) error {
+	if opts.Pred == "" {
 		return usagef("eval: image mode needs --pred")
 	}
-	o, err := imageOptions(c, vocab)
-	if err != nil {
+	o := opts.Image
+	var err error
+	if o.Urgent, err = urgentLabels(opts.Urgent, vocab); err != nil {
 		return err
 	}
-	gold, err := eval.LoadGold(c.String("gold"))
+	gold, err := eval.LoadGold(opts.Gold)
 	if err != nil {
 		return err
 	}
@@ -174,40 +243,40 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	if o.Split != "" {
 		splits = []cxrkit.Split{o.Split}
 	}
-	prov := cxrkit.NewProvenance(commandLine(c), o.Seed, splits...)
-	if err := prov.AddInput(c.Context, "gold", c.String("gold"), len(gold)); err != nil {
+	prov := cxrkit.NewProvenance(opts.CommandLine, o.Seed, splits...)
+	if err := prov.AddInput(ctx, "gold", opts.Gold, len(gold)); err != nil {
 		return err
 	}
-	if path := c.String("labelmap"); path != "" { // it sets the urgent labels
-		if err := prov.AddInput(c.Context, "labelmap", path, 0); err != nil {
+	if path := opts.Labelmap; path != "" { // it sets the urgent labels
+		if err := prov.AddInput(ctx, "labelmap", path, 0); err != nil {
 			return err
 		}
 	}
-	load := func(flag string) (*eval.Dataset, error) {
-		preds, lines, err := eval.LoadResultsRead(c.String(flag))
+	load := func(flag, path string) (*eval.Dataset, error) {
+		preds, lines, err := eval.LoadResultsRead(path)
 		if err != nil {
 			return nil, err
 		}
-		if err := prov.AddInput(c.Context, flag, c.String(flag), lines); err != nil {
+		if err := prov.AddInput(ctx, flag, path, lines); err != nil {
 			return nil, err
 		}
 		prov.Drop(flag, eval.Superseded, lines-len(preds))
 		return eval.NewDataset(gold, preds, o)
 	}
-	a, err := load("pred")
+	a, err := load("pred", opts.Pred)
 	if err != nil {
 		return err
 	}
-	title := c.String("title")
-	if c.String("pred-b") == "" {
+	title := opts.Title
+	if opts.PredB == "" {
 		rep := eval.Evaluate(a, o)
 		rep.Provenance = prov
-		fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: %d images, %s; macro F1 %s %s\n  %s\n",
+		fmt.Fprintf(gopts.stderr, "cxrkit eval: %d images, %s; macro F1 %s %s\n  %s\n",
 			rep.NImages, rep.Failures.Summary("images"), fmtPtr(rep.Presence.MacroF1), fmtCI(rep.Presence.MacroF1CI), cxrkit.Disclaimer)
-		return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
+		return writeReports(opts, gopts, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
 			func(w io.Writer) error { return rep.WriteHTML(w, title) })
 	}
-	b, err := load("pred-b")
+	b, err := load("pred-b", opts.PredB)
 	if err != nil {
 		return err
 	}
@@ -217,35 +286,35 @@ func evalImages(c *cli.Context, vocab *labelmap.Vocabulary) error {
 	}
 	rep.Provenance = prov
 	d := rep.Diff.Values["macro_f1"]
-	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval: macro F1 A %s, B %s, B−A %s %s: %s\n  %s\n",
+	fmt.Fprintf(gopts.stderr, "cxrkit eval: macro F1 A %s, B %s, B−A %s %s: %s\n  %s\n",
 		fmtPtr(rep.A.Presence.MacroF1), fmtPtr(rep.B.Presence.MacroF1), fmtPtr(d.Value), fmtCI(d.CI), d.Winner, cxrkit.Disclaimer)
-	na, nb := c.String("pred"), c.String("pred-b")
-	return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title, na, nb) },
+	na, nb := opts.Pred, opts.PredB
+	return writeReports(opts, gopts, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title, na, nb) },
 		func(w io.Writer) error { return rep.WriteHTML(w, title, na, nb) })
 }
 
-func evalAudit(c *cli.Context) error {
-	if c.String("pred") == "" {
+func evalAudit(ctx context.Context, opts evalCmdOptions, gopts globalOptions) error {
+	if opts.Pred == "" {
 		return usagef("eval: audit mode needs --pred")
 	}
-	cases, err := eval.LoadCases(c.String("cases"))
+	cases, err := eval.LoadCases(opts.Cases)
 	if err != nil {
 		return err
 	}
-	results, lines, err := eval.LoadResultsRead(c.String("pred"))
+	results, lines, err := eval.LoadResultsRead(opts.Pred)
 	if err != nil {
 		return err
 	}
 	rep := eval.EvaluateAudit(cases, results)
-	rep.Provenance = cxrkit.NewProvenance(commandLine(c), c.Int64("seed"))
-	if err := rep.Provenance.AddInput(c.Context, "cases", c.String("cases"), len(cases)); err != nil {
+	rep.Provenance = cxrkit.NewProvenance(opts.CommandLine, opts.Seed)
+	if err := rep.Provenance.AddInput(ctx, "cases", opts.Cases, len(cases)); err != nil {
 		return err
 	}
-	if err := rep.Provenance.AddInput(c.Context, "pred", c.String("pred"), lines); err != nil {
+	if err := rep.Provenance.AddInput(ctx, "pred", opts.Pred, lines); err != nil {
 		return err
 	}
 	rep.Provenance.Drop("pred", eval.Superseded, lines-len(results))
-	share := c.Float64("warn-failed-share")
+	share := opts.WarnFailedShare
 	if share <= 0 || share >= 1 {
 		return usagef("--warn-failed-share %g: want a share between 0 and 1", share)
 	}
@@ -255,52 +324,55 @@ func evalAudit(c *cli.Context) error {
 	for _, k := range rep.Flags.Keys {
 		parts = append(parts, fmt.Sprintf("%s F1 %s", k, fmtPtr(rep.Flags.Values[k].F1)))
 	}
-	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (audit): %d cases, %s; exact match %s; %s\n  %s\n", rep.Cases, rep.Failures.Summary("cases"), fmtPtr(all.Accuracy), strings.Join(parts, ", "), cxrkit.Disclaimer)
-	title := c.String("title")
-	return writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
+	fmt.Fprintf(gopts.stderr, "cxrkit eval (audit): %d cases, %s; exact match %s; %s\n  %s\n", rep.Cases, rep.Failures.Summary("cases"), fmtPtr(all.Accuracy), strings.Join(parts, ", "), cxrkit.Disclaimer)
+	title := opts.Title
+	return writeReports(opts, gopts, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) },
 		func(w io.Writer) error { return rep.WriteHTML(w, title) })
 }
 
-func evalParser(c *cli.Context, vocab *labelmap.Vocabulary) error {
+// parserEvalOptions reads parser mode's flags.
+func parserEvalOptions(c *cli.Context) (pipeline.ParserEvalOptions, error) {
 	unc, err := pipeline.ParseUncertainAs(c.String("uncertain-as"))
 	if err != nil {
-		return usageError{fmt.Errorf("--uncertain-as %w", err)}
+		return pipeline.ParserEvalOptions{}, usageError{fmt.Errorf("--uncertain-as %w", err)}
 	}
 	parser, err := pipeline.ParseDraftParser(c.String("draft-parser"))
 	if err != nil {
-		return usageError{fmt.Errorf("--draft-parser %w", err)}
+		return pipeline.ParserEvalOptions{}, usageError{fmt.Errorf("--draft-parser %w", err)}
 	}
-	if c.String("html") != "" {
-		return usagef("eval: parser mode writes JSON and --markdown, not --html")
-	}
-	o := pipeline.ParserEvalOptions{Parser: parser, Rules: c.String("draft-rules"),
+	return pipeline.ParserEvalOptions{Parser: parser, Rules: c.String("draft-rules"),
 		Endpoint: c.String("draft-endpoint"), Model: c.String("draft-model"), APIKey: apiKey(c), PromptDraft: c.String("prompt-draft"),
 		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxTokens: c.Int("max-tokens"),
-		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == pipeline.UncertainAbsent, NoPreflight: c.Bool("no-preflight")}
-	rep, sum, err := pipeline.ScoreParserOnIU(c.Context, c.String("iu-reports"), vocab, o)
+		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == pipeline.UncertainAbsent, NoPreflight: c.Bool("no-preflight")}, nil
+}
+
+func evalParser(ctx context.Context, opts evalCmdOptions, gopts globalOptions, vocab *labelmap.Vocabulary) error {
+	if opts.HTML != "" {
+		return usagef("eval: parser mode writes JSON and --markdown, not --html")
+	}
+	rep, sum, err := pipeline.ScoreParserOnIU(ctx, opts.IUReports, vocab, opts.Parser)
 	if err != nil {
 		return err
 	}
 	// Rows: every report read, scored or skipped.
-	rep.Provenance = cxrkit.NewProvenance(commandLine(c), c.Int64("seed"))
-	if err := rep.Provenance.AddInput(c.Context, "iu-reports", c.String("iu-reports"), rep.Items+sum.Skipped); err != nil {
+	rep.Provenance = cxrkit.NewProvenance(opts.CommandLine, opts.Seed)
+	if err := rep.Provenance.AddInput(ctx, "iu-reports", opts.IUReports, rep.Items+sum.Skipped); err != nil {
 		return err
 	}
 	// Files that change what the parser says (rows 0: not tables).
-	for _, flag := range []string{"draft-rules", "prompt-draft", "labelmap"} {
-		if path := c.String(flag); path != "" {
-			if err := rep.Provenance.AddInput(c.Context, flag, path, 0); err != nil {
+	for _, f := range []struct{ flag, path string }{{"draft-rules", opts.Parser.Rules}, {"prompt-draft", opts.Parser.PromptDraft}, {"labelmap", opts.Labelmap}} {
+		if f.path != "" {
+			if err := rep.Provenance.AddInput(ctx, f.flag, f.path, 0); err != nil {
 				return err
 			}
 		}
 	}
-	fmt.Fprintf(c.App.ErrWriter, "cxrkit eval (draft parser %s): %d reports scored, %d skipped (No Indexing or no text), %d unreadable; hedged = %s\n",
-		rep.Parser, rep.Items, sum.Skipped, sum.Failed, unc)
-	if err := rep.WriteText(c.App.ErrWriter); err != nil {
+	fmt.Fprintf(gopts.stderr, "cxrkit eval (draft parser %s): %d reports scored, %d skipped (No Indexing or no text), %d unreadable; hedged = %s\n",
+		rep.Parser, rep.Items, sum.Skipped, sum.Failed, uncertainAs(opts.Parser.UncertainAsAbsent))
+	if err := rep.WriteText(gopts.stderr); err != nil {
 		return err
 	}
-	title := c.String("title")
-	if err := writeReports(c, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, title) }, nil); err != nil {
+	if err := writeReports(opts, gopts, rep, func(w io.Writer) error { return rep.WriteMarkdown(w, opts.Title) }, nil); err != nil {
 		return err
 	}
 	// The report is written; some readings failed (exit 3).

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cxrkit/cxrkit/dataset"
+	"github.com/cxrkit/cxrkit/eval"
 	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/cxrkit/cxrkit/sftexport"
 	"github.com/cxrkit/cxrkit/synth"
@@ -80,5 +81,74 @@ func TestRunPrepareLabelsPipelineWithoutTheCLI(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "prepare  [ran]") {
 		t.Errorf("run log %q lacks the prepare headline", stderr.String())
+	}
+}
+
+// runAudit and runEval take options, not a *cli.Context: a test audits
+// synth's cases with the corpus findings and scores the results.
+func TestRunAuditEvalWithoutTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	g := globalOptions{stdout: &stdout, stderr: &stderr}
+	corpus := "../../synth/testdata/corpus.jsonl"
+	so := synthCmdOptions{Options: synth.Defaults(), Corpus: corpus, Out: filepath.Join(dir, "cases.jsonl")}
+	if err := runSynth(context.Background(), so, g, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	ao := auditCmdOptions{Auditor: pipeline.AuditorDefaults(), Grounding: pipeline.GroundingGold, Corpus: corpus,
+		Cases: so.Out, Out: filepath.Join(dir, "results.jsonl"), Concurrency: 2, NoCache: true}
+	stderr.Reset()
+	if err := runAudit(context.Background(), ao, g, nil); err != nil {
+		t.Fatalf("runAudit: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "gold 24") || !strings.Contains(stderr.String(), "results  "+ao.Out) {
+		t.Errorf("audit summary %q: want 24 cases from gold and the results file", stderr.String())
+	}
+
+	for _, tc := range []struct {
+		name string
+		opts auditCmdOptions
+	}{
+		{"no mode", auditCmdOptions{Auditor: pipeline.AuditorDefaults()}},
+		{"both modes", auditCmdOptions{Auditor: pipeline.AuditorDefaults(), Image: "x.png", Draft: "d", Cases: so.Out, Out: ao.Out}},
+		{"gold without corpus", auditCmdOptions{Auditor: pipeline.AuditorDefaults(), Grounding: pipeline.GroundingGold, Cases: so.Out, Out: ao.Out}},
+		{"batch images without a batch file", auditCmdOptions{Auditor: pipeline.AuditorDefaults(), Grounding: pipeline.GroundingGold,
+			Corpus: corpus, Cases: so.Out, Out: ao.Out, Batch: pipeline.BatchFiles{Images: pipeline.BatchImagesFile}}},
+	} {
+		if err := runAudit(context.Background(), tc.opts, g, nil); exitCode(err) != exitUsage {
+			t.Errorf("%s: %v (exit %d), want a usage error", tc.name, err, exitCode(err))
+		}
+	}
+
+	eo := evalCmdOptions{Cases: so.Out, Pred: ao.Out, WarnFailedShare: eval.Defaults().WarnFailedShare, CommandLine: []string{"cxrkit", "eval"}}
+	stdout.Reset()
+	stderr.Reset()
+	if err := runEval(context.Background(), eo, g, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "exact match 1.000") || !strings.Contains(stdout.String(), `"exact_match"`) {
+		t.Errorf("audit mode: stderr %q", stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"cxrkit",`) {
+		t.Errorf("the report's provenance lacks the given command line: %s", stdout.String())
+	}
+
+	imgOpts := eval.Defaults()
+	imgOpts.Thresholds, imgOpts.Bootstrap = []float64{0.5}, 10
+	eo = evalCmdOptions{Gold: corpus, Pred: ao.Out, Out: filepath.Join(dir, "r.json"), Image: imgOpts, CommandLine: []string{"cxrkit", "eval"}}
+	stderr.Reset()
+	if err := runEval(context.Background(), eo, g, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "macro F1 1.000") || !strings.Contains(stderr.String(), "report   "+eo.Out) {
+		t.Errorf("image mode: stderr %q", stderr.String())
+	}
+
+	// A cases file given as predictions is not what --pred asks for: the
+	// command makes it a usage error.
+	eo = evalCmdOptions{Cases: so.Out, Pred: so.Out, WarnFailedShare: 0.5}
+	if err := inputIsUsage(runEval(context.Background(), eo, g, nil)); exitCode(err) != exitUsage {
+		t.Errorf("cases as predictions: %v (exit %d), want a usage error", err, exitCode(err))
 	}
 }
