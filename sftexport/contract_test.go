@@ -69,7 +69,7 @@ func TestContractAndCardBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := c.Tasks[TaskGrounding]
+	g := c.Tasks[string(TaskGrounding)]
 	if c.Profile.Name != configs.ProfileCxrkit || c.Format != FormatMessages || c.Box.Scale != "unit" || c.Box.Order != "y0x0y1x1" ||
 		c.Images.MaxSide != 12 || c.Images.BitDepth != 8 || c.Images.PadToSquare || g.TargetFormat != TargetJSONArray ||
 		g.PromptFile != "prompts/grounding.txt" || len(g.PromptSHA256) != 64 || g.TargetSchema["type"] != "array" || c.CxrkitVersion == "" {
@@ -121,7 +121,7 @@ func TestTargetsMatchTheirSchema(t *testing.T) {
 				t.Fatal(err)
 			}
 			comp := jsonschema.NewCompiler()
-			if err := comp.AddResource("target.json", roundTrip(t, c.Tasks[TaskGrounding].TargetSchema)); err != nil {
+			if err := comp.AddResource("target.json", roundTrip(t, c.Tasks[string(TaskGrounding)].TargetSchema)); err != nil {
 				t.Fatal(err)
 			}
 			sch, err := comp.Compile("target.json")
@@ -133,7 +133,7 @@ func TestTargetsMatchTheirSchema(t *testing.T) {
 			for _, p := range paths {
 				for _, r := range readRows(t, p) {
 					text := *r.Messages[1].Content[0].Text
-					if c.Tasks[TaskGrounding].TargetFormat == TargetFencedJSONList {
+					if c.Tasks[string(TaskGrounding)].TargetFormat == TargetFencedJSONList {
 						if !strings.HasPrefix(text, "```json\n") || !strings.HasSuffix(text, "\n```") {
 							t.Fatalf("target %q is not fenced", text)
 						}
@@ -193,7 +193,7 @@ func TestMedGemmaNativeExportPadsAndShiftsBoxes(t *testing.T) {
 		t.Fatalf("target %q, want %q", got, want)
 	}
 	c, err := ReadContract(out)
-	if err != nil || !c.Images.PadToSquare || c.Box.Scale != "1000" || c.Tasks[TaskGrounding].TargetFormat != TargetFencedJSONList {
+	if err != nil || !c.Images.PadToSquare || c.Box.Scale != "1000" || c.Tasks[string(TaskGrounding)].TargetFormat != TargetFencedJSONList {
 		t.Fatalf("contract %+v %v", c, err)
 	}
 }

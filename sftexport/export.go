@@ -25,13 +25,13 @@ import (
 // tagged "-" are the run's own (its corpus, cases and folder) or flags
 // only.
 type Options struct {
-	Corpus    string   `yaml:"-"`          // corpus.jsonl (grounding task)
-	Cases     string   `yaml:"-"`          // synth cases (draft_parse task)
-	Out       string   `yaml:"-"`          // dataset folder
-	Tasks     []string `yaml:"tasks"`      // default: grounding, plus draft_parse when Cases is set
-	Resize    int      `yaml:"resize"`     // fit the long side to this many pixels (0: keep)
-	ImageRoot string   `yaml:"-"`          // relative image paths are relative to this (default: the corpus folder)
-	ShardRows int      `yaml:"shard_rows"` // rows per shard (default 1000)
+	Corpus    string `yaml:"-"`          // corpus.jsonl (grounding task)
+	Cases     string `yaml:"-"`          // synth cases (draft_parse task)
+	Out       string `yaml:"-"`          // dataset folder
+	Tasks     []Task `yaml:"tasks"`      // default: grounding, plus draft_parse when Cases is set
+	Resize    int    `yaml:"resize"`     // fit the long side to this many pixels (0: keep)
+	ImageRoot string `yaml:"-"`          // relative image paths are relative to this (default: the corpus folder)
+	ShardRows int    `yaml:"shard_rows"` // rows per shard (default 1000)
 	// Force writes into an Out folder that holds files export did not
 	// write (they are left alone; a README.md is replaced by the card).
 	Force bool `yaml:"-"`
@@ -82,22 +82,22 @@ func Defaults() Options {
 
 // Summary is what an export wrote.
 type Summary struct {
-	Out         string                          `json:"out"`
-	Rows        map[string]map[cxrkit.Split]int `json:"rows"`   // task → split → rows
-	Labels      map[string]map[string]int       `json:"labels"` // task → label → rows
-	Shards      map[string][]string             `json:"shards"`
-	ImageBytes  int64                           `json:"image_bytes"`
-	Converted   int                             `json:"images_converted_to_png"`
-	Windowed    int                             `json:"images_windowed_to_8bit"`
-	Resized     int                             `json:"images_resized"`
-	Skipped     []string                        `json:"images_skipped,omitempty"`
-	SkipReasons cxrkit.Reasons                  `json:"images_skipped_by_reason,omitempty"`
-	Prompts     map[string]string               `json:"prompt_sha256"`
-	Seconds     float64                         `json:"seconds"`
-	MBPerSecond float64                         `json:"image_mb_per_second"`
-	Verified    *VerifyReport                   `json:"verify,omitempty"`
-	Sources     map[cxrkit.Source]int           `json:"sources"`
-	Disclaimer  string                          `json:"disclaimer"`
+	Out         string                        `json:"out"`
+	Rows        map[Task]map[cxrkit.Split]int `json:"rows"`   // task → split → rows
+	Labels      map[Task]map[string]int       `json:"labels"` // task → label → rows
+	Shards      map[Task][]string             `json:"shards"`
+	ImageBytes  int64                         `json:"image_bytes"`
+	Converted   int                           `json:"images_converted_to_png"`
+	Windowed    int                           `json:"images_windowed_to_8bit"`
+	Resized     int                           `json:"images_resized"`
+	Skipped     []string                      `json:"images_skipped,omitempty"`
+	SkipReasons cxrkit.Reasons                `json:"images_skipped_by_reason,omitempty"`
+	Prompts     map[string]string             `json:"prompt_sha256"`
+	Seconds     float64                       `json:"seconds"`
+	MBPerSecond float64                       `json:"image_mb_per_second"`
+	Verified    *VerifyReport                 `json:"verify,omitempty"`
+	Sources     map[cxrkit.Source]int         `json:"sources"`
+	Disclaimer  string                        `json:"disclaimer"`
 }
 
 // ErrImages reports missing or unreadable images.
@@ -138,8 +138,9 @@ func (o *Options) normalize() error {
 			if o.Cases == "" {
 				return fmt.Errorf("%w: task draft_parse needs --cases (from cxrkit synth)", cxrkit.ErrInvalidOptions)
 			}
-		default:
-			return fmt.Errorf("%w: unknown task %q (want grounding, draft_parse)", cxrkit.ErrInvalidOptions, t)
+		default: // a config's tasks are decoded, not parsed
+			_, err := ParseTask(string(t))
+			return err
 		}
 	}
 	if len(o.Tasks) == 0 {
@@ -189,8 +190,8 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", cxrkit.ErrInvalidOptions, err)
 	}
-	s := &Summary{Out: o.Out, Rows: map[string]map[cxrkit.Split]int{}, Labels: map[string]map[string]int{},
-		Shards: map[string][]string{}, Prompts: map[string]string{}, Sources: map[cxrkit.Source]int{}, Disclaimer: cxrkit.Disclaimer,
+	s := &Summary{Out: o.Out, Rows: map[Task]map[cxrkit.Split]int{}, Labels: map[Task]map[string]int{},
+		Shards: map[Task][]string{}, Prompts: map[string]string{}, Sources: map[cxrkit.Source]int{}, Disclaimer: cxrkit.Disclaimer,
 		SkipReasons: cxrkit.Reasons{}}
 	meta, err := hfMetadata(o.Format)
 	if err != nil {
@@ -228,14 +229,14 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(stage)
-	sets := map[string]map[cxrkit.Split]*shardSet{}
-	setFor := func(task string, split cxrkit.Split) *shardSet {
+	sets := map[Task]map[cxrkit.Split]*shardSet{}
+	setFor := func(task Task, split cxrkit.Split) *shardSet {
 		split = splitOrTrain(split)
 		if sets[task] == nil {
 			sets[task] = map[cxrkit.Split]*shardSet{}
 		}
 		if sets[task][split] == nil {
-			sets[task][split] = newShardSet(filepath.Join(stage, task), string(split), o.ShardRows, meta, o.Format)
+			sets[task][split] = newShardSet(filepath.Join(stage, string(task)), string(split), o.ShardRows, meta, o.Format)
 		}
 		return sets[task][split]
 	}
@@ -267,7 +268,7 @@ func Export(ctx context.Context, o Options) (*Summary, error) {
 				return s, err
 			}
 			for _, n := range names {
-				s.Shards[task] = append(s.Shards[task], filepath.Join(o.Out, task, filepath.Base(n)))
+				s.Shards[task] = append(s.Shards[task], filepath.Join(o.Out, string(task), filepath.Base(n)))
 			}
 		}
 	}
@@ -352,7 +353,7 @@ func sortedSplits[V any](m map[cxrkit.Split]V) []cxrkit.Split {
 	return out
 }
 
-func count[K comparable](m map[string]map[K]int, a string, b K) {
+func count[T, K comparable](m map[T]map[K]int, a T, b K) {
 	if m[a] == nil {
 		m[a] = map[K]int{}
 	}
@@ -362,7 +363,7 @@ func count[K comparable](m map[string]map[K]int, a string, b K) {
 // exportGrounding checks every image first (so a broken corpus fails in
 // seconds, with the full list), then streams records through a pool of
 // image workers, writing rows in corpus order.
-func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Split) *shardSet) error {
+func (ex *exporter) grounding(ctx context.Context, setFor func(Task, cxrkit.Split) *shardSet) error {
 	o, s := ex.o, ex.s
 	prompt, err := ex.profile.LoadPrompt(configs.PromptGrounding, o.PromptGrounding)
 	if err != nil {
@@ -468,7 +469,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 					res.row = Row{
 						Images:   []imageCell{{Bytes: img.data, Path: str(img.name)}},
 						Messages: messages(prompt.Text, groundingTarget(squared(r.Findings, img), ex.profile), true),
-						Task:     str(TaskGrounding), ImageID: str(r.ImageID), Source: str(string(r.Source)),
+						Task:     str(string(TaskGrounding)), ImageID: str(r.ImageID), Source: str(string(r.Source)),
 					}
 				}
 				select {
@@ -542,7 +543,7 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(string, cxrkit.Sp
 	return ctx.Err()
 }
 
-func (ex *exporter) drafts(ctx context.Context, setFor func(string, cxrkit.Split) *shardSet) error {
+func (ex *exporter) drafts(ctx context.Context, setFor func(Task, cxrkit.Split) *shardSet) error {
 	o, s := ex.o, ex.s
 	prompt, err := ex.profile.LoadPrompt(configs.PromptDraftParse, o.PromptDraft)
 	if err != nil {
@@ -563,7 +564,7 @@ func (ex *exporter) drafts(ctx context.Context, setFor func(string, cxrkit.Split
 			return errors.New("case without case_id or draft_text")
 		}
 		row := Row{Images: []imageCell{}, Messages: messages(draftPrompt(prompt, c.DraftText), draftTarget(c.DraftFindings), false),
-			Task: str(TaskDraftParse), ImageID: str(c.ImageID), Source: str(string(c.Source))}
+			Task: str(string(TaskDraftParse)), ImageID: str(c.ImageID), Source: str(string(c.Source))}
 		if err := setFor(TaskDraftParse, c.Split).write(row, 0); err != nil {
 			return err
 		}
@@ -609,7 +610,7 @@ func (ex *exporter) contract() *Contract {
 		} else {
 			t.TargetFormat = TargetJSONArray
 		}
-		c.Tasks[task] = t
+		c.Tasks[string(task)] = t
 	}
 	return c
 }

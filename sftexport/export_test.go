@@ -120,7 +120,7 @@ func TestExportRoundTrip(t *testing.T) {
 	if got := *rows[1].Messages[1].Content[0].Text; got != `[{"label":"pleural_effusion","box_2d":null},{"label":"cardiomegaly","box_2d":[0.412,0.3,0.8,0.7]}]` {
 		t.Fatalf("target %q: canonical order, 3 decimals", got)
 	}
-	if !strings.Contains(*r0.Messages[0].Content[1].Text, "box_2d") || *r0.Task != TaskGrounding || *r0.Source != "nih" {
+	if !strings.Contains(*r0.Messages[0].Content[1].Text, "box_2d") || *r0.Task != string(TaskGrounding) || *r0.Source != "nih" {
 		t.Fatalf("row %+v", r0)
 	}
 	card, _ := os.ReadFile(filepath.Join(out, "README.md"))
@@ -248,7 +248,7 @@ func TestDraftParseTask(t *testing.T) {
 }
 
 func TestExportOptionErrors(t *testing.T) {
-	for _, o := range []Options{{}, {Out: "x"}, {Out: "x", Tasks: []string{"grounding"}}, {Out: "x", Corpus: "c", Tasks: []string{"vqa"}}} {
+	for _, o := range []Options{{}, {Out: "x"}, {Out: "x", Tasks: []Task{"grounding"}}, {Out: "x", Corpus: "c", Tasks: []Task{"vqa"}}} {
 		if _, err := Export(context.Background(), o); !errors.Is(err, cxrkit.ErrInvalidOptions) {
 			t.Errorf("%+v: err %v", o, err)
 		}
@@ -387,4 +387,23 @@ func TestExportChild(t *testing.T) {
 				time.Sleep(time.Hour)
 			}
 		}})
+}
+
+// Tasks are a closed set: ParseTask takes each and refuses anything else
+// naming the valid ones, as an invalid option.
+func TestParseTask(t *testing.T) {
+	for _, want := range Tasks() {
+		if got, err := ParseTask(string(want)); err != nil || got != want {
+			t.Errorf("ParseTask(%q) = %q, %v", want, got, err)
+		}
+	}
+	for _, bad := range []string{"", "vqa", "Grounding", "draft-parse"} {
+		_, err := ParseTask(bad)
+		if !errors.Is(err, cxrkit.ErrInvalidOptions) || !strings.Contains(fmt.Sprint(err), "want grounding, draft_parse") {
+			t.Errorf("ParseTask(%q): %v, want an invalid option listing the tasks", bad, err)
+		}
+	}
+	if got, err := ParseTasks([]string{"draft_parse", "grounding"}); err != nil || len(got) != 2 || got[0] != TaskDraftParse {
+		t.Errorf("ParseTasks: %v, %v", got, err)
+	}
 }

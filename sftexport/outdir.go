@@ -79,7 +79,13 @@ func checkOwned(out string) error {
 	return nil
 }
 
-func knownTasks() []string { return []string{TaskGrounding, TaskDraftParse} }
+func knownTasks() []string {
+	var names []string
+	for _, t := range Tasks() {
+		names = append(names, string(t))
+	}
+	return names
+}
 
 // isAtomicTemp matches the hidden names of cxrkit.CreateAtomic.
 func isAtomicTemp(name string) bool {
@@ -170,21 +176,21 @@ func removeLeftovers(out string) error {
 // Task folders of an earlier export that this one did not produce move
 // into staging too: the contract and card describe only this export's
 // tasks, and Verify reads every task folder.
-func swapIn(stage, out string, tasks []string) error {
-	for _, task := range knownTasks() {
+func swapIn(stage, out string, tasks []Task) error {
+	for _, task := range Tasks() {
 		if slices.Contains(tasks, task) {
 			continue
 		}
-		old := filepath.Join(out, task)
+		old := filepath.Join(out, string(task))
 		if _, err := os.Stat(old); err != nil {
 			continue
 		}
-		if err := os.Rename(old, filepath.Join(stage, task)); err != nil {
+		if err := os.Rename(old, filepath.Join(stage, string(task))); err != nil {
 			return fmt.Errorf("remove stale %s: %w", old, err)
 		}
 	}
 	for _, task := range tasks {
-		src, dst := filepath.Join(stage, task), filepath.Join(out, task)
+		src, dst := filepath.Join(stage, string(task)), filepath.Join(out, string(task))
 		if _, err := os.Stat(src); err != nil {
 			continue
 		}

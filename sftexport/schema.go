@@ -8,11 +8,47 @@ import (
 	"github.com/cxrkit/cxrkit"
 )
 
-// Task names: the dataset's configs.
+// Task is one of the dataset's configs: a closed set.
+type Task string
+
+// The tasks.
 const (
-	TaskGrounding  = "grounding"
-	TaskDraftParse = "draft_parse"
+	// TaskGrounding asks for the findings of an image, with boxes.
+	TaskGrounding Task = "grounding"
+	// TaskDraftParse asks for the findings a draft impression states.
+	TaskDraftParse Task = "draft_parse"
 )
+
+// Tasks are the tasks in presentation order.
+func Tasks() []Task { return []Task{TaskGrounding, TaskDraftParse} }
+
+// ParseTask reads a task name. An unknown name is a
+// cxrkit.ErrInvalidOptions that lists the valid ones.
+func ParseTask(s string) (Task, error) {
+	for _, t := range Tasks() {
+		if s == string(t) {
+			return t, nil
+		}
+	}
+	names := make([]string, len(Tasks()))
+	for i, t := range Tasks() {
+		names[i] = string(t)
+	}
+	return "", fmt.Errorf("%w: unknown task %q (want %s)", cxrkit.ErrInvalidOptions, s, strings.Join(names, ", "))
+}
+
+// ParseTasks reads task names.
+func ParseTasks(names []string) ([]Task, error) {
+	var out []Task
+	for _, n := range names {
+		t, err := ParseTask(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
 
 // imageCell is one element of the images column: the HF Image storage
 // struct.

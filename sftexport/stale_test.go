@@ -30,14 +30,14 @@ func TestNarrowerExportRemovesStaleTasks(t *testing.T) {
 	if _, err := Export(context.Background(), Options{Corpus: corpus, Cases: cases, Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(out, TaskDraftParse)); err != nil {
+	if _, err := os.Stat(filepath.Join(out, string(TaskDraftParse))); err != nil {
 		t.Fatalf("full export wrote no draft_parse: %v", err)
 	}
-	s, err := Export(context.Background(), Options{Corpus: corpus, Out: out, Tasks: []string{TaskGrounding}, Verify: true})
+	s, err := Export(context.Background(), Options{Corpus: corpus, Out: out, Tasks: []Task{TaskGrounding}, Verify: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(out, TaskDraftParse)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(out, string(TaskDraftParse))); !os.IsNotExist(err) {
 		t.Fatalf("stale draft_parse folder kept: %v", err)
 	}
 	if s.Verified.Rows != 2 {

@@ -8,11 +8,8 @@ import (
 	"github.com/cxrkit/cxrkit"
 )
 
-// allTasks lists the export tasks in presentation order.
-func allTasks() []string { return []string{TaskGrounding, TaskDraftParse} }
-
 // TaskRows is the total rows written for task over all splits.
-func (s *Summary) TaskRows(task string) int {
+func (s *Summary) TaskRows(task Task) int {
 	n := 0
 	for _, k := range s.Rows[task] {
 		n += k
@@ -24,7 +21,7 @@ func (s *Summary) TaskRows(task string) int {
 // the verification.
 func (s *Summary) Headline() string {
 	var parts []string
-	for _, task := range allTasks() {
+	for _, task := range Tasks() {
 		if n := s.TaskRows(task); n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d rows", task, n))
 		}
@@ -44,7 +41,7 @@ func (s *Summary) Headline() string {
 func (s *Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cxrkit export: %s\n", s.Out)
-	for _, task := range allTasks() {
+	for _, task := range Tasks() {
 		for _, split := range sortedSplits(s.Rows[task]) {
 			fmt.Fprintf(&b, "  %-12s %-10s %7d rows\n", task, split, s.Rows[task][split])
 		}

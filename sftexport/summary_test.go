@@ -9,7 +9,7 @@ import (
 )
 
 func TestSummaryTextIsOrdered(t *testing.T) {
-	s := &Summary{Out: "ds", Rows: map[string]map[cxrkit.Split]int{
+	s := &Summary{Out: "ds", Rows: map[Task]map[cxrkit.Split]int{
 		TaskDraftParse: {"validation": 4, "train": 30},
 		TaskGrounding:  {"test": 1, "validation": 2, "train": 9},
 	}, Skipped: []string{"a.png"}, SkipReasons: cxrkit.Reasons{"file not found": 1}, Verified: &VerifyReport{Shards: 3, Rows: 46, ImagesDecoded: 12}}

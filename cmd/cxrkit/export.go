@@ -62,7 +62,10 @@ func exportOptions(c *cli.Context) (sftexport.Options, error) {
 	}
 	o.Profile, o.Format, o.Keep16Bit, o.MaxPixels = c.String("profile"), format, c.Bool("keep-16bit"), c.Int64("max-pixels")
 	o.MaxImageMB = c.Int64("max-image-mb")
-	o.Corpus, o.Cases, o.Out, o.Tasks = c.String("corpus"), c.String("cases"), c.String("out"), splitList(c.String("tasks"))
+	if o.Tasks, err = sftexport.ParseTasks(splitList(c.String("tasks"))); err != nil {
+		return o, err
+	}
+	o.Corpus, o.Cases, o.Out = c.String("corpus"), c.String("cases"), c.String("out")
 	o.Resize, o.ImageRoot, o.ShardRows = c.Int("resize"), c.String("image-root"), c.Int("shard-rows")
 	o.Verify, o.SkipMissing = c.Bool("verify"), c.Bool("skip-missing")
 	o.PromptGrounding, o.PromptDraft = c.String("prompt-grounding"), c.String("prompt-draft")
