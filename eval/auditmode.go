@@ -22,6 +22,16 @@ type AuditReport struct {
 	Disclaimer string             `json:"disclaimer"`
 }
 
+// exactMatchAll is the key of the exact match over all cases, after
+// the per-case-type ones.
+const exactMatchAll = "all"
+
+// Overall is the exact match over all cases (nil before EvaluateAudit
+// set it): callers read it here, not by its key in ExactMatch.
+func (r *AuditReport) Overall() *Exact {
+	return r.ExactMatch.Values[exactMatchAll]
+}
+
 // Exact counts cases whose three flag lists all match as sets.
 type Exact struct {
 	N        int      `json:"n"`
@@ -140,7 +150,7 @@ func EvaluateAudit(cases []cxrkit.Case, results []cxrkit.Result) *AuditReport {
 	}
 	rep.Failures.SetWarnAbove(DefaultWarnFailedShare)
 	overall.Accuracy = ratio(overall.Correct, overall.N)
-	rep.ExactMatch.Set("all", overall)
+	rep.ExactMatch.Set(exactMatchAll, overall)
 	return rep
 }
 

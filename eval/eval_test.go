@@ -255,6 +255,11 @@ func TestBootstrapDeterministicAndPaired(t *testing.T) {
 	if w := cmp.Diff.Values["macro_f1"]; w.Winner != "b" || *w.Value <= 0 {
 		t.Fatalf("better model: %+v", w)
 	}
+	// Callers read the headline difference by its accessor, which is the
+	// report's "macro_f1" entry.
+	if cmp.MacroF1() == nil || cmp.MacroF1() != cmp.Diff.Values["macro_f1"] {
+		t.Fatalf("MacroF1() %+v is not the report's macro_f1 diff", cmp.MacroF1())
+	}
 }
 
 func TestAuditMode(t *testing.T) {
@@ -296,6 +301,9 @@ func TestAuditMode(t *testing.T) {
 	}
 	if r.MissingResults != 1 || r.Errors != 2 || r.Unmatched != 1 || r.ExactMatch.Keys[0] != "faithful" {
 		t.Fatalf("report %+v keys %v", r, r.ExactMatch.Keys)
+	}
+	if r.Overall() != all {
+		t.Fatalf("Overall() %+v is not the report's \"all\" entry %+v", r.Overall(), all)
 	}
 }
 

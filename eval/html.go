@@ -144,7 +144,7 @@ func (r *AuditReport) WriteHTML(w io.Writer, title string) error {
 	bars = bars[:0]
 	for _, k := range r.ExactMatch.Keys {
 		e := r.ExactMatch.Values[k]
-		bars = append(bars, bar{label: fmt.Sprintf("%s (%d)", k, e.N), value: e.Accuracy, strong: k == "all"})
+		bars = append(bars, bar{label: fmt.Sprintf("%s (%d)", k, e.N), value: e.Accuracy, strong: k == exactMatchAll})
 	}
 	b.WriteString(barChart(bars, 0, 1, "share of cases with all three lists right"))
 	htmlProvenance(&b, r.Provenance)

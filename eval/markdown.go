@@ -121,9 +121,9 @@ func (r *CompareReport) WriteMarkdown(w io.Writer, title, nameA, nameB string) e
 // stat looks a statistic up by its diff name.
 func (r *ImageReport) stat(name string) *float64 {
 	switch {
-	case name == "macro_f1":
+	case name == statKey{kind: statMacroF1}.String():
 		return r.Presence.MacroF1
-	case name == "macro_f1_defined_only":
+	case name == statKey{kind: statMacroF1Defined}.String():
 		return r.Presence.MacroF1Defined
 	case strings.HasPrefix(name, "f1/"):
 		if p, ok := r.Presence.PerLabel.Get(strings.TrimPrefix(name, "f1/")); ok {

@@ -215,6 +215,12 @@ type CompareReport struct {
 	Disclaimer string             `json:"disclaimer"`
 }
 
+// MacroF1 is the difference in macro F1 (nil before Compare set it):
+// callers read it here, not by its name in Diff.
+func (r *CompareReport) MacroF1() *Diff {
+	return r.Diff.Values[statKey{kind: statMacroF1}.String()]
+}
+
 // Compare evaluates two prediction files on the same gold images with a
 // paired bootstrap: both see the same resampled images, so each
 // difference's interval reflects the models, not the sample.

@@ -430,7 +430,7 @@ func runEval(ctx context.Context, c *Config, p paths, o RunOptions) (string, err
 		func(w io.Writer) error { return ar.WriteHTML(w, title) }); err != nil {
 		return "", err
 	}
-	all := ar.ExactMatch.Values["all"]
+	all := ar.Overall()
 	var flags []string
 	for _, k := range ar.Flags.Keys {
 		flags = append(flags, fmt.Sprintf("%s F1 %s", k, fmtF(ar.Flags.Values[k].F1)))

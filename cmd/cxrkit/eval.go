@@ -285,7 +285,7 @@ func evalImages(ctx context.Context, opts evalCmdOptions, gopts globalOptions, v
 		return err
 	}
 	rep.Provenance = prov
-	d := rep.Diff.Values["macro_f1"]
+	d := rep.MacroF1()
 	fmt.Fprintf(gopts.stderr, "cxrkit eval: macro F1 A %s, B %s, B−A %s %s: %s\n  %s\n",
 		fmtPtr(rep.A.Presence.MacroF1), fmtPtr(rep.B.Presence.MacroF1), fmtPtr(d.Value), fmtCI(d.CI), d.Winner, cxrkit.Disclaimer)
 	na, nb := opts.Pred, opts.PredB
@@ -319,7 +319,7 @@ func evalAudit(ctx context.Context, opts evalCmdOptions, gopts globalOptions) er
 		return usagef("--warn-failed-share %g: want a share between 0 and 1", share)
 	}
 	rep.Failures.SetWarnAbove(share)
-	all := rep.ExactMatch.Values["all"]
+	all := rep.Overall()
 	var parts []string
 	for _, k := range rep.Flags.Keys {
 		parts = append(parts, fmt.Sprintf("%s F1 %s", k, fmtPtr(rep.Flags.Values[k].F1)))
