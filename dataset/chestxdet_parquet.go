@@ -113,17 +113,34 @@ func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) 
 	if hasMask && !hasID {
 		want = append(want, "mask")
 	}
-	// GetRecordReader takes leaf-column indices, not field numbers: a
-	// struct column such as an HF Image has one leaf per child.
-	var leaves []int
+	// Image columns (HF Image structs or plain binary) are read leaf by
+	// leaf on this goroutine (see readHFLeaves); the record reader below
+	// is kept for grids of lists, and never given a struct column, whose
+	// children Arrow decodes in goroutines where a panic is unrecoverable.
+	leaves := map[string]*pqarrow.SchemaField{}
 	for _, n := range want {
-		leaves = appendLeaves(leaves, &fr.Manifest.Fields[cols[n]])
+		if leaf, ok := bytesLeaf(&fr.Manifest.Fields[cols[n]]); ok {
+			leaves[n] = leaf
+		}
 	}
-	// Known gap: Arrow loads the children of a struct column (the HF
-	// Image structs) in goroutines of its own, where a decoder panic on a
-	// damaged file cannot be recovered here and ends the process.
+	if len(leaves) == len(want) {
+		if !hasID {
+			idName = ""
+		}
+		return c.readHFLeaves(ctx, path, pf, leaves, idName, labelName, emit)
+	}
+	for _, n := range want {
+		if t := fr.Manifest.Fields[cols[n]].Field.Type; hasStruct(t) {
+			return fmt.Errorf("%s: column %s is %s: %w", path, n, t, errNotChestXDetParquet)
+		}
+	}
+	// GetRecordReader takes leaf-column indices, not field numbers.
+	var leafCols []int
+	for _, n := range want {
+		leafCols = appendLeaves(leafCols, &fr.Manifest.Fields[cols[n]])
+	}
 	var rr pqarrow.RecordReader
-	err = arrowSafe(path, func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err })
+	err = arrowSafe(path, func() (err error) { rr, err = fr.GetRecordReader(ctx, leafCols, nil); return err })
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -171,6 +188,21 @@ func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) 
 		return fmt.Errorf("%s: read %d rows of the %d the file declares", path, n, want)
 	}
 	return nil
+}
+
+// hasStruct reports whether t is or holds a struct type.
+func hasStruct(t arrow.DataType) bool {
+	if t.ID() == arrow.STRUCT {
+		return true
+	}
+	if nt, ok := t.(arrow.NestedType); ok {
+		for _, f := range nt.Fields() {
+			if hasStruct(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // appendLeaves appends the leaf-column indices under f. A struct field

@@ -226,3 +226,27 @@ func FuzzChestXDetLabelAndMask(f *testing.F) {
 		}
 	})
 }
+
+// FuzzChestXDetParquet reads arbitrary bytes as one shard of the ChestX-Det
+// Hugging Face mirror: an error naming the file (Arrow's panics on
+// damaged files included) or a balanced accounting, never a panic.
+func FuzzChestXDetParquet(f *testing.F) {
+	for _, name := range []string{"train-00000-of-00003.parquet", "test-00000-of-00001.parquet"} {
+		data, err := os.ReadFile(filepath.Join(writeChestXDetMirror(f), "data", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, rej := testPreparer(t)
+		path := fuzzFile(t, "train-00000-of-00001.parquet", data)
+		if err := p.readFile(chestXDetParquet{split: "train", class: chestXDetClass}, path); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		checkAccounting(t, p, rej, path)
+	})
+}

@@ -1,0 +1,57 @@
+package dataset
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readFuzzSeed returns the bytes of a one-value []byte seed file of the
+// go test fuzz v1 format.
+func readFuzzSeed(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	if len(lines) != 2 || string(lines[0]) != "go test fuzz v1" {
+		t.Fatalf("%s: not a one-value fuzz seed", path)
+	}
+	lit := strings.TrimSuffix(strings.TrimPrefix(string(lines[1]), "[]byte("), ")")
+	s, err := strconv.Unquote(lit)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return []byte(s)
+}
+
+// TestChestXDetParquetDamagedShard reads damaged mirror shards found by
+// FuzzChestXDetParquet: each must end in an error naming the file, in
+// bounded time. 22f3eb01761cef52 made Arrow's struct reader panic in a
+// goroutine of its own (the process died); b2456ae4b34770a3 made Arrow's
+// low-level ReadBatch loop forever.
+func TestChestXDetParquetDamagedShard(t *testing.T) {
+	for _, seed := range []string{"22f3eb01761cef52", "b2456ae4b34770a3"} {
+		t.Run(seed, func(t *testing.T) {
+			data := readFuzzSeed(t, filepath.Join("testdata", "fuzz", "FuzzChestXDetParquet", seed))
+			p, _ := testPreparer(t)
+			path := fuzzFile(t, "train-00000-of-00001.parquet", data)
+			done := make(chan error, 1)
+			go func() { done <- p.readFile(chestXDetParquet{split: "train", class: chestXDetClass}, path) }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), path) {
+					t.Fatalf("err %v, want an error naming %s", err, path)
+				}
+				t.Log(err)
+			case <-time.After(20 * time.Second):
+				t.Fatalf("reading %s did not end within 20s", path)
+			}
+		})
+	}
+}
