@@ -276,7 +276,7 @@ func emitGrid(n int, id string, info any, grid labelGrid, class func(int) (strin
 	if err != nil {
 		return emit(row{line: n, raw: info, id: id, reject: err, rejectsPositive: true})
 	}
-	size := Size{grid.w, grid.h}
+	size := Size{Width: grid.w, Height: grid.h}
 	if len(comps) == 0 {
 		return emit(row{line: n, id: id, size: size, normalRecord: true})
 	}
@@ -488,7 +488,7 @@ func maskInstances(data []byte, grid labelGrid, class func(int) (string, bool)) 
 		return nil, Size{}, fmt.Errorf("%w: %v", errMalformedRow, err)
 	}
 	b := img.Bounds()
-	size := Size{b.Dx(), b.Dy()}
+	size := Size{Width: b.Dx(), Height: b.Dy()}
 	if grid.w != size.Width || grid.h != size.Height {
 		return nil, size, fmt.Errorf("%w: mask is %dx%d, label %dx%d", errMalformedRow, size.Width, size.Height, grid.w, grid.h)
 	}

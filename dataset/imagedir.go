@@ -163,7 +163,7 @@ func (d *imageDir) size(id string) (Size, bool, error) {
 	d.mu.Unlock()
 	if !done {
 		s, err := d.probe(p)
-		r = sizeResult{Size{s.Width, s.Height}, err}
+		r = sizeResult{s, err}
 		d.mu.Lock()
 		d.sizes[id] = r
 		d.mu.Unlock()

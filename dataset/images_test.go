@@ -200,3 +200,7 @@ func TestVinDrSizesFromDICOMHeaders(t *testing.T) {
 		t.Fatalf("image without meta or file: %v", rep.Inputs["vindr"].RejectedReasons)
 	}
 }
+
+// dataset.Size is imaging.Size: a size from a metadata file and one from
+// an image header need no conversion (this fails to compile otherwise).
+var _ imaging.Size = Size{}

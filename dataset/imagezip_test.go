@@ -199,7 +199,7 @@ func TestImageFolderKeepsNoArchiveOpen(t *testing.T) {
 	if open := fds() - before; open > 2 {
 		t.Errorf("%d files left open after indexing 40 archives", open)
 	}
-	if s, _, err := d.size("00000007_000"); err != nil || s != (Size{8, 8}) {
+	if s, _, err := d.size("00000007_000"); err != nil || s != (Size{Width: 8, Height: 8}) {
 		t.Errorf("probe through the cache: %v %v", s, err)
 	}
 }

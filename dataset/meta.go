@@ -3,10 +3,13 @@ package dataset
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/cxrkit/cxrkit/imaging"
 )
 
-// Size is an image size in pixels.
-type Size struct{ Width, Height int }
+// Size is an image size in pixels: imaging's, so a size read from an
+// image header and one read from a metadata file are the same type.
+type Size = imaging.Size
 
 // ReadMeta reads an image-size CSV: `image_id,dim0,dim1` (dim0 = rows =
 // height, dim1 = columns = width) or `image_id|id,width,height`. A
@@ -33,7 +36,7 @@ func ReadMeta(path string, into map[string]Size) error {
 		if id == "" || werr != nil || herr != nil || w <= 0 || h <= 0 {
 			return fmt.Errorf("want an image id and positive integer width and height, got %q", rec)
 		}
-		into[id] = Size{w, h}
+		into[id] = Size{Width: w, Height: h}
 		return nil
 	})
 }

@@ -80,7 +80,7 @@ func pngSize(dir *imageDir, def int) func(id string) (Size, error) {
 		s, found, err := dir.size(id)
 		switch {
 		case !found:
-			return Size{def, def}, nil
+			return Size{Width: def, Height: def}, nil
 		case err != nil:
 			return Size{}, fmt.Errorf("%w: %v", errSizeUnreadable, err)
 		}

@@ -265,12 +265,12 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 		dir = p.vindrDir
 		def, _ = p.vindrSize(a.id)
 	case cxrkit.SourceNIH:
-		dir, def = p.nihDir, Size{nihPNGSize, nihPNGSize}
+		dir, def = p.nihDir, Size{Width: nihPNGSize, Height: nihPNGSize}
 	case cxrkit.SourceChestXDet:
-		dir, def = p.chestXDetDir, Size{chestXDetSize, chestXDetSize}
+		dir, def = p.chestXDetDir, Size{Width: chestXDetSize, Height: chestXDetSize}
 	}
 	if a.width > 0 && a.height > 0 {
-		def = Size{a.width, a.height}
+		def = Size{Width: a.width, Height: a.height}
 	}
 	rec.Width, rec.Height = def.Width, def.Height
 	if dir == nil {

@@ -279,7 +279,7 @@ func TestReadMetaRejectsBadRows(t *testing.T) {
 	}
 	got := map[string]Size{}
 	os.WriteFile(path, []byte("id,width,height\r\nx.png,640,480\r\n"), 0o644)
-	if err := ReadMeta(path, got); err != nil || got["x"] != (Size{640, 480}) {
+	if err := ReadMeta(path, got); err != nil || got["x"] != (Size{Width: 640, Height: 480}) {
 		t.Fatalf("width/height layout: %v %v", got, err)
 	}
 }

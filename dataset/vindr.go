@@ -110,7 +110,7 @@ func (p *preparer) vindrBoxSize(id string, row Size) (Size, error) {
 		return row, nil
 	}
 	if a := p.images.lookup(cxrkit.SourceVinDr, id); a != nil && a.origW > 0 && a.origH > 0 {
-		return Size{a.origW, a.origH}, nil
+		return Size{Width: a.origW, Height: a.origH}, nil
 	}
 	s, found, err := p.vindrDir.size(id)
 	if err != nil {

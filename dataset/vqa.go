@@ -104,7 +104,7 @@ func (v vqaPairs) emitQA(raw json.RawMessage, line int, id string, ctx any, emit
 	}
 	r := row{line: line, raw: ctx, id: id, reader: "vqa"}
 	if q.ImageWidth > 0 && q.ImageHeight > 0 {
-		r.orig = Size{int(q.ImageWidth), int(q.ImageHeight)}
+		r.orig = Size{Width: int(q.ImageWidth), Height: int(q.ImageHeight)}
 	}
 	if q.GTFinding != nil {
 		if native := strings.TrimSpace(*q.GTFinding); native != "" {
@@ -116,7 +116,7 @@ func (v vqaPairs) emitQA(raw json.RawMessage, line int, id string, ctx any, emit
 		if err != nil || !hasLoc {
 			return boxes.Box{}, false, err
 		}
-		size := Size{int(q.ImageWidth), int(q.ImageHeight)}
+		size := Size{Width: int(q.ImageWidth), Height: int(q.ImageHeight)}
 		if size.Width <= 0 || size.Height <= 0 {
 			if size, err = v.size(id); err != nil {
 				return boxes.Box{}, false, err
