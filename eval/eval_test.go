@@ -260,6 +260,19 @@ func TestBootstrapDeterministicAndPaired(t *testing.T) {
 	if cmp.MacroF1() == nil || cmp.MacroF1() != cmp.Diff.Values["macro_f1"] {
 		t.Fatalf("MacroF1() %+v is not the report's macro_f1 diff", cmp.MacroF1())
 	}
+	// Every statistic with a difference is found by its key in both
+	// reports (the Markdown table's A and B columns).
+	if len(cmp.stats) != len(cmp.Diff.Keys) {
+		t.Fatalf("%d stat keys for %d diffs", len(cmp.stats), len(cmp.Diff.Keys))
+	}
+	for i, k := range cmp.stats {
+		if k.String() != cmp.Diff.Keys[i] {
+			t.Fatalf("stat key %d is %s, diff %s", i, k, cmp.Diff.Keys[i])
+		}
+		if cmp.Diff.Values[k.String()].Value != nil && (cmp.A.stat(k) == nil || cmp.B.stat(k) == nil) {
+			t.Errorf("%s has a difference but no value in A or B", k)
+		}
+	}
 }
 
 func TestAuditMode(t *testing.T) {

@@ -105,8 +105,8 @@ func (r *CompareReport) WriteMarkdown(w io.Writer, title, nameA, nameB string) e
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n> %s\n\nA = `%s`, B = `%s`. Differences are B − A with paired bootstrap 95%% intervals; a winner is named only when the interval excludes 0.\n\n", title, r.Disclaimer, nameA, nameB)
 	b.WriteString("| Metric | A | B | B − A | 95% CI | Winner |\n|---|---:|---:|---:|---|---|\n")
-	for _, k := range r.Diff.Keys {
-		d := r.Diff.Values[k]
+	for _, k := range r.stats {
+		d := r.Diff.Values[k.String()]
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", k, f3(r.A.stat(k)), f3(r.B.stat(k)), signed(d.Value), ciText(d.CI), d.Winner)
 	}
 	b.WriteString("\n## A\n\n")
@@ -118,31 +118,30 @@ func (r *CompareReport) WriteMarkdown(w io.Writer, title, nameA, nameB string) e
 	return err
 }
 
-// stat looks a statistic up by its diff name.
-func (r *ImageReport) stat(name string) *float64 {
-	switch {
-	case name == statKey{kind: statMacroF1}.String():
+// stat looks a statistic up by its key.
+func (r *ImageReport) stat(k statKey) *float64 {
+	switch k.kind {
+	case statMacroF1:
 		return r.Presence.MacroF1
-	case name == statKey{kind: statMacroF1Defined}.String():
+	case statMacroF1Defined:
 		return r.Presence.MacroF1Defined
-	case strings.HasPrefix(name, "f1/"):
-		if p, ok := r.Presence.PerLabel.Get(strings.TrimPrefix(name, "f1/")); ok {
+	case statF1:
+		if p, ok := r.Presence.PerLabel.Get(string(k.label)); ok {
 			return p.F1
 		}
-	case strings.HasPrefix(name, "loc/"):
-		parts := strings.Split(name, "/")
-		l, ok := r.Localization.Get(parts[1])
+	case statLocRate, statLocLabelRate:
+		l, ok := r.Localization.Get(thresholdKey(k.threshold))
 		if !ok {
 			return nil
 		}
-		if len(parts) == 3 {
+		if k.kind == statLocRate {
 			return l.Rate
 		}
-		if ll, ok := l.PerLabel.Get(parts[2]); ok {
+		if ll, ok := l.PerLabel.Get(string(k.label)); ok {
 			return ll.Rate
 		}
-	case strings.HasPrefix(name, "urgent/"):
-		if u, ok := r.UrgentRecall.Get(strings.TrimPrefix(name, "urgent/")); ok {
+	case statUrgent:
+		if u, ok := r.UrgentRecall.Get(string(k.label)); ok {
 			return u.Recall
 		}
 	}

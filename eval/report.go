@@ -213,6 +213,9 @@ type CompareReport struct {
 	Diff       Ordered[*Diff]     `json:"diff"`
 	Provenance *cxrkit.Provenance `json:"provenance"`
 	Disclaimer string             `json:"disclaimer"`
+	// stats are the statistics of Diff, in its order: the renderings look
+	// each up in A and B by key, not by parsing its name.
+	stats []statKey
 }
 
 // MacroF1 is the difference in macro F1 (nil before Compare set it):
@@ -234,8 +237,8 @@ func Compare(a, b *Dataset, o ImageOptions) (*CompareReport, error) {
 		both := resampleStats([]*Dataset{a, b}, o.Bootstrap, o.Seed, o.Progress)
 		ra, rb = both[0], both[1]
 	}
-	rep := &CompareReport{A: a.report(o, ra), B: b.report(o, rb), Disclaimer: cxrkit.Disclaimer}
 	names := a.c.statKeys()
+	rep := &CompareReport{A: a.report(o, ra), B: b.report(o, rb), Disclaimer: cxrkit.Disclaimer, stats: names}
 	sa, sb := make([]*float64, len(names)), make([]*float64, len(names))
 	a.c.stats(a.total(), sa)
 	b.c.stats(b.total(), sb)
