@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -53,5 +54,30 @@ func TestChestXDetParquetDamagedShard(t *testing.T) {
 				t.Fatalf("reading %s did not end within 20s", path)
 			}
 		})
+	}
+}
+
+// TestChestXDetParquetBufferLimit: a page asking for a buffer over the
+// limit (Arrow sizes it from the page header, before reading) is an
+// error naming the file, not an allocation.
+func TestChestXDetParquetBufferLimit(t *testing.T) {
+	path := filepath.Join(writeChestXDetMirror(t), "data", "train-00000-of-00003.parquet")
+	tests := []struct {
+		limit int
+		fails bool
+	}{
+		{0, false}, // maxParquetBuffer
+		{1 << 20, false},
+		{64, true},
+	}
+	for _, tt := range tests {
+		p, _ := testPreparer(t)
+		err := p.readFile(chestXDetParquet{split: "train", class: chestXDetClass, bufferLimit: tt.limit}, path)
+		if tt.fails != (err != nil) {
+			t.Fatalf("limit %d: err %v, want failure %v", tt.limit, err, tt.fails)
+		}
+		if err != nil && (!errors.Is(err, errMalformedParquet) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "limit")) {
+			t.Fatalf("limit %d: err %v, want a malformed-parquet error naming %s and the limit", tt.limit, err, path)
+		}
 	}
 }

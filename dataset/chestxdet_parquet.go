@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/cxrkit/cxrkit"
@@ -61,6 +62,9 @@ type chestXDetParquet struct {
 	split  string // row-name prefix of the HF layout
 	offset int    // split index of the file's first row
 	class  func(id int) (string, bool)
+	// bufferLimit bounds each buffer Arrow allocates; 0 means
+	// maxParquetBuffer.
+	bufferLimit int
 }
 
 func (chestXDetParquet) rules() sourceRules { return chestXDetRules() }
@@ -70,7 +74,12 @@ var errNotChestXDetParquet = errors.New("not a ChestX-Det parquet file: want the
 
 func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) error) error {
 	var pf *file.Reader
-	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false); return err })
+	limit := c.bufferLimit
+	if limit == 0 {
+		limit = maxParquetBuffer
+	}
+	props := parquet.NewReaderProperties(cappedAllocator{memory.DefaultAllocator, limit})
+	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false, file.WithReadProps(props)); return err })
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
