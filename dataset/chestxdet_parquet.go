@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -148,55 +147,31 @@ func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) 
 	for _, n := range want {
 		leafCols = appendLeaves(leafCols, &fr.Manifest.Fields[cols[n]])
 	}
-	var rr pqarrow.RecordReader
-	err = arrowSafe(path, func() (err error) { rr, err = fr.GetRecordReader(ctx, leafCols, nil); return err })
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	defer rr.Release()
 	n := 0
-	for {
-		var rec arrow.Record
-		err := arrowSafe(path, func() (err error) { rec, err = rr.Read(); return err })
-		if rec != nil {
-			column := func(name string) arrow.Array {
-				if name == "" {
-					return nil
-				}
-				for i, f := range rec.Schema().Fields() {
-					if strings.EqualFold(f.Name, name) {
-						return rec.Column(i)
-					}
-				}
+	return readArrowRecords(ctx, path, fr, leafCols, pf.NumRows(), func(rec arrow.Record) error {
+		column := func(name string) arrow.Array {
+			if name == "" {
 				return nil
 			}
-			ids, labels, masks := column(idName), column(labelName), column("mask")
-			if !hasID {
-				ids = nil
-			}
-			for i := 0; i < int(rec.NumRows()); i++ {
-				n++
-				if err := c.emitRow(n, ids, labels, masks, i, emit); err != nil {
-					return err
+			for i, f := range rec.Schema().Fields() {
+				if strings.EqualFold(f.Name, name) {
+					return rec.Column(i)
 				}
 			}
+			return nil
 		}
-		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
-			break
+		ids, labels, masks := column(idName), column(labelName), column("mask")
+		if !hasID {
+			ids = nil
 		}
-		if err != nil {
-			return fmt.Errorf("%s: row %d: %w", path, n, err)
+		for i := 0; i < int(rec.NumRows()); i++ {
+			n++
+			if err := c.emitRow(n, ids, labels, masks, i, emit); err != nil {
+				return err
+			}
 		}
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-	}
-	// Arrow's reader can end early without an error (a page header over
-	// its size limit): never let rows vanish silently.
-	if want := pf.NumRows(); int64(n) != want {
-		return fmt.Errorf("%s: read %d rows of the %d the file declares", path, n, want)
-	}
-	return nil
+		return nil
+	})
 }
 
 // hasStruct reports whether t is or holds a struct type.

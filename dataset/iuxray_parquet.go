@@ -117,37 +117,10 @@ func readIUParquetWithin(ctx context.Context, path string, limit int64, fn func(
 	if err := arrowSafe(path, func() error { return checkIUGroupSizes(path, pf, leaves, limit) }); err != nil {
 		return err
 	}
-	var rr pqarrow.RecordReader
-	err = arrowSafe(path, func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err })
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	defer rr.Release()
 	n := 0
-	for {
-		var rec arrow.Record
-		err := arrowSafe(path, func() (err error) { rec, err = rr.Read(); return err })
-		if rec != nil {
-			if err := emitIUBatch(path, rec, &n, fn); err != nil {
-				return err
-			}
-		}
-		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%s: row %d: %w", path, n, err)
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-	}
-	// Arrow's reader can stop early without an error (a page header over
-	// its size limit): never let reports vanish silently.
-	if want := pf.NumRows(); int64(n) != want {
-		return fmt.Errorf("%s: read %d rows of the %d the file declares", path, n, want)
-	}
-	return nil
+	return readArrowRecords(ctx, path, fr, leaves, pf.NumRows(), func(rec arrow.Record) error {
+		return emitIUBatch(path, rec, &n, fn)
+	})
 }
 
 // checkIUGroupSizes refuses a file any of whose row groups declares more
