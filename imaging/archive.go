@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // An image inside a zip archive is named ARCHIVE.zip!MEMBER, e.g.
@@ -24,8 +25,8 @@ import (
 const archiveMark = ".zip!"
 
 // ErrBadMember marks a zip member that cxrkit will not read: not a
-// regular file (a directory or symbolic link), or a name that climbs
-// out of the archive.
+// regular file (a directory or symbolic link), a name that climbs out of
+// the archive, or a name the archive stores more than once.
 var ErrBadMember = errors.New("zip member is not a regular file")
 
 // MemberPath names member inside the zip archive at archive.
@@ -60,12 +61,24 @@ func IsArchive(name string) bool {
 }
 
 // Archive is an open zip archive of images. Only its central directory
-// is read on opening; members are decompressed as they are opened.
+// is read on opening; members are decompressed as they are opened. The
+// first lookup of a member indexes the directory by name, so an archive
+// kept open (ArchiveCache) finds each later member in constant time.
 type Archive struct {
 	path   string
 	file   *os.File
 	zip    *zip.Reader
 	budget Options
+
+	indexOnce sync.Once
+	index     map[string]indexed
+}
+
+// indexed is the first entry the directory holds under a name (without a
+// folder's trailing slash); dup marks a name stored more than once.
+type indexed struct {
+	file *zip.File
+	dup  bool
 }
 
 // OpenArchive opens the zip archive at path, a regular file. The archive
@@ -90,9 +103,9 @@ func (a *Archive) Path() string { return a.path }
 // Close closes the archive's file.
 func (a *Archive) Close() error { return a.file.Close() }
 
-// Members lists the names of the archive's regular members, sorted;
-// directories, links and names that climb out of the archive are left
-// out.
+// Members lists the names of the archive's regular members, sorted, each
+// once; directories, links and names that climb out of the archive are
+// left out. A name stored more than once is listed, and refuses to open.
 func (a *Archive) Members() []string {
 	var names []string
 	for _, f := range a.zip.File {
@@ -100,8 +113,8 @@ func (a *Archive) Members() []string {
 			names = append(names, f.Name)
 		}
 	}
-	sort.Strings(names)
-	return names
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // Open opens one member for reading: a regular member whose declared
@@ -124,24 +137,50 @@ func (a *Archive) Open(member string) (io.ReadCloser, int64, error) {
 	return r, int64(f.UncompressedSize64), nil
 }
 
-// find looks member up among the archive's entries: a regular file, else
-// an error. A linear scan: zip.Reader's fs.FS lookup sorts and indexes
-// every entry first, which costs more than the scan for one member.
+// find looks member up in the archive's index: a regular file stored
+// once, else an error. A name stored twice (two files, or a file and a
+// folder) is refused, as archive/zip's fs.FS refuses it: which copy is
+// read would otherwise depend on the reader.
 func (a *Archive) find(member string) (*zip.File, error) {
 	name := MemberPath(a.path, member)
 	if !fs.ValidPath(member) {
 		return nil, fmt.Errorf("%s: %w (invalid member name)", name, ErrBadMember)
 	}
-	for _, f := range a.zip.File {
-		if f.Name != member && f.Name != member+"/" {
-			continue
-		}
-		if m := f.Mode(); !m.IsRegular() || f.Name != member {
-			return nil, fmt.Errorf("%s: %w (%s)", name, ErrBadMember, m.Type())
-		}
-		return f, nil
+	e, ok := a.members()[member]
+	switch {
+	case !ok:
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	case e.dup:
+		return nil, fmt.Errorf("%s: %w (name stored more than once)", name, ErrBadMember)
 	}
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	if m := e.file.Mode(); !m.IsRegular() || e.file.Name != member {
+		return nil, fmt.Errorf("%s: %w (%s)", name, ErrBadMember, m.Type())
+	}
+	return e.file, nil
+}
+
+// members indexes the directory by name on first use. The index holds
+// one small entry per directory entry, which zip.NewReader has already
+// allocated in full; names that no lookup can ask for (climbing out of
+// the archive) are left out.
+func (a *Archive) members() map[string]indexed {
+	a.indexOnce.Do(func() {
+		index := make(map[string]indexed, len(a.zip.File))
+		for _, f := range a.zip.File {
+			key := strings.TrimSuffix(f.Name, "/")
+			if !fs.ValidPath(key) {
+				continue
+			}
+			if e, seen := index[key]; seen {
+				e.dup = true
+				index[key] = e
+				continue
+			}
+			index[key] = indexed{file: f}
+		}
+		a.index = index
+	})
+	return a.index
 }
 
 // Stat describes the image file at path (a plain file or an archive

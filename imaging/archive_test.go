@@ -273,3 +273,73 @@ func FuzzSplitMemberPath(f *testing.F) {
 		}
 	})
 }
+
+// TestZipMemberDuplicateName: a name the archive stores more than once
+// (twice as a file, or as a file and a folder) is refused, cached or
+// not, as archive/zip's fs.FS refuses it: which copy a reader sees would
+// otherwise depend on the tool, so an archive could show one image to
+// cxrkit and another to the user's unzip. Members lists the name once.
+func TestZipMemberDuplicateName(t *testing.T) {
+	one, two := greyPNG(t, 3, 3, 1), greyPNG(t, 4, 4, 2)
+	archive := writeZip(t, []zipEntry{
+		{name: "images/a.png", data: one},
+		{name: "images/ok.png", data: one},
+		{name: "images/a.png", data: two},
+		{name: "images/b.png", data: one},
+		{name: "images/b.png/", mode: fs.ModeDir | 0o755},
+	})
+	cached := Defaults()
+	cached.Archives = NewArchiveCache(2)
+	defer cached.Archives.Close()
+	for _, o := range []Options{Defaults(), cached} {
+		for _, m := range []string{"images/a.png", "images/b.png"} {
+			p := MemberPath(archive, m)
+			if _, err := o.ReadFile(p); !errors.Is(err, ErrBadMember) {
+				t.Errorf("ReadFile(%s, cached %v): err = %v, want ErrBadMember", m, o.Archives != nil, err)
+			}
+			if _, err := o.Stat(p); !errors.Is(err, ErrBadMember) {
+				t.Errorf("Stat(%s, cached %v): err = %v, want ErrBadMember", m, o.Archives != nil, err)
+			}
+		}
+		if _, err := o.ReadFile(MemberPath(archive, "images/ok.png")); err != nil {
+			t.Errorf("a unique member beside duplicates: %v", err)
+		}
+	}
+	a, err := Defaults().OpenArchive(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if got := a.Members(); len(got) != 3 {
+		t.Errorf("Members = %q, want each regular name once", got)
+	}
+}
+
+// TestZipMemberIndexed: a member is found through the index built on the
+// archive's first lookup, not by scanning the directory again (NIH
+// archives hold 5,000 to 10,000 members; BenchmarkReadZipMember).
+func TestZipMemberIndexed(t *testing.T) {
+	archive := writeZip(t, []zipEntry{{name: "images/"}, {name: "images/a.png", data: greyPNG(t, 3, 3, 1)}, {name: "images/b.png", data: greyPNG(t, 3, 3, 2)}})
+	a, err := Defaults().OpenArchive(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.find("images/a.png"); err != nil {
+		t.Fatal(err)
+	}
+	// With the directory gone, only an index can answer.
+	a.zip.File = nil
+	for _, c := range []struct {
+		member string
+		want   error
+	}{
+		{"images/b.png", nil},
+		{"images", ErrBadMember},
+		{"images/c.png", fs.ErrNotExist},
+	} {
+		if _, err := a.find(c.member); !errors.Is(err, c.want) {
+			t.Errorf("find(%s) after the first lookup: err = %v, want %v", c.member, err, c.want)
+		}
+	}
+}
