@@ -34,7 +34,7 @@ type AuditorConfig struct {
 	MaxTokens     int            `yaml:"max_tokens"`
 	Seed          int            `yaml:"seed"`
 	Structured    bool           `yaml:"structured"`
-	BoxScale      string         `yaml:"box_scale"`
+	BoxScale      infer.BoxScale `yaml:"box_scale"`
 	ExtraBody     map[string]any `yaml:"extra_body"`
 	Cache         infer.Cache    `yaml:"-"`
 	// Chat, when set, replaces the HTTP client for grounding (batch files).
@@ -84,7 +84,7 @@ type AuditorConfig struct {
 	// there (batch files for vllm run-batch --allowed-local-media-path).
 	ImageDir string `yaml:"-"`
 	// BatchImages is how batch files carry images: base64 or file.
-	BatchImages string      `yaml:"-"`
+	BatchImages BatchImages `yaml:"-"`
 	UncertainAs UncertainAs `yaml:"uncertain_as"`
 	Urgent      []string    `yaml:"urgent"`
 	Labelmap    string      `yaml:"-"`
@@ -118,7 +118,7 @@ func AuditorDefaults() AuditorConfig {
 		Timeout: infer.ClientDefaults().Timeout, Retries: infer.ClientDefaults().Retries, MaxSide: infer.DefaultMaxSide, MaxTokens: infer.DefaultMaxTokens,
 		MaxResponseMB: int(infer.ClientDefaults().MaxResponseBytes >> 20),
 		// contract (#15)
-		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: BatchImagesBase64, BoxScale: string(infer.ScaleAuto)}
+		DraftMaxTokens: infer.DefaultDraftMaxTokens, BatchImages: BatchImagesBase64, BoxScale: infer.ScaleAuto}
 }
 
 // Assembled is a built auditor and the parts callers need.
@@ -174,7 +174,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	if _, err := ParseUncertainAs(string(c.UncertainAs)); err != nil {
 		return nil, fmt.Errorf("uncertain-as %w", err)
 	}
-	scale, err := infer.ParseBoxScale(c.BoxScale)
+	scale, err := infer.ParseBoxScale(string(c.BoxScale))
 	if err != nil {
 		return nil, err
 	}

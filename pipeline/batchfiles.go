@@ -12,12 +12,6 @@ import (
 	"github.com/cxrkit/cxrkit/infer"
 )
 
-// Ways images travel in a batch file.
-const (
-	BatchImagesBase64 = "base64"
-	BatchImagesFile   = "file"
-)
-
 // BatchFiles are an audit's batch-file settings (vllm run-batch): emit
 // the requests to files in one run, ingest the answers in another.
 type BatchFiles struct {
@@ -28,7 +22,7 @@ type BatchFiles struct {
 	Resubmit string
 	// Images is BatchImagesBase64 or BatchImagesFile; empty means the
 	// default, base64, and is the only value allowed without Emit or Ingest.
-	Images string
+	Images BatchImages
 	// ImageDir holds the PNGs of BatchImagesFile (default: batch_images
 	// beside the first batch file).
 	ImageDir string
@@ -75,9 +69,11 @@ func (b BatchFiles) Apply(cfg *AuditorConfig) (*BatchRun, error) {
 		return nil, batchUsagef("emit both batch files in one run and ingest both in another")
 	}
 	r := &BatchRun{files: b, model: cfg.Model, draftModel: cfg.DraftModel}
-	switch b.Images {
-	case "", BatchImagesBase64:
-	case BatchImagesFile:
+	images, err := ParseBatchImages(string(b.Images))
+	if err != nil {
+		return nil, batchUsagef("--batch-images %v", err)
+	}
+	if images == BatchImagesFile {
 		r.imageDir = b.ImageDir
 		if r.imageDir == "" {
 			first := emit
@@ -87,8 +83,6 @@ func (b BatchFiles) Apply(cfg *AuditorConfig) (*BatchRun, error) {
 			r.imageDir = filepath.Join(filepath.Dir(first), "batch_images")
 		}
 		cfg.ImageDir = r.imageDir
-	default:
-		return nil, batchUsagef("--batch-images %q: want %s or %s", b.Images, BatchImagesBase64, BatchImagesFile)
 	}
 	// A batch file holds one attempt per request.
 	cfg.Attempts, cfg.DraftAttempts = 1, 1

@@ -63,6 +63,29 @@ func ParseDraftParser(s string) (DraftParser, error) {
 	return "", closedSetError{s, []string{string(DraftParserRules), string(DraftParserLLM)}}
 }
 
+// BatchImages is how a batch file (vllm run-batch) carries images.
+type BatchImages string
+
+// The ways images travel in a batch file.
+const (
+	// BatchImagesBase64 puts each image in the file as a data URL.
+	BatchImagesBase64 BatchImages = "base64"
+	// BatchImagesFile writes each image as a PNG beside the batch file
+	// and puts its file:// URL in the file.
+	BatchImagesFile BatchImages = "file"
+)
+
+// ParseBatchImages reads --batch-images; "" is base64.
+func ParseBatchImages(s string) (BatchImages, error) {
+	switch b := BatchImages(s); b {
+	case "":
+		return BatchImagesBase64, nil
+	case BatchImagesBase64, BatchImagesFile:
+		return b, nil
+	}
+	return "", closedSetError{s, []string{string(BatchImagesBase64), string(BatchImagesFile)}}
+}
+
 // UncertainAs is how hedged draft statements ("possible effusion") are
 // scored.
 type UncertainAs string

@@ -156,7 +156,7 @@ func validateClosed(c Config) error {
 	if _, err := ParseUncertainAs(string(c.Audit.UncertainAs)); err != nil {
 		return fmt.Errorf("audit.uncertain_as %w", err)
 	}
-	if _, err := infer.ParseBoxScale(c.Audit.BoxScale); err != nil {
+	if _, err := infer.ParseBoxScale(string(c.Audit.BoxScale)); err != nil {
 		return fmt.Errorf("audit.box_scale: %w", err)
 	}
 	for _, t := range c.Synth.CaseTypes {

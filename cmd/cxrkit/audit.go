@@ -79,13 +79,16 @@ type auditCmdOptions struct {
 func auditOptions(c *cli.Context) (auditCmdOptions, error) {
 	o := auditCmdOptions{Image: c.String("image"), Draft: c.String("draft"), Cases: c.String("cases"), Out: c.String("out"),
 		Corpus: c.String("corpus"), ImageRoot: c.String("image-root"), KeepErrors: c.Bool("keep-errors"),
-		Concurrency: c.Int("concurrency"), Cache: c.String("cache"), NoCache: c.Bool("no-cache"), Batch: batchFiles(c)}
+		Concurrency: c.Int("concurrency"), Cache: c.String("cache"), NoCache: c.Bool("no-cache")}
 	var err error
 	if o.Auditor, err = auditorConfig(c); err != nil {
 		return o, err
 	}
 	if o.Grounding, err = pipeline.ParseGrounding(c.String("grounding")); err != nil {
 		return o, usageError{fmt.Errorf("--grounding %w", err)}
+	}
+	if o.Batch, err = batchFiles(c); err != nil {
+		return o, err
 	}
 	return o, nil
 }

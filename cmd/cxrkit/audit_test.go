@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +227,34 @@ func TestAuditDeadEndpointFailsFast(t *testing.T) {
 	}
 	if s.Calls() != 0 {
 		t.Errorf("%d chat calls after a failed preflight", s.Calls())
+	}
+}
+
+// TestClosedSetFlagErrors: a value outside a flag's closed set is a usage
+// error naming the flag and the allowed values, found when the flags are
+// read (before the auditor is built or an endpoint is called).
+func TestClosedSetFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := filepath.Join(dir, "c.jsonl")
+	os.WriteFile(cases, []byte("{}\n"), 0o644)
+	common := []string{"audit", "--cases", cases, "--out", filepath.Join(dir, "r.jsonl"), "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--no-preflight"}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--box-scale", "inch"}, []string{"--box-scale", `"inch"`, "auto", "unit", "1000", "pixel"}},
+		{[]string{"--emit-batch", filepath.Join(dir, "b.jsonl"), "--batch-images", "url"}, []string{"--batch-images", `"url"`, "base64", "file"}},
+		{[]string{"--batch-images", "url"}, []string{"--batch-images", `"url"`, "base64", "file"}},
+		{[]string{"--uncertain-as", "maybe"}, []string{"--uncertain-as", `"maybe"`, "present", "absent"}},
+	} {
+		code, _, stderr := runCLI(t, append(slices.Clone(common), c.args...)...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d (%s), want %d", c.args, code, stderr, exitUsage)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: %q does not name %s", c.args, stderr, w)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxrkit/cxrkit/infer"
 	"github.com/cxrkit/cxrkit/pipeline"
 	"github.com/urfave/cli/v2"
 )
@@ -33,7 +34,7 @@ func auditFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-tokens", Value: d.MaxTokens, Usage: "max_tokens of each request"},
 		&cli.IntFlag{Name: "seed", Usage: "seed sent with each request"},
 		&cli.BoolFlag{Name: "structured", Usage: "send a JSON-schema response_format of exactly the trained target (guided decoding)"},
-		&cli.StringFlag{Name: "box-scale", Value: d.BoxScale, Usage: "how the model writes boxes: auto, unit (0-1), 1000 (0-1000 grid) or pixel"},
+		&cli.StringFlag{Name: "box-scale", Value: string(d.BoxScale), Usage: "how the model writes boxes: auto, unit (0-1), 1000 (0-1000 grid) or pixel"},
 		&cli.StringFlag{Name: "extra-body", Usage: `JSON object merged into every request body, e.g. '{"top_k": 1}'`},
 		&cli.StringFlag{Name: "prompt-grounding", Usage: "grounding prompt file overriding the profile's"},
 		&cli.StringFlag{Name: "draft-parser", Value: string(d.DraftParser), Usage: "rules (deterministic, no model) or llm"},
@@ -75,9 +76,12 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 	if o.UncertainAs, err = pipeline.ParseUncertainAs(c.String("uncertain-as")); err != nil {
 		return o, usageError{fmt.Errorf("--uncertain-as %w", err)}
 	}
+	if o.BoxScale, err = infer.ParseBoxScale(c.String("box-scale")); err != nil {
+		return o, usageError{fmt.Errorf("--box-scale: %w", err)}
+	}
 	o.Endpoints, o.Model, o.APIKey = c.StringSlice("endpoint"), c.String("model"), apiKey(c)
 	o.Timeout, o.Retries, o.MaxSide, o.ServerResizes = c.Duration("timeout"), c.Int("retries"), c.Int("image-max-side"), c.Bool("server-resizes")
-	o.MaxTokens, o.Seed, o.Structured, o.BoxScale = c.Int("max-tokens"), c.Int("seed"), c.Bool("structured"), c.String("box-scale")
+	o.MaxTokens, o.Seed, o.Structured = c.Int("max-tokens"), c.Int("seed"), c.Bool("structured")
 	o.PromptGrounding, o.DraftEndpoint, o.DraftModel = c.String("prompt-grounding"), c.String("draft-endpoint"), c.String("draft-model")
 	o.PromptDraft, o.DraftRules, o.Urgent, o.Labelmap = c.String("prompt-draft"), c.String("draft-rules"), splitList(c.String("urgent")), c.String("labelmap")
 	o.Profile, o.StructuredWrapper, o.MaxPixels, o.MaxResponseMB = c.String("profile"), c.Bool("structured-wrapper"), c.Int64("max-pixels"), c.Int("max-response-mb")
