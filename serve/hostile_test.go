@@ -159,7 +159,17 @@ func TestDraftLimit(t *testing.T) {
 	for _, tt := range []struct {
 		draft string
 		want  int
-	}{{strings.Repeat("é", 100), http.StatusOK}, {strings.Repeat("é", 101), http.StatusRequestEntityTooLarge}} {
+	}{
+		{strings.Repeat("é", 100), http.StatusOK},
+		{strings.Repeat("é", 101), http.StatusRequestEntityTooLarge},
+		// The limit is the draft's, trimmed: padding around it is not
+		// draft (it was counted in bytes before, so this was 413).
+		{"\n\t " + strings.Repeat("é", 100) + strings.Repeat(" \r\n", 1000), http.StatusOK},
+		{strings.Repeat("\u00a0", 500) + "Cardiomegaly." + strings.Repeat("\n", 500), http.StatusOK},
+		{"  " + strings.Repeat("é", 101) + "  ", http.StatusRequestEntityTooLarge},
+		// Whitespace inside the draft is draft.
+		{"Cardiomegaly." + strings.Repeat(" ", 1000) + "Effusion.", http.StatusRequestEntityTooLarge},
+	} {
 		resp, data := postForm(t, srv.URL, img, "a.png", tt.draft)
 		if resp.StatusCode != tt.want {
 			t.Errorf("%d-character draft: %d %s", len([]rune(tt.draft)), resp.StatusCode, data)
@@ -191,6 +201,37 @@ func TestOverlongDraftCostsItsLimit(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
 		t.Errorf("refusing a 16 MB draft allocated %d MiB", alloc>>20)
+	}
+}
+
+// TestPaddedDraftCostsItsLimit: a short draft inside 16 MB of whitespace
+// is accepted (the limit is on the trimmed draft), and reading it
+// allocates about what the bare draft's request does: what is kept of a
+// draft is bounded by the limit, not by the padding.
+func TestPaddedDraftCostsItsLimit(t *testing.T) {
+	srv := newBareServer(t, fixedGold{}, Options{MaxDraftChars: 100, MaxUploadBytes: 64 << 20})
+	img := readImage(t)
+	allocs := func(draft string) uint64 {
+		body, ct := form(t, img, "a.png", draft)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		resp, err := http.Post(srv.URL+"/api/audit", ct, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		runtime.ReadMemStats(&after)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%d-byte draft: status %d: %.300s", len(draft), resp.StatusCode, data)
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	pad := strings.Repeat(" \n", 4<<20)
+	bare, padded := allocs("No effusion."), allocs(pad+"No effusion."+pad)
+	if padded > bare+(1<<20) {
+		t.Errorf("a 12-character draft padded to 16 MB allocated %d KiB, %d KiB bare", padded>>10, bare>>10)
 	}
 }
 

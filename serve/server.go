@@ -305,18 +305,19 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bo
 			status, err := s.uploadError(err)
 			return nil, status, err
 		}
-		// Only the two known parts are kept; the draft is read no further
-		// than its limit could need, so an over-long one costs its limit,
-		// not its length (the rest of the body is drained, never kept, so
-		// the client reads the 413).
-		var data []byte
+		// Only the two known parts are kept. The draft is judged trimmed
+		// of surrounding whitespace, and no more of it is kept than its
+		// limit could need (in bytes), so an over-long draft costs its
+		// limit, not its length, and padding costs nothing kept (the rest
+		// of the body is drained, never kept, so the client reads the 413).
 		switch part.FormName() {
 		case "image":
-			data, err = io.ReadAll(part)
+			u.image, err = io.ReadAll(part)
+			u.name = part.FileName()
 		case "draft":
-			limit := int64(s.o.MaxDraftChars) * utf8.UTFMax
-			data, err = io.ReadAll(io.LimitReader(part, limit+1))
-			if err == nil && int64(len(data)) > limit {
+			var over bool
+			u.draft, over, err = readDraft(part, s.o.MaxDraftChars*utf8.UTFMax)
+			if err == nil && over {
 				_, _ = io.Copy(io.Discard, body)
 				return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("draft is more than %d characters; the limit is %d (--max-draft-chars)", s.o.MaxDraftChars, s.o.MaxDraftChars)
 			}
@@ -326,12 +327,6 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, needDraft bo
 		if err != nil {
 			status, err := s.uploadError(err)
 			return nil, status, err
-		}
-		switch part.FormName() {
-		case "image":
-			u.image, u.name = data, part.FileName()
-		case "draft":
-			u.draft = strings.TrimSpace(string(data))
 		}
 	}
 	if len(u.image) == 0 {
