@@ -144,3 +144,21 @@ func TestResizeGray8MatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestFixedTapsDropZeroWeights checks that no output keeps a tap of
+// weight zero at either end, so a shrink by less than 2 (1024 to 896)
+// reads three samples per output, not five.
+func TestFixedTapsDropZeroWeights(t *testing.T) {
+	for _, tt := range []struct{ n, m, wantTaps int }{{1024, 896, 3}, {1024, 1000, 3}, {2048, 896, 5}, {512, 896, 2}} {
+		f := fixedTaps(weights(tt.n, tt.m))
+		for i := range f.start {
+			_, w := f.taps(i)
+			if w[0] == 0 || w[len(w)-1] == 0 {
+				t.Fatalf("%d to %d: output %d has a zero-weight end tap: %v", tt.n, tt.m, i, w)
+			}
+		}
+		if got := padTaps(f, tt.n).n; got != tt.wantTaps {
+			t.Errorf("%d to %d: %d taps per output, want %d", tt.n, tt.m, got, tt.wantTaps)
+		}
+	}
+}
