@@ -42,6 +42,11 @@ func (o Options) Decode(ctx context.Context, r io.Reader) (image.Image, Format, 
 		if err := o.checkSize(int64(cfg.Width), int64(cfg.Height), decodedBytesPerPixel(f, cfg.ColorModel)); err != nil {
 			return nil, f, err
 		}
+		if f == PNG {
+			if img, ok := decodeGrayPNG(data); ok {
+				return img, f, ctx.Err()
+			}
+		}
 		img, _, err := image.Decode(ctxReader{ctx, bytes.NewReader(data)})
 		if err != nil {
 			if ctx.Err() != nil {

@@ -1,0 +1,236 @@
+package imaging
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"sync"
+)
+
+// decodeGrayPNG decodes the PNGs radiographs come as (8- or 16-bit grey,
+// not interlaced, no transparency) straight from the file's bytes: the
+// IDAT stream is inflated into one buffer holding every filtered row,
+// the rows are unfiltered where they lie and then packed into the
+// image's pixels, with no per-row reads or copies through the standard
+// decoder's reader. ok is false for any other PNG, and for any PNG this
+// decoder finds damaged: the caller then decodes it with image/png, so
+// every error (and every unusual file) is image/png's. The caller has
+// checked the declared size against the budget.
+func decodeGrayPNG(data []byte) (img image.Image, ok bool) {
+	h, idat, ok := scanGrayPNG(data)
+	if !ok {
+		return nil, false
+	}
+	rowLen := h.width * h.bpp
+	raw := make([]byte, (1+rowLen)*h.height)
+	z := idatBuffers.Get().(*[]byte)
+	defer idatBuffers.Put(z)
+	stream, grown := idatStream(data, idat, (*z)[:0])
+	*z = grown[:0]
+	if !inflateZlib(raw, stream) {
+		return nil, false
+	}
+	if !unfilterRows(raw, rowLen, h.bpp) {
+		return nil, false
+	}
+	// Pack the rows over their filter bytes: row y moves from
+	// y*(1+rowLen)+1 to y*rowLen, never over a row not yet moved.
+	for y := 0; y < h.height; y++ {
+		copy(raw[y*rowLen:], raw[y*(1+rowLen)+1:(y+1)*(1+rowLen)])
+	}
+	pix := raw[: rowLen*h.height : rowLen*h.height]
+	r := image.Rect(0, 0, h.width, h.height)
+	if h.bpp == 2 {
+		return &image.Gray16{Pix: pix, Stride: rowLen, Rect: r}, true
+	}
+	return &image.Gray{Pix: pix, Stride: rowLen, Rect: r}, true
+}
+
+type grayHeader struct{ width, height, bpp int }
+
+// scanGrayPNG reads the chunk list: the header must describe grey 8 or
+// 16 bits, not interlaced; every chunk's CRC must hold; the IDAT chunks
+// must be consecutive and followed, eventually, by IEND; no tRNS or PLTE.
+// idat is the offset of the first IDAT chunk.
+func scanGrayPNG(data []byte) (h grayHeader, idat int, ok bool) {
+	const sig = "\x89PNG\r\n\x1a\n"
+	if !bytes.HasPrefix(data, []byte(sig)) {
+		return h, 0, false
+	}
+	off, seenIDAT, endIDAT := len(sig), false, false
+	for first := true; ; first = false {
+		typ, body, next, good := pngChunk(data, off)
+		if !good {
+			return h, 0, false
+		}
+		switch {
+		case first != (typ == "IHDR"):
+			return h, 0, false
+		case typ == "IHDR":
+			if len(body) != 13 {
+				return h, 0, false
+			}
+			w, ht := binary.BigEndian.Uint32(body[0:]), binary.BigEndian.Uint32(body[4:])
+			depth, color, comp, filter, interlace := body[8], body[9], body[10], body[11], body[12]
+			if w == 0 || ht == 0 || w > 1<<24 || ht > 1<<24 || color != 0 || comp != 0 || filter != 0 || interlace != 0 || (depth != 8 && depth != 16) {
+				return h, 0, false
+			}
+			h = grayHeader{width: int(w), height: int(ht), bpp: int(depth) / 8}
+		case typ == "tRNS" || typ == "PLTE":
+			return h, 0, false
+		case typ == "IDAT":
+			if endIDAT {
+				return h, 0, false
+			}
+			if !seenIDAT {
+				seenIDAT, idat = true, off
+			}
+		case typ == "IEND":
+			return h, idat, seenIDAT
+		default:
+			endIDAT = seenIDAT
+		}
+		off = next
+	}
+}
+
+// pngChunk reads the chunk at off, checking its CRC.
+func pngChunk(data []byte, off int) (typ string, body []byte, next int, ok bool) {
+	if len(data)-off < 12 {
+		return "", nil, 0, false
+	}
+	n := binary.BigEndian.Uint32(data[off:])
+	if uint64(n) > uint64(len(data)-off-12) {
+		return "", nil, 0, false
+	}
+	end := off + 8 + int(n)
+	if crc32.ChecksumIEEE(data[off+4:end]) != binary.BigEndian.Uint32(data[end:]) {
+		return "", nil, 0, false
+	}
+	return string(data[off+4 : off+8]), data[off+8 : end], end + 4, true
+}
+
+// idatStream is the zlib stream of the consecutive IDAT chunks from off
+// (checked by scanGrayPNG): the one chunk's payload, or the payloads
+// appended to buf.
+func idatStream(data []byte, off int, buf []byte) (stream, grown []byte) {
+	_, first, off, _ := pngChunk(data, off)
+	for n := 1; ; n++ {
+		typ, body, next, _ := pngChunk(data, off)
+		if typ != "IDAT" {
+			if n == 1 {
+				return first, buf
+			}
+			return buf, buf
+		}
+		if n == 1 {
+			buf = append(buf, first...)
+		}
+		buf = append(buf, body...)
+		off = next
+	}
+}
+
+// idatBuffers hold the joined IDAT payloads of one image at a time.
+var idatBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// unfilterRows undoes the PNG row filters in raw (rows of 1+rowLen bytes,
+// filter type first), bpp bytes per pixel. ok is false for an unknown
+// filter type.
+func unfilterRows(raw []byte, rowLen, bpp int) bool {
+	stride := 1 + rowLen
+	prev := make([]byte, rowLen) // the row above the first is zero
+	for y := 0; y+stride <= len(raw); y += stride {
+		cur := raw[y+1 : y+stride : y+stride]
+		if !unfilterRow(raw[y], cur, prev, bpp) {
+			return false
+		}
+		prev = cur
+	}
+	return true
+}
+
+func unfilterRow(filter byte, cur, prev []byte, bpp int) bool {
+	prev = prev[:len(cur)]
+	switch filter {
+	case 0: // None
+	case 1: // Sub
+		for i := bpp; i < len(cur); i++ {
+			cur[i] += cur[i-bpp]
+		}
+	case 2: // Up
+		for i, p := range prev {
+			cur[i] += p
+		}
+	case 3: // Average
+		for i := 0; i < bpp; i++ {
+			cur[i] += prev[i] / 2
+		}
+		for i := bpp; i < len(cur); i++ {
+			cur[i] += uint8((int(cur[i-bpp]) + int(prev[i])) / 2)
+		}
+	case 4: // Paeth
+		if bpp == 1 {
+			paeth1(cur, prev)
+			return true
+		}
+		for i := range bpp {
+			var a, c int
+			for j := i; j < len(cur); j += bpp {
+				a = paethStep(cur, prev, j, a, c)
+				c = int(prev[j])
+			}
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// paeth1 is the Paeth filter for one byte per pixel: a is the pixel to
+// the left, b above, c above-left.
+func paeth1(cur, prev []byte) {
+	var a, c int
+	for j, pb := range prev {
+		b := int(pb)
+		pa := b - c
+		pbb := a - c
+		pc := pa + pbb
+		pa = absInt(pa)
+		pbb = absInt(pbb)
+		pc = absInt(pc)
+		switch {
+		case pa <= pbb && pa <= pc:
+		case pbb <= pc:
+			a = b
+		default:
+			a = c
+		}
+		a = (a + int(cur[j])) & 0xff
+		cur[j] = uint8(a)
+		c = b
+	}
+}
+
+func paethStep(cur, prev []byte, j, a, c int) int {
+	b := int(prev[j])
+	pa, pb := b-c, a-c
+	pc := absInt(pa + pb)
+	pa, pb = absInt(pa), absInt(pb)
+	switch {
+	case pa <= pb && pa <= pc:
+	case pb <= pc:
+		a = b
+	default:
+		a = c
+	}
+	a = (a + int(cur[j])) & 0xff
+	cur[j] = uint8(a)
+	return a
+}
+
+func absInt(x int) int {
+	m := x >> (64 - 1)
+	return (x ^ m) - m
+}

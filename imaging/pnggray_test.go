@@ -1,0 +1,237 @@
+package imaging
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// grayTestImages are grey images of both depths, noise and smooth, odd
+// sizes included, encoded by image/png at every level (so every row
+// filter and stored, fixed and dynamic deflate blocks occur) and by
+// cxrkit's own encoder (Up rows, Huffman-only, IDAT chunks of 256 KiB).
+func grayTestPNGs(t testing.TB) map[string][]byte {
+	rng := rand.New(rand.NewPCG(5, 6))
+	imgs := map[string]image.Image{}
+	for _, sz := range [][2]int{{1, 1}, {3, 5}, {100, 37}, {1024, 7}, {600, 600}} {
+		noise := image.NewGray(image.Rect(0, 0, sz[0], sz[1]))
+		smooth := image.NewGray(noise.Rect)
+		noise16 := image.NewGray16(noise.Rect)
+		smooth16 := image.NewGray16(noise.Rect)
+		for y := range sz[1] {
+			for x := range sz[0] {
+				i := y*sz[0] + x
+				noise.Pix[i] = uint8(rng.IntN(256))
+				smooth.Pix[i] = uint8(x/3 + y/5 + rng.IntN(3))
+				noise16.Pix[2*i], noise16.Pix[2*i+1] = uint8(rng.IntN(256)), uint8(rng.IntN(256))
+				v := uint16(x*40 + y*17 + rng.IntN(9))
+				smooth16.Pix[2*i], smooth16.Pix[2*i+1] = uint8(v>>8), uint8(v)
+			}
+		}
+		name := func(s string) string { return s + "-" + string(rune('a'+len(imgs)/4)) }
+		imgs[name("noise")], imgs[name("smooth")], imgs[name("noise16")], imgs[name("smooth16")] = noise, smooth, noise16, smooth16
+	}
+	out := map[string][]byte{}
+	for name, img := range imgs {
+		for _, level := range []png.CompressionLevel{png.DefaultCompression, png.NoCompression, png.BestSpeed, png.BestCompression} {
+			var buf bytes.Buffer
+			if err := (&png.Encoder{CompressionLevel: level}).Encode(&buf, img); err != nil {
+				t.Fatal(err)
+			}
+			out[name+"-"+string(rune('0'-level))] = buf.Bytes()
+		}
+		var buf bytes.Buffer
+		if err := EncodePNG(&buf, img, true); err != nil {
+			t.Fatal(err)
+		}
+		out[name+"-fast"] = buf.Bytes()
+	}
+	return out
+}
+
+func TestDecodeGrayPNGMatchesImagePNG(t *testing.T) {
+	files := grayTestPNGs(t)
+	nih, _ := filepath.Glob("../../shared/realdata/nih-images/*.png")
+	for _, f := range nih[:min(len(nih), 6)] {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[filepath.Base(f)] = data
+	}
+	for name, data := range files {
+		want, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		got, ok := decodeGrayPNG(data)
+		switch want.(type) {
+		case *image.Gray, *image.Gray16:
+		default:
+			if ok {
+				t.Errorf("%s: decoded a %T PNG", name, want)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%s: not decoded", name)
+			continue
+		}
+		if !sameGray(got, want) {
+			t.Errorf("%s: pixels differ from image/png", name)
+		}
+	}
+}
+
+func sameGray(a, b image.Image) bool {
+	switch a := a.(type) {
+	case *image.Gray:
+		b, ok := b.(*image.Gray)
+		return ok && a.Rect == b.Rect && a.Stride == b.Stride && bytes.Equal(a.Pix, b.Pix)
+	case *image.Gray16:
+		b, ok := b.(*image.Gray16)
+		return ok && a.Rect == b.Rect && a.Stride == b.Stride && bytes.Equal(a.Pix, b.Pix)
+	}
+	return false
+}
+
+// TestDecodeGrayPNGDeclines checks that damaged or other PNGs are left to
+// image/png: a colour PNG, a flipped CRC, a flipped bit in the deflate
+// data, a cut file, and an unknown row filter; Decode then reports
+// image/png's error.
+func TestDecodeGrayPNGDeclines(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 40, 30))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i * 7)
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	_, idat, ok := scanGrayPNG(good)
+	if !ok {
+		t.Fatal("good PNG refused")
+	}
+	rgba := image.NewRGBA(g.Rect)
+	var cbuf bytes.Buffer
+	if err := png.Encode(&cbuf, rgba); err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(d []byte) []byte) []byte { return f(bytes.Clone(good)) }
+	tests := []struct {
+		name      string
+		data      []byte
+		malformed bool
+	}{
+		{"colour", cbuf.Bytes(), false},
+		{"crc", edit(func(d []byte) []byte { d[idat+8+20] ^= 1; return d }), true},
+		// A stored block's first row filter byte (after 2 zlib header
+		// and 5 block header bytes) set to 7, with the CRC fixed.
+		{"filter byte (the checksum then fails too)", edit(func(d []byte) []byte { d[idat+8+7] = 7; return fixCRC(d, idat) }), true},
+		{"cut", good[:len(good)-20], true},
+		{"deflate", edit(func(d []byte) []byte { d[idat+8+3] ^= 0x40; return fixCRC(d, idat) }), true},
+	}
+	for _, tt := range tests {
+		if _, ok := decodeGrayPNG(tt.data); ok {
+			t.Errorf("%s: decoded", tt.name)
+		}
+		_, _, err := Decode(bytes.NewReader(tt.data))
+		if tt.malformed != (err != nil) || (err != nil && !errors.Is(err, ErrMalformed)) {
+			t.Errorf("%s: Decode error %v", tt.name, err)
+		}
+	}
+}
+
+// fixCRC recomputes the CRC of the chunk at off after an edit.
+func fixCRC(d []byte, off int) []byte {
+	n := int(uint32(d[off])<<24 | uint32(d[off+1])<<16 | uint32(d[off+2])<<8 | uint32(d[off+3]))
+	c := crc32.ChecksumIEEE(d[off+4 : off+8+n])
+	d[off+8+n], d[off+9+n], d[off+10+n], d[off+11+n] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
+	return d
+}
+
+// FuzzDecodeGrayPNG: whatever the bytes, decodeGrayPNG either declines
+// or gives exactly image/png's pixels.
+func FuzzDecodeGrayPNG(f *testing.F) {
+	for name, data := range grayTestPNGs(f) {
+		if len(data) < 4<<10 || name[len(name)-1] == 'f' {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
+			return
+		}
+		got, ok := decodeGrayPNG(data)
+		if !ok {
+			return
+		}
+		want, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("decoded what image/png refuses: %v", err)
+		}
+		if !sameGray(got, want) {
+			t.Fatal("pixels differ from image/png")
+		}
+	})
+}
+
+// FuzzInflateZlib: inflateZlib accepts only what compress/zlib accepts,
+// with the same output, and accepts every stream compress/zlib writes.
+func FuzzInflateZlib(f *testing.F) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 100, 5000, 70000} {
+		smooth := make([]byte, n)
+		for i := range smooth {
+			smooth[i] = byte(i/50 + rng.IntN(4))
+		}
+		for _, level := range []int{zlib.NoCompression, zlib.BestSpeed, zlib.DefaultCompression, zlib.BestCompression, zlib.HuffmanOnly} {
+			var buf bytes.Buffer
+			w, _ := zlib.NewWriterLevel(&buf, level)
+			w.Write(smooth)
+			w.Close()
+			f.Add(buf.Bytes(), true)
+		}
+	}
+	f.Fuzz(func(t *testing.T, stream []byte, wellFormed bool) {
+		zr, err := zlib.NewReader(bytes.NewReader(stream))
+		var want []byte
+		if err == nil {
+			want, err = io.ReadAll(io.LimitReader(zr, 1<<20))
+		}
+		size := len(want)
+		dst := make([]byte, size)
+		ok := inflateZlib(dst, stream)
+		switch {
+		case ok && err != nil:
+			t.Fatalf("accepted what compress/zlib refuses: %v", err)
+		case ok && !bytes.Equal(dst, want):
+			t.Fatal("output differs from compress/zlib")
+		case !ok && err == nil && wellFormed && len(stream) > 0 && consumedAll(stream):
+			t.Fatal("refused a stream compress/zlib reads")
+		}
+	})
+}
+
+// consumedAll reports whether compress/zlib reads stream to its last
+// byte (inflateZlib refuses trailing bytes).
+func consumedAll(stream []byte) bool {
+	r := bytes.NewReader(stream)
+	zr, err := zlib.NewReader(r)
+	if err != nil {
+		return false
+	}
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		return false
+	}
+	return r.Len() == 0
+}
