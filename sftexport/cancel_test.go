@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,4 +45,54 @@ func TestFatalImageErrorStopsTheWorkers(t *testing.T) {
 	if err != nil || len(s.Skipped) != 1 || loads.Load() != n {
 		t.Fatalf("skip-missing: %v, skipped %v, %d loads; want 1 skipped of %d", err, s.Skipped, loads.Load(), n)
 	}
+}
+
+// TestFatalImageErrorIsTheEarliestRows: when several images fail to
+// load, the export reports the one earliest in the corpus, whichever
+// worker failed first. Row 5's load here finishes only after row 17's
+// has failed (it was reported before); with random load times, row 3's
+// error must win over rows 4 and 6 every time.
+func TestFatalImageErrorIsTheEarliestRows(t *testing.T) {
+	corpus := fixture(t, 40, 8)
+	name := func(path string) string { return path[len(path)-len("img00000.png"):] }
+	t.Run("forced order", func(t *testing.T) {
+		laterFailed := make(chan struct{})
+		o := Defaults()
+		o.Corpus, o.Out, o.Workers = corpus, t.TempDir(), 4
+		o.load = func(ctx context.Context, path string, prep imagePrep) (loadedImage, error) {
+			switch name(path) {
+			case "img00005.png":
+				select {
+				case <-laterFailed:
+				case <-ctx.Done():
+					return loadedImage{}, ctx.Err()
+				}
+				return loadedImage{}, fmt.Errorf("%s: corrupt after its header", path)
+			case "img00017.png":
+				defer close(laterFailed)
+				return loadedImage{}, fmt.Errorf("%s: corrupt after its header", path)
+			}
+			return loadImage(ctx, path, prep)
+		}
+		_, err := Export(context.Background(), o)
+		if !errors.Is(err, ErrImages) || !strings.Contains(err.Error(), "img00005.png") {
+			t.Fatalf("err %v, want ErrImages naming img00005.png, the earliest row that failed", err)
+		}
+	})
+	t.Run("random load times", func(t *testing.T) {
+		o := Defaults()
+		o.Corpus, o.Out, o.Workers = corpus, t.TempDir(), 4
+		o.load = func(ctx context.Context, path string, prep imagePrep) (loadedImage, error) {
+			time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+			switch name(path) {
+			case "img00003.png", "img00004.png", "img00006.png":
+				return loadedImage{}, fmt.Errorf("%s: corrupt after its header", path)
+			}
+			return loadImage(ctx, path, prep)
+		}
+		_, err := Export(context.Background(), o)
+		if !errors.Is(err, ErrImages) || !strings.Contains(err.Error(), "img00003.png") {
+			t.Fatalf("err %v, want ErrImages naming img00003.png, the earliest row that failed", err)
+		}
+	})
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cxrkit/cxrkit"
@@ -421,8 +423,14 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(Task, cxrkit.Spli
 	// One group: the feeder, the image workers and the writer. The first
 	// fatal error (an unreadable image without --skip-missing, a failed
 	// write) cancels gctx, and every other goroutine stops at its next
-	// step instead of loading the rest of the images for nothing.
+	// step instead of loading the rest of the images for nothing. An
+	// unreadable image is fatal when the writer reaches its row, so the
+	// error reported is the earliest row's whichever worker failed first;
+	// failed holds the earliest row failed so far, after which nothing is
+	// fed or loaded.
 	g, gctx := errgroup.WithContext(ctx)
+	var failed atomic.Int64
+	failed.Store(math.MaxInt64)
 	jobs := make(chan int)
 	results := make(chan result, 2*o.Workers)
 	// Feed at most a window of rows ahead of the writer, so memory holds a
@@ -433,6 +441,9 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(Task, cxrkit.Spli
 		for i := range records {
 			if skip[i] {
 				continue
+			}
+			if int64(i) > failed.Load() {
+				return nil
 			}
 			select {
 			case window <- struct{}{}:
@@ -456,13 +467,16 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(Task, cxrkit.Spli
 				if gctx.Err() != nil {
 					return nil
 				}
+				if int64(i) > failed.Load() {
+					continue // an earlier row failed: the writer stops there
+				}
 				r := &records[i]
 				img, err := load(gctx, o.imagePath(r.ImagePath), imagePrep{resize: o.Resize, keep16: o.Keep16Bit, square: ex.profile.PadToSquare, budget: budget})
 				if gctx.Err() != nil {
 					return nil // stopped: the cause is reported by whoever stopped it
 				}
 				if err != nil && !o.SkipMissing {
-					return fmt.Errorf("%w: %v", ErrImages, err)
+					lower(&failed, int64(i))
 				}
 				res := result{i: i, img: img, err: err}
 				if err == nil {
@@ -500,8 +514,10 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(Task, cxrkit.Spli
 				delete(pending, next)
 				next++
 				<-window
+				if r.err != nil && !o.SkipMissing {
+					return fmt.Errorf("%w: %v", ErrImages, r.err)
+				}
 				if r.err != nil {
-					// Only with --skip-missing: a worker stops the export otherwise.
 					s.Skipped = append(s.Skipped, r.err.Error())
 					s.SkipReasons.Add(cxrkit.ErrorReason(r.err))
 					continue
@@ -541,6 +557,15 @@ func (ex *exporter) grounding(ctx context.Context, setFor func(Task, cxrkit.Spli
 		return err
 	}
 	return ctx.Err()
+}
+
+// lower sets v to x when x is smaller.
+func lower(v *atomic.Int64, x int64) {
+	for f := v.Load(); x < f; f = v.Load() {
+		if v.CompareAndSwap(f, x) {
+			return
+		}
+	}
 }
 
 func (ex *exporter) drafts(ctx context.Context, setFor func(Task, cxrkit.Split) *shardSet) error {
