@@ -11,12 +11,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
-	"github.com/apache/arrow/go/v17/parquet/file"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/apache/arrow/go/v17/parquet/schema"
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
 )
@@ -41,7 +37,8 @@ type labelGrid struct {
 	v    []uint8
 }
 
-// chestXDetParquet reads one parquet file of ChestX-Det with Arrow, in
+// chestXDetParquet reads one parquet file of ChestX-Det with Arrow's
+// column reader, in
 // either of two layouts:
 //
 //   - the Hugging Face mirror natealberti/ChestX-Det: HF Image structs
@@ -72,32 +69,17 @@ func (chestXDetParquet) rules() sourceRules { return chestXDetRules() }
 var errNotChestXDetParquet = errors.New("not a ChestX-Det parquet file: want the Hugging Face mirror's HF Image columns label and/or mask ({bytes, path}), or an image_id column beside a label grid column")
 
 func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) error) error {
-	var pf *file.Reader
 	limit := c.bufferLimit
 	if limit == 0 {
 		limit = maxParquetBuffer
 	}
-	props := parquet.NewReaderProperties(cappedAllocator{memory.DefaultAllocator, limit})
-	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false, file.WithReadProps(props)); return err })
+	pf, mem, err := openParquet(path, limit, false)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
 	defer pf.Close()
-	var fr *pqarrow.FileReader
-	err = arrowSafe(path, func() (err error) {
-		fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16}, memory.DefaultAllocator)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	cols := map[string]int{}
-	for i, f := range fr.Manifest.Fields {
-		name := strings.ToLower(f.Field.Name)
-		if _, dup := cols[name]; !dup {
-			cols[name] = i
-		}
-	}
+	sc := pf.MetaData().Schema
+	cols, _ := topColumns(sc)
 	pick := func(names ...string) (string, bool) {
 		for _, n := range names {
 			if _, ok := cols[n]; ok {
@@ -121,50 +103,57 @@ func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) 
 	if hasMask && !hasID {
 		want = append(want, "mask")
 	}
-	// Image columns (HF Image structs or plain binary) are read leaf by
-	// leaf on this goroutine (see readHFLeaves); the record reader below
-	// is kept for grids of lists, and never given a struct column, whose
-	// children Arrow decodes in goroutines where a panic is unrecoverable.
-	leaves := map[string]*pqarrow.SchemaField{}
+	// Image columns (HF Image structs or plain binary) are read through
+	// their bytes leaf; any other column must hold no struct, and is read
+	// through its one leaf (a grid of lists, an integer id).
+	leafOf := map[string]int{}
 	for _, n := range want {
-		if leaf, ok := bytesLeaf(&fr.Manifest.Fields[cols[n]]); ok {
-			leaves[n] = leaf
+		if leaf, ok := bytesLeaf(sc, cols[n]); ok {
+			leafOf[n] = leaf
 		}
 	}
-	if len(leaves) == len(want) {
-		if !hasID {
-			idName = ""
-		}
-		return c.readHFLeaves(ctx, path, pf, leaves, idName, labelName, emit)
-	}
-	for _, n := range want {
-		if t := fr.Manifest.Fields[cols[n]].Field.Type; hasStruct(t) {
-			return fmt.Errorf("%s: column %s is %s: %w", path, n, t, errNotChestXDetParquet)
+	if len(leafOf) != len(want) {
+		for _, n := range want {
+			if hasStruct(sc, cols[n]) {
+				return fmt.Errorf("%s: column %s is %s: %w", path, n, describeNode(cols[n]), errNotChestXDetParquet)
+			}
+			leafOf[n] = leavesOf(sc, cols[n])[0]
 		}
 	}
-	// GetRecordReader takes leaf-column indices, not field numbers.
-	var leafCols []int
+	leaves := make([]*parquetLeaf, 0, len(want))
+	batch := int64(hfBatchRows)
 	for _, n := range want {
-		leafCols = appendLeaves(leafCols, &fr.Manifest.Fields[cols[n]])
+		l, err := newLeaf(path, pf, mem, n, leafOf[n])
+		if err == nil && n == idName && (l.kind == leafOther || l.col.MaxRepetitionLevel() > 0) {
+			l.rr.Release()
+			err = fmt.Errorf("%s: column %s is %s, want text or integers: %w", path, n, describeNode(cols[n]), errNotChestXDetParquet)
+		}
+		if err != nil {
+			for _, l := range leaves {
+				l.rr.Release()
+			}
+			return err
+		}
+		if l.col.MaxRepetitionLevel() > 0 {
+			batch = 1 // a grid of lists is a megapixel of levels a row
+		}
+		leaves = append(leaves, l)
+	}
+	if !hasID {
+		idName = ""
 	}
 	n := 0
-	return readArrowRecords(ctx, path, fr, leafCols, pf.NumRows(), func(rec arrow.Record) error {
-		column := func(name string) arrow.Array {
-			if name == "" {
-				return nil
-			}
-			for i, f := range rec.Schema().Fields() {
-				if strings.EqualFold(f.Name, name) {
-					return rec.Column(i)
+	return readLeaves(ctx, path, pf, leaves, batch, func(bs []*leafBatch) error {
+		column := func(name string) *leafBatch {
+			for i, n := range want {
+				if name != "" && n == name {
+					return bs[i]
 				}
 			}
 			return nil
 		}
 		ids, labels, masks := column(idName), column(labelName), column("mask")
-		if !hasID {
-			ids = nil
-		}
-		for i := 0; i < int(rec.NumRows()); i++ {
+		for i := range bs[0].rows {
 			n++
 			if err := c.emitRow(n, ids, labels, masks, i, emit); err != nil {
 				return err
@@ -174,39 +163,66 @@ func (c chestXDetParquet) read(ctx context.Context, path string, emit func(row) 
 	})
 }
 
-// hasStruct reports whether t is or holds a struct type.
-func hasStruct(t arrow.DataType) bool {
-	if t.ID() == arrow.STRUCT {
-		return true
+// bytesLeaf is the leaf holding an image column's PNG bytes: the bytes
+// child of an HF Image struct, or the column itself when it is a plain
+// byte array (binary or text); ok is false for anything else.
+func bytesLeaf(sc *schema.Schema, top schema.Node) (leaf int, ok bool) {
+	plain := func(n schema.Node, text bool) bool {
+		if n.Type() != schema.Primitive || n.RepetitionType() == parquet.Repetitions.Repeated {
+			return false
+		}
+		p, isPrim := n.(*schema.PrimitiveNode)
+		if !isPrim || p.PhysicalType() != parquet.Types.ByteArray {
+			return false
+		}
+		if lt := n.LogicalType(); lt == nil || lt.IsNone() {
+			return n.ConvertedType() == schema.ConvertedTypes.None || text && isText(n)
+		}
+		return text && isText(n)
 	}
-	if nt, ok := t.(arrow.NestedType); ok {
-		for _, f := range nt.Fields() {
-			if hasStruct(f.Type) {
-				return true
-			}
+	if plain(top, true) {
+		return sc.ColumnIndexByNode(top), true
+	}
+	g, isGroup := top.(*schema.GroupNode)
+	if !isGroup || isList(top) || top.RepetitionType() == parquet.Repetitions.Repeated {
+		return 0, false
+	}
+	for i := range g.NumFields() {
+		if ch := g.Field(i); ch.Name() == "bytes" && plain(ch, false) {
+			return sc.ColumnIndexByNode(ch), true
 		}
 	}
-	return false
+	return 0, false
 }
 
-// appendLeaves appends the leaf-column indices under f. A struct field
-// carries a ColIndex too (0), so children decide, not IsLeaf.
-func appendLeaves(out []int, f *pqarrow.SchemaField) []int {
-	if len(f.Children) == 0 {
-		return append(out, f.ColIndex)
+// describeNode names a column's type for errors, the way Arrow would:
+// struct<a, b>, list<...>, or a leaf's logical or physical type.
+func describeNode(n schema.Node) string {
+	g, ok := n.(*schema.GroupNode)
+	if !ok {
+		if lt := n.LogicalType(); lt != nil && !lt.IsNone() {
+			return lt.String()
+		}
+		return n.(*schema.PrimitiveNode).PhysicalType().String()
 	}
-	for i := range f.Children {
-		out = appendLeaves(out, &f.Children[i])
+	var fields []string
+	for i := range g.NumFields() {
+		fields = append(fields, g.Field(i).Name())
 	}
-	return out
+	kind := "struct"
+	if isList(n) {
+		kind = "list"
+	}
+	return kind + "<" + strings.Join(fields, ", ") + ">"
 }
 
-// emitRow emits the rows of parquet row n (1-based), element i of the
-// batch. ids is nil in the HF layout, where the row is named by position.
-func (c chestXDetParquet) emitRow(n int, ids, labels, masks arrow.Array, i int, emit func(row) error) error {
+// emitRow emits the rows of parquet row n (1-based), row i of the
+// batches. ids is nil in the HF layout, where the row is named by
+// position.
+func (c chestXDetParquet) emitRow(n int, ids, labels, masks *leafBatch, i int, emit func(row) error) error {
 	var id string
 	if ids != nil {
-		id = stripImageExt(stringAt(ids, i))
+		id = stripImageExt(ids.stringAt(i))
 	} else {
 		id = fmt.Sprintf("%s-%d", c.split, c.offset+n-1)
 	}
@@ -219,7 +235,7 @@ func (c chestXDetParquet) emitRow(n int, ids, labels, masks arrow.Array, i int, 
 	}
 	var grid labelGrid
 	if labels != nil {
-		g, err := gridAt(labels, i)
+		g, err := labels.gridAt(i)
 		if err != nil {
 			return reject(err)
 		}
@@ -228,7 +244,7 @@ func (c chestXDetParquet) emitRow(n int, ids, labels, masks arrow.Array, i int, 
 	if masks == nil {
 		return emitGrid(n, id, info, grid, c.class, emit)
 	}
-	data, err := bytesAt(masks, i)
+	data, err := masks.bytesAt(i)
 	if err != nil {
 		return reject(fmt.Errorf("mask: %w", err))
 	}
@@ -276,113 +292,6 @@ func emitGrid(n int, id string, info any, grid labelGrid, class func(int) (strin
 		}
 	}
 	return nil
-}
-
-func stringAt(a arrow.Array, i int) string {
-	if a.IsNull(i) {
-		return ""
-	}
-	switch s := a.(type) {
-	case *array.String:
-		return s.Value(i)
-	case *array.LargeString:
-		return s.Value(i)
-	case *array.Binary:
-		return string(s.Value(i))
-	}
-	return strings.Trim(a.ValueStr(i), `"`)
-}
-
-// gridAt reads row i of a grid column: list<list<int>> pixel rows, or PNG
-// bytes (binary, or an HF Image struct with a bytes field).
-func gridAt(a arrow.Array, i int) (labelGrid, error) {
-	if a.IsNull(i) {
-		return labelGrid{}, errors.New("null label grid")
-	}
-	switch g := a.(type) {
-	case *array.List:
-		return listGrid(g, i)
-	case *array.LargeList:
-		return listGrid(g, i)
-	case *array.Binary:
-		return pngGrid(g.Value(i))
-	case *array.LargeBinary:
-		return pngGrid(g.Value(i))
-	case *array.Struct:
-		st := g.DataType().(*arrow.StructType)
-		if k, ok := st.FieldIdx("bytes"); ok {
-			return gridAt(g.Field(k), i)
-		}
-	}
-	return labelGrid{}, fmt.Errorf("unsupported label grid type %s", a.DataType())
-}
-
-type listArray interface {
-	arrow.Array
-	ValueOffsets(i int) (int64, int64)
-	ListValues() arrow.Array
-}
-
-func listGrid(outer listArray, i int) (labelGrid, error) {
-	start, end := outer.ValueOffsets(i)
-	rows, ok := outer.ListValues().(listArray)
-	if !ok {
-		return labelGrid{}, fmt.Errorf("label grid rows are %s, want lists", outer.ListValues().DataType())
-	}
-	var g labelGrid
-	g.h = int(end - start)
-	for r := start; r < end; r++ {
-		rs, re := rows.ValueOffsets(int(r))
-		if r == start {
-			g.w = int(re - rs)
-			// Bound the declared size before allocating it: a hostile
-			// grid may make only its first row wide.
-			if g.w > maxMaskPixels || g.h > maxMaskPixels || g.w*g.h > maxMaskPixels {
-				return labelGrid{}, fmt.Errorf("label grid is %dx%d, want at most %d pixels", g.w, g.h, maxMaskPixels)
-			}
-			g.v = make([]uint8, 0, g.w*g.h)
-		}
-		if int(re-rs) != g.w {
-			return labelGrid{}, fmt.Errorf("label grid row %d has %d pixels, want %d", r-start, re-rs, g.w)
-		}
-		vals := rows.ListValues()
-		for k := rs; k < re; k++ {
-			v, ok := intAt(vals, int(k))
-			if !ok || v < 0 || v > 255 {
-				return labelGrid{}, fmt.Errorf("label grid value %v at row %d is not in 0..255", vals.ValueStr(int(k)), r-start)
-			}
-			g.v = append(g.v, uint8(v))
-		}
-	}
-	if g.w == 0 || g.h == 0 {
-		return labelGrid{}, errors.New("empty label grid")
-	}
-	return g, nil
-}
-
-func intAt(a arrow.Array, i int) (int64, bool) {
-	if a.IsNull(i) {
-		return 0, false
-	}
-	switch v := a.(type) {
-	case *array.Uint8:
-		return int64(v.Value(i)), true
-	case *array.Int8:
-		return int64(v.Value(i)), true
-	case *array.Uint16:
-		return int64(v.Value(i)), true
-	case *array.Int16:
-		return int64(v.Value(i)), true
-	case *array.Uint32:
-		return int64(v.Value(i)), true
-	case *array.Int32:
-		return int64(v.Value(i)), true
-	case *array.Uint64:
-		return int64(v.Value(i)), true
-	case *array.Int64:
-		return v.Value(i), true
-	}
-	return 0, false
 }
 
 // maxMaskPixels bounds a decoded label or mask image (ChestX-Det's are
@@ -436,24 +345,6 @@ func pngGrid(data []byte) (labelGrid, error) {
 		}
 	}
 	return g, nil
-}
-
-// bytesAt reads row i of a binary column or of an HF Image struct's bytes.
-func bytesAt(a arrow.Array, i int) ([]byte, error) {
-	if a.IsNull(i) {
-		return nil, errors.New("null image")
-	}
-	switch v := a.(type) {
-	case *array.Binary:
-		return v.Value(i), nil
-	case *array.LargeBinary:
-		return v.Value(i), nil
-	case *array.Struct:
-		if k, ok := v.DataType().(*arrow.StructType).FieldIdx("bytes"); ok {
-			return bytesAt(v.Field(k), i)
-		}
-	}
-	return nil, fmt.Errorf("unsupported image column type %s", a.DataType())
 }
 
 // instance is one coloured region of an instance mask.

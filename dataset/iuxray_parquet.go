@@ -10,11 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/apache/arrow/go/v17/parquet/schema"
 )
 
 // iuColumns are the Open-i report columns read, in IUReport's order; the
@@ -64,51 +62,40 @@ var errIUTooLarge = errors.New("parquet row group too large")
 // text columns are read (the image columns hold megabytes of PNG per
 // row and are never loaded). Line is the 1-based row number.
 func readIUParquet(ctx context.Context, path string, fn func(IUReport) error) error {
-	return readIUParquetWithin(ctx, path, maxIUTextGroupBytes, fn)
+	return readIUParquetWithin(ctx, path, maxIUTextGroupBytes, maxParquetBuffer, fn)
 }
 
+// iuBatchRows is how many Open-i rows are decoded at a time.
+const iuBatchRows = 256
+
 // readIUParquetWithin is readIUParquet refusing row groups whose text
-// columns declare more than limit bytes.
-func readIUParquetWithin(ctx context.Context, path string, limit int64, fn func(IUReport) error) error {
+// columns declare more than limit bytes, and any buffer Arrow would
+// allocate over bufferLimit bytes: the declared sizes are checked before
+// reading, a damaged page header is refused as it is read.
+func readIUParquetWithin(ctx context.Context, path string, limit int64, bufferLimit int, fn func(IUReport) error) error {
 	// A buffered stream reads a column chunk page by page instead of
 	// whole.
-	props := parquet.NewReaderProperties(memory.DefaultAllocator)
-	props.BufferedStreamEnabled, props.BufferSize = true, 1<<20
-	var pf *file.Reader
-	err := arrowSafe(path, func() (err error) { pf, err = file.OpenParquetFile(path, false, file.WithReadProps(props)); return err })
+	pf, mem, err := openParquet(path, bufferLimit, true)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
 	defer pf.Close()
-	var fr *pqarrow.FileReader
-	err = arrowSafe(path, func() (err error) {
-		fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 256}, memory.DefaultAllocator)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	fields := map[string]int{}
-	var names []string
-	for i, f := range fr.Manifest.Fields {
-		names = append(names, f.Field.Name)
-		if name := strings.ToLower(f.Field.Name); fields[name] == 0 {
-			fields[name] = i + 1
-		}
-	}
+	sc := pf.MetaData().Schema
+	cols, names := topColumns(sc)
 	var leaves []int
+	var found []string
 	var missing []string
 	for _, c := range iuColumns {
-		i := fields[c.name]
+		n := cols[c.name]
 		switch {
-		case i == 0 && c.required:
+		case n == nil && c.required:
 			missing = append(missing, c.name)
-		case i > 0:
-			f := &fr.Manifest.Fields[i-1]
-			if len(f.Children) > 0 {
-				return fmt.Errorf("%s: column %s is %s, want text: %w", path, f.Field.Name, f.Field.Type, errNotIUReports)
+		case n != nil:
+			if n.Type() != schema.Primitive || n.RepetitionType() == parquet.Repetitions.Repeated {
+				return fmt.Errorf("%s: column %s is %s, want text: %w", path, n.Name(), describeNode(n), errNotIUReports)
 			}
-			leaves = append(leaves, f.ColIndex)
+			leaves = append(leaves, sc.ColumnIndexByNode(n))
+			found = append(found, c.name)
 		}
 	}
 	if len(missing) > 0 {
@@ -117,9 +104,24 @@ func readIUParquetWithin(ctx context.Context, path string, limit int64, fn func(
 	if err := arrowSafe(path, func() error { return checkIUGroupSizes(path, pf, leaves, limit) }); err != nil {
 		return err
 	}
+	readers := make([]*parquetLeaf, 0, len(leaves))
+	for k, leaf := range leaves {
+		l, err := newLeaf(path, pf, mem, found[k], leaf)
+		if err == nil && l.kind == leafOther {
+			l.rr.Release()
+			err = fmt.Errorf("%s: column %s is %s, want text: %w", path, found[k], describeNode(cols[found[k]]), errNotIUReports)
+		}
+		if err != nil {
+			for _, l := range readers {
+				l.rr.Release()
+			}
+			return err
+		}
+		readers = append(readers, l)
+	}
 	n := 0
-	return readArrowRecords(ctx, path, fr, leaves, pf.NumRows(), func(rec arrow.Record) error {
-		return emitIUBatch(path, rec, &n, fn)
+	return readLeaves(ctx, path, pf, readers, iuBatchRows, func(bs []*leafBatch) error {
+		return emitIUBatch(path, found, bs, &n, fn)
 	})
 }
 
@@ -164,26 +166,23 @@ func arrowSafe(path string, call func() error) (err error) {
 	return call()
 }
 
-// emitIUBatch calls fn for each row of one record batch; n counts rows.
-func emitIUBatch(path string, rec arrow.Record, n *int, fn func(IUReport) error) error {
-	cols := map[string]arrow.Array{}
-	for i, f := range rec.Schema().Fields() {
-		if name := strings.ToLower(f.Name); cols[name] == nil {
-			cols[name] = rec.Column(i)
-		}
-	}
+// emitIUBatch calls fn for each row of one batch of the columns names;
+// n counts rows.
+func emitIUBatch(path string, names []string, bs []*leafBatch, n *int, fn func(IUReport) error) error {
 	text := func(name string, i int) (string, error) {
-		a := cols[name]
-		if a == nil {
-			return "", nil
+		for k, c := range names {
+			if c != name {
+				continue
+			}
+			s := bs[k].stringAt(i)
+			if len(s) > maxCSVLineBytes {
+				return "", fmt.Errorf("%s: row %d: %s is %d bytes, more than %d", path, *n, name, len(s), maxCSVLineBytes)
+			}
+			return s, nil
 		}
-		s := stringAt(a, i)
-		if len(s) > maxCSVLineBytes {
-			return "", fmt.Errorf("%s: row %d: %s is %d bytes, more than %d", path, *n, name, len(s), maxCSVLineBytes)
-		}
-		return s, nil
+		return "", nil
 	}
-	for i := 0; i < int(rec.NumRows()); i++ {
+	for i := range bs[0].rows {
 		*n++
 		var v [5]string
 		for k, c := range iuColumns {

@@ -199,7 +199,7 @@ func TestIUParquetRowGroupBound(t *testing.T) {
 	writeParquetRows(t, path, ownOpenIRows(t))
 	read := func(limit int64) (int, error) {
 		n := 0
-		err := readIUParquetWithin(context.Background(), path, limit, func(IUReport) error { n++; return nil })
+		err := readIUParquetWithin(context.Background(), path, limit, maxParquetBuffer, func(IUReport) error { n++; return nil })
 		return n, err
 	}
 	for _, c := range []struct {
@@ -219,6 +219,32 @@ func TestIUParquetRowGroupBound(t *testing.T) {
 		}
 		if err != nil || n != c.rows {
 			t.Errorf("limit %d: %d rows, %v; want %d", c.limit, n, err, c.rows)
+		}
+	}
+}
+
+// TestIUParquetBufferLimit: every buffer Arrow allocates reading an
+// Open-i parquet is bounded (a damaged page header sizes one before it is
+// read); over the bound the read is a malformed-parquet error naming the
+// file, not an allocation.
+func TestIUParquetBufferLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "open-i.parquet")
+	writeParquetRows(t, path, ownOpenIRows(t))
+	for _, c := range []struct {
+		limit int
+		fails bool
+	}{
+		{maxParquetBuffer, false},
+		{1 << 20, false},
+		{16, true},
+	} {
+		n := 0
+		err := readIUParquetWithin(context.Background(), path, maxIUTextGroupBytes, c.limit, func(IUReport) error { n++; return nil })
+		if c.fails != (err != nil) {
+			t.Fatalf("limit %d: %d rows, err %v, want failure %v", c.limit, n, err, c.fails)
+		}
+		if err != nil && (!errors.Is(err, errMalformedParquet) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "limit")) {
+			t.Fatalf("limit %d: err %v, want a malformed-parquet error naming %s and the limit", c.limit, err, path)
 		}
 	}
 }

@@ -6,15 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"sort"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/apache/arrow/go/v17/parquet/schema"
 	"github.com/cxrkit/cxrkit/imaging"
 )
 
@@ -29,10 +29,12 @@ type VerifyReport struct {
 // ErrVerify reports a shard that does not read back as written.
 var ErrVerify = errors.New("verify failed")
 
-// Verify reads every shard under dir with Apache Arrow's parquet reader
-// (the same reader logic pyarrow uses): the row count in the metadata must
-// match the rows read, the Arrow schema must be the one the declared
-// Hugging Face features give, and every image must decode.
+// Verify reads every shard under dir with Apache Arrow's parquet column
+// reader (the same reader logic pyarrow uses): the row count in the
+// metadata must match the rows read, the Arrow schema the file maps to
+// must be the one the declared Hugging Face features give, and every
+// image must decode. (Arrow's record layer, pqarrow, is left to the
+// tests: it would link Arrow's compute kernels and gRPC into the binary.)
 func Verify(ctx context.Context, dir string, progress func(string, int, int)) (*VerifyReport, error) {
 	shards, err := filepath.Glob(filepath.Join(dir, "*", "*-*-of-*.parquet"))
 	if err != nil {
@@ -59,8 +61,22 @@ func Verify(ctx context.Context, dir string, progress func(string, int, int)) (*
 	return v, nil
 }
 
-func verifyShard(ctx context.Context, path string) (int64, int, error) {
-	pf, err := file.OpenParquetFile(path, false)
+// maxVerifyBuffer bounds each buffer Arrow allocates while reading a
+// shard back: a page holds rowGroupRows rows of images at most.
+const maxVerifyBuffer = 256 << 20
+
+// verifyBatchRows is how many rows' images are decoded at a time.
+const verifyBatchRows = 16
+
+func verifyShard(ctx context.Context, path string) (rows int64, images int, err error) {
+	// Arrow's decoders panic on some damaged files instead of failing.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("arrow: %v", r)
+		}
+	}()
+	mem := cappedAllocator{memory.DefaultAllocator, maxVerifyBuffer}
+	pf, err := file.OpenParquetFile(path, false, file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -86,65 +102,190 @@ func verifyShard(ctx context.Context, path string) (int64, int, error) {
 		format = FormatPromptCompletion
 	}
 	want := ExpectedArrowSchemaFor(format)
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 16}, memory.DefaultAllocator)
-	if err != nil {
-		return 0, 0, err
-	}
-	got, err := fr.Schema()
+	got, err := ArrowSchemaOf(md.Schema)
 	if err != nil {
 		return 0, 0, err
 	}
 	if err := SameAsFeatures(got, want); err != nil {
 		return 0, 0, err
 	}
-	rr, err := fr.GetRecordReader(ctx, nil, nil)
-	if err != nil {
-		return 0, 0, err
+	leaf := md.Schema.ColumnIndexByName("images.list.element.bytes")
+	if leaf < 0 {
+		return 0, 0, errors.New("no images.list.element.bytes column")
+	}
+	col := md.Schema.Column(leaf)
+	info := file.LevelInfo{NullSlotUsage: 1}
+	for _, n := range nodePath(col.SchemaNode()) {
+		info.Increment(n)
+	}
+	rr, ok := file.NewRecordReader(col, info, arrow.BinaryTypes.Binary, mem, nil).(file.BinaryRecordReader)
+	if !ok {
+		return 0, 0, errors.New("images bytes are not a byte array")
 	}
 	defer rr.Release()
-	var rows int64
-	images := 0
-	for {
-		rec, err := rr.Read()
-		if rec != nil {
-			rows += rec.NumRows()
-			n, derr := decodeImages(rec.Column(0))
-			images += n
-			if derr != nil {
-				return rows, images, derr
-			}
-		}
-		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
-			break
-		}
+	for g := range pf.NumRowGroups() {
+		group := pf.RowGroup(g)
+		pr, err := group.GetColumnPageReader(leaf)
 		if err != nil {
 			return rows, images, err
 		}
+		rr.SetPageReader(pr)
+		for done := int64(0); done < group.NumRows(); {
+			if err := ctx.Err(); err != nil {
+				return rows, images, err
+			}
+			batch := min(verifyBatchRows, group.NumRows()-done)
+			n, err := decodeImageBatch(rr, batch)
+			images += n
+			if err != nil {
+				return rows, images, err
+			}
+			rows += batch
+			done += batch
+		}
 	}
 	if rows != md.NumRows {
-		return rows, images, fmt.Errorf("read %d rows, metadata says %d (a page header too large for Arrow reads as zero rows)", rows, md.NumRows)
+		return rows, images, fmt.Errorf("read %d rows, metadata says %d", rows, md.NumRows)
 	}
 	return rows, images, nil
 }
 
-func decodeImages(col arrow.Array) (int, error) {
-	list, ok := col.(*array.List)
-	if !ok {
-		return 0, fmt.Errorf("images column is %s", col.DataType())
+// nodePath is the schema nodes from the top-level column down to n.
+func nodePath(n schema.Node) []schema.Node {
+	var out []schema.Node
+	for ; n != nil && n.Parent() != nil; n = n.Parent() {
+		out = append([]schema.Node{n}, out...)
 	}
-	st := list.ListValues().(*array.Struct)
-	blobs := st.Field(0).(*array.Binary)
+	return out
+}
+
+// decodeImageBatch reads the images of the next rows rows and decodes
+// each: every image in a list must have bytes. Fewer rows than asked is
+// an error (a damaged page can read as zero rows).
+func decodeImageBatch(rr file.BinaryRecordReader, rows int64) (int, error) {
+	rr.Reset()
+	if err := rr.Reserve(rows); err != nil {
+		return 0, err
+	}
+	for got := int64(0); got < rows; {
+		read, err := rr.ReadRecords(rows - got)
+		if err != nil {
+			return 0, err
+		}
+		if read <= 0 {
+			return 0, fmt.Errorf("column chunk ended after %d of %d rows of a batch", got, rows)
+		}
+		got += read
+	}
+	chunks := rr.GetBuilderChunks()
+	defer func() {
+		for _, ch := range chunks {
+			ch.Release()
+		}
+	}()
 	n := 0
-	for i := 0; i < blobs.Len(); i++ {
-		if blobs.IsNull(i) {
-			return n, fmt.Errorf("image %d has null bytes", i)
+	for _, ch := range chunks {
+		blobs, ok := ch.(*array.Binary)
+		if !ok {
+			return n, fmt.Errorf("image bytes decoded as %s", ch.DataType())
 		}
-		if _, _, err := imaging.Decode(bytes.NewReader(blobs.Value(i))); err != nil {
-			return n, fmt.Errorf("image %d does not decode: %w", i, err)
+		for i := 0; i < blobs.Len(); i++ {
+			if blobs.IsNull(i) {
+				return n, fmt.Errorf("image %d has null bytes", n)
+			}
+			if _, _, err := imaging.Decode(bytes.NewReader(blobs.Value(i))); err != nil {
+				return n, fmt.Errorf("image %d does not decode: %w", n, err)
+			}
+			n++
 		}
-		n++
 	}
 	return n, nil
+}
+
+// ArrowSchemaOf is the Arrow schema Arrow's parquet reader gives a file
+// of this schema, for the types an export writes: lists (three-level),
+// structs, text and binary byte arrays, integers, booleans and floats;
+// any other leaf is Arrow's null type, which matches no feature.
+func ArrowSchemaOf(sc *schema.Schema) (*arrow.Schema, error) {
+	root := sc.Root()
+	fields := make([]arrow.Field, 0, root.NumFields())
+	for i := range root.NumFields() {
+		f, err := arrowField(root.Field(i))
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, f)
+	}
+	return arrow.NewSchema(fields, nil), nil
+}
+
+func arrowField(n schema.Node) (arrow.Field, error) {
+	f := arrow.Field{Name: n.Name(), Nullable: n.RepetitionType() == parquet.Repetitions.Optional}
+	t, err := arrowType(n)
+	if err != nil {
+		return f, err
+	}
+	if n.RepetitionType() == parquet.Repetitions.Repeated {
+		// A repeated field outside a list annotation: a list of
+		// non-null items.
+		t = arrow.ListOfNonNullable(t)
+	}
+	f.Type = t
+	return f, nil
+}
+
+func arrowType(n schema.Node) (arrow.DataType, error) {
+	if p, ok := n.(*schema.PrimitiveNode); ok {
+		_, text := p.LogicalType().(schema.StringLogicalType)
+		text = text || p.ConvertedType() == schema.ConvertedTypes.UTF8
+		switch p.PhysicalType() {
+		case parquet.Types.ByteArray:
+			if text {
+				return arrow.BinaryTypes.String, nil
+			}
+			return arrow.BinaryTypes.Binary, nil
+		case parquet.Types.Boolean:
+			return arrow.FixedWidthTypes.Boolean, nil
+		case parquet.Types.Int32:
+			return arrow.PrimitiveTypes.Int32, nil
+		case parquet.Types.Int64:
+			return arrow.PrimitiveTypes.Int64, nil
+		case parquet.Types.Float:
+			return arrow.PrimitiveTypes.Float32, nil
+		case parquet.Types.Double:
+			return arrow.PrimitiveTypes.Float64, nil
+		}
+		return arrow.Null, nil
+	}
+	g := n.(*schema.GroupNode)
+	_, list := g.LogicalType().(schema.ListLogicalType)
+	if list || g.ConvertedType() == schema.ConvertedTypes.List {
+		if g.NumFields() != 1 || g.Field(0).RepetitionType() != parquet.Repetitions.Repeated {
+			return nil, fmt.Errorf("%s: a list annotation without one repeated field", g.Path())
+		}
+		entry := g.Field(0)
+		if eg, ok := entry.(*schema.GroupNode); ok && eg.NumFields() == 1 {
+			item, err := arrowField(eg.Field(0))
+			if err != nil {
+				return nil, err
+			}
+			return arrow.ListOfField(item), nil
+		}
+		item, err := arrowType(entry)
+		if err != nil {
+			return nil, err
+		}
+		return arrow.ListOfField(arrow.Field{Name: entry.Name(), Type: item}), nil
+	}
+	fields := make([]arrow.Field, 0, g.NumFields())
+	for i := range g.NumFields() {
+		f, err := arrowField(g.Field(i))
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, f)
+	}
+	return arrow.StructOf(fields...), nil
 }
 
 // ExpectedArrowSchema is the Arrow schema Hugging Face `datasets` builds

@@ -1,0 +1,32 @@
+package sftexport
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+)
+
+// cappedAllocator is an Arrow allocator refusing any buffer over limit
+// bytes: Arrow sizes a page's buffer from its header before reading it,
+// so a damaged header could ask for gigabytes. Arrow's interface has no
+// error return: it panics, and verifyShard recovers.
+type cappedAllocator struct {
+	memory.Allocator
+	limit int
+}
+
+func (a cappedAllocator) check(size int) {
+	if size > a.limit {
+		panic(fmt.Sprintf("a %d-byte buffer is over the %d-byte limit", size, a.limit))
+	}
+}
+
+func (a cappedAllocator) Allocate(size int) []byte {
+	a.check(size)
+	return a.Allocator.Allocate(size)
+}
+
+func (a cappedAllocator) Reallocate(size int, b []byte) []byte {
+	a.check(size)
+	return a.Allocator.Reallocate(size, b)
+}
