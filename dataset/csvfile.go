@@ -30,6 +30,28 @@ type csvTable struct {
 	lastErrLine int
 	capped      *lineCapReader
 	rec         []string // the record the fast path reuses
+	// valid is set when the line read by the fast path is valid UTF-8.
+	valid bool
+	// lines holds the fast path's lines, many to one allocation (see str).
+	lines strings.Builder
+}
+
+// lineChunk is the size of the allocations str copies lines into.
+const lineChunk = 64 << 10
+
+// str returns b as a string, copied into the table's current chunk: one
+// allocation per lineChunk bytes of lines instead of one per line. A string
+// a strings.Builder returns stays valid and unchanged while the Builder
+// writes on, and a full chunk is left to the strings that point into it
+// (Reset drops the Builder's reference, it never reuses the bytes).
+func (t *csvTable) str(b []byte) string {
+	if t.lines.Cap()-t.lines.Len() < len(b) {
+		t.lines.Reset()
+		t.lines.Grow(max(len(b), lineChunk))
+	}
+	start := t.lines.Len()
+	t.lines.Write(b)
+	return t.lines.String()[start:]
 }
 
 func openCSV(path string) (*csvTable, error) {
@@ -93,6 +115,9 @@ func (t *csvTable) next() (rec []string, line int, rowErr error, err error) {
 			delete(t.capped.cut, line)
 			return rec, line, fmt.Errorf("%w: line longer than %d bytes (kept the first %d in the reject)", errMalformedRow, maxCSVLineBytes, keptBytes), nil
 		}
+		if t.valid {
+			return rec, line, nil, nil
+		}
 		for i, f := range rec {
 			if !utf8.ValidString(f) {
 				rec[i] = strings.ToValidUTF8(f, "\uFFFD")
@@ -125,6 +150,7 @@ func (t *csvTable) read() (rec []string, line int, err error) {
 		b := t.capped.out
 		t.capped.out = nil
 		if bytes.IndexByte(b, '"') >= 0 {
+			t.valid = false
 			return t.readQuoted(b)
 		}
 		// encoding/csv drops a trailing \r at the end of the input and
@@ -134,17 +160,19 @@ func (t *csvTable) read() (rec []string, line int, err error) {
 		if len(b) == 0 {
 			continue
 		}
-		s := string(b)
+		// A comma never falls inside a UTF-8 sequence: a valid line has
+		// valid fields, so next checks its fields only when it is not.
+		t.valid = utf8.Valid(b)
+		s := t.str(b)
 		rec := t.rec[:0]
-		for {
-			i := strings.IndexByte(s, ',')
-			if i < 0 {
-				break
+		start := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] == ',' {
+				rec = append(rec, s[start:i])
+				start = i + 1
 			}
-			rec = append(rec, s[:i])
-			s = s[i+1:]
 		}
-		t.rec = append(rec, s)
+		t.rec = append(rec, s[start:])
 		return t.rec, t.capped.line, nil
 	}
 }
