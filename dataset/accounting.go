@@ -126,7 +126,8 @@ func (p *preparer) readFile(src source, path string) error {
 	rules := src.rules()
 	st := p.stats(rules.input, path)
 	before := *st
-	err := src.read(p.ctx, path, func(r row) error { return p.apply(rules, st, path, r) })
+	f := &fileApply{rules: rules, st: st, path: path, natives: map[string]nativeAnswer{}}
+	err := src.read(p.ctx, path, func(r row) error { return p.apply(f, r) })
 	if err != nil {
 		return err
 	}
@@ -157,13 +158,46 @@ const (
 	dropNoBox     = "mapped label without a box, from a source that asserts findings only with a box"
 )
 
+// fileApply is what apply needs of the file being read.
+type fileApply struct {
+	rules sourceRules
+	st    *SourceStats
+	path  string
+	// natives remembers, by native label, the label map's answer and the
+	// label's count in st: a file names a few dozen labels over tens of
+	// thousands of rows.
+	natives map[string]nativeAnswer
+}
+
+// nativeAnswer is a native label's mapping and its count.
+type nativeAnswer struct {
+	label  labelmap.Label
+	status labelmap.Status
+	count  *NativeCount
+}
+
+// native maps a native label and counts its row.
+func (p *preparer) native(f *fileApply, m *labelmap.SourceMap, native string) (labelmap.Label, labelmap.Status) {
+	if a, ok := f.natives[native]; ok {
+		a.count.Rows++
+		return a.label, a.status
+	}
+	label, status := p.lookup(f.rules.labels, m, native)
+	f.st.countNative(native, status.String(), string(label))
+	if len(f.natives) < maxLookups {
+		f.natives[native] = nativeAnswer{label, status, f.st.NativeLabels[native]}
+	}
+	return label, status
+}
+
 // apply is the one place a row is accounted: it counts the row as read
 // and then as exactly one of kept, dropped or rejected, and records what
 // the row says about its image.
-func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row) error {
+func (p *preparer) apply(f *fileApply, r row) error {
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}
+	rules, st, path := f.rules, f.st, f.path
 	st.RowsRead++
 	if r.file != "" {
 		path = r.file
@@ -196,16 +230,12 @@ func (p *preparer) apply(rules sourceRules, st *SourceStats, path string, r row)
 	m := p.vocab.Source(rules.labels)
 	kept, dropped := false, dropUnmapped
 	for _, native := range r.natives {
-		label, status := p.lookup(rules.labels, m, native)
-		st.countNative(native, status.String(), string(label))
+		label, status := p.native(f, m, native)
 		if status != labelmap.Mapped {
 			if status == labelmap.Unknown {
 				img.unknownLabels++
 			}
-			if img.other == nil {
-				img.other = map[string]struct{}{}
-			}
-			img.other[native] = struct{}{}
+			img.addOther(native)
 			continue
 		}
 		if label == labelmap.NoFinding {

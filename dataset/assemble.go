@@ -40,7 +40,9 @@ type labeledFused struct {
 // across labels by specificity, then decide the finding list. It returns
 // the findings, or a left-out reason when the image must not be written.
 func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, string) {
-	var fused []labeledFused
+	// fused and ranked are scratch, reused from image to image.
+	fused := p.scratch.fused[:0]
+	defer func() { p.scratch.fused = fused[:0] }()
 	markedPositive := false
 	for _, l := range labelmap.Positives() {
 		r := a.readings[l.Index()]
@@ -59,15 +61,25 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 			fused = append(fused, labeledFused{l, f})
 		}
 	}
-	ranked := make([]boxes.Ranked, len(fused))
-	for i, f := range fused {
-		ranked[i] = boxes.Ranked{Box: f.fused.Box, Rank: p.specificityRank(f.label)}
+	ranked := p.scratch.ranked[:0]
+	for _, f := range fused {
+		ranked = append(ranked, boxes.Ranked{Box: f.fused.Box, Rank: p.specificityRank(f.label)})
+	}
+	p.scratch.ranked = ranked[:0]
+	if len(fused) == 0 && !a.anyBoxless() {
+		return p.assembleEmpty(a, markedPositive)
 	}
 	keep := boxes.ResolveOverlaps(ranked, p.opts.CrossIoU)
-	var findings []cxrkit.Finding
+	kept := 0
+	for _, k := range keep {
+		if k {
+			kept++
+		}
+	}
+	// One allocation for the image's findings and one for its boxes.
+	findings := make([]cxrkit.Finding, 0, kept+a.countBoxless())
 	var boxed [labelmap.NumLabels]bool
-	// One allocation for the image's boxes, not one per box.
-	slab := make([]boxes.Box, 0, len(fused))
+	slab := make([]boxes.Box, 0, kept)
 	for i, f := range fused {
 		if !keep[i] {
 			bc.DroppedCross++
@@ -93,6 +105,25 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 		}
 		return findings, ""
 	}
+	return p.assembleEmpty(a, markedPositive)
+}
+
+// anyBoxless reports whether a label is asserted without a box.
+func (a *imageAcc) anyBoxless() bool { return a.countBoxless() > 0 }
+
+// countBoxless counts the positive labels asserted without a box.
+func (a *imageAcc) countBoxless() int {
+	n := 0
+	for _, l := range labelmap.Positives() {
+		if a.boxless[l.Index()] {
+			n++
+		}
+	}
+	return n
+}
+
+// assembleEmpty decides an image without a finding: left out, or normal.
+func (p *preparer) assembleEmpty(a *imageAcc, markedPositive bool) ([]cxrkit.Finding, string) {
 	switch {
 	case markedPositive:
 		return nil, leftAmbiguous
@@ -107,11 +138,48 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 	case len(a.other) > 0 && p.opts.UnmappedOnly == UnmappedDrop:
 		return nil, leftUnmappedOnly
 	}
-	return cxrkit.NoFindingList(), ""
+	return p.noFindingList(), ""
+}
+
+// noFindingList is cxrkit.NoFindingList, cut from a slab: one allocation
+// per noFindingSlab normal images. Each list has capacity 1, so appending
+// to one never writes into its neighbour.
+func (p *preparer) noFindingList() []cxrkit.Finding {
+	if len(p.scratch.normals) == 0 {
+		p.scratch.normals = make([]cxrkit.Finding, noFindingSlab)
+	}
+	l := p.scratch.normals[:1:1]
+	l[0] = cxrkit.NoFindingList()[0]
+	p.scratch.normals = p.scratch.normals[1:]
+	return l
+}
+
+// noFindingSlab is how many normal images share one allocation.
+const noFindingSlab = 1024
+
+// assembleScratch is reused by assemble from image to image.
+type assembleScratch struct {
+	fused   []labeledFused
+	ranked  []boxes.Ranked
+	normals []cxrkit.Finding
+	// ranks caches the vocabulary's specificity rank of each label
+	// (rankOK), asked once per box.
+	ranks  [labelmap.NumLabels]int
+	rankOK bool
 }
 
 func (p *preparer) specificityRank(l labelmap.Label) int {
-	return slices.Index(p.vocab.Specificity(), l)
+	if !l.Valid() {
+		return slices.Index(p.vocab.Specificity(), l)
+	}
+	if !p.scratch.rankOK {
+		spec := p.vocab.Specificity()
+		for _, c := range labelmap.All() {
+			p.scratch.ranks[c.Index()] = slices.Index(spec, c)
+		}
+		p.scratch.rankOK = true
+	}
+	return p.scratch.ranks[l.Index()]
 }
 
 // sortFindings orders findings canonically: by label, then boxes before

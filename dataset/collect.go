@@ -1,7 +1,10 @@
 package dataset
 
 import (
+	"maps"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
@@ -32,8 +35,10 @@ type imageAcc struct {
 	// boxless marks labels asserted without a box (NIH image-level labels,
 	// VQA rows without a location).
 	boxless [labelmap.NumLabels]bool
-	// other holds the native labels outside the six-label space.
-	other map[string]struct{}
+	// other holds the native labels outside the six-label space, in row
+	// order, a repeat of the label before skipped: build sorts and
+	// deduplicates them. A slice, not a set: most images have none or one.
+	other []string
 	// exhaustive is set when a row came from a reading of all the
 	// source's classes: only such an image can be normal.
 	exhaustive bool
@@ -47,11 +52,40 @@ type imageAcc struct {
 	unknownLabels int
 	// hasEntry is set for NIH images with a Data_Entry row.
 	hasEntry bool
+	// meta is the image's --vindr-meta size (hasMeta), looked up once per
+	// image rather than once per box (metaLooked).
+	meta                Size
+	hasMeta, metaLooked bool
+}
+
+// addOther records a native label outside the six-label space.
+func (a *imageAcc) addOther(native string) {
+	if n := len(a.other); n == 0 || a.other[n-1] != native {
+		a.other = append(a.other, native)
+	}
+}
+
+// otherLabels returns the image's other labels sorted and deduplicated.
+func (a *imageAcc) otherLabels() []string {
+	if len(a.other) == 0 {
+		return nil
+	}
+	out := slices.Clone(a.other)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func (a *imageAcc) addReading(l labelmap.Label, b boxes.Box, reader string) {
-	a.readings[l.Index()] = append(a.readings[l.Index()], boxes.Reading{Box: b, Reader: reader})
+	r := a.readings[l.Index()]
+	if r == nil {
+		// VinDr has three readers per image: room for their boxes at once.
+		r = make([]boxes.Reading, 0, firstReadings)
+	}
+	a.readings[l.Index()] = append(r, boxes.Reading{Box: b, Reader: reader})
 }
+
+// firstReadings is the capacity a label's first reading allocates.
+const firstReadings = 4
 
 // hasBox reports whether an equal box (within half the corpus rounding
 // unit) is already recorded for l.
@@ -69,14 +103,34 @@ func (a *imageAcc) hasBox(l labelmap.Label, b boxes.Box) bool {
 // images holds the accumulators of every source's images, one map per
 // source keyed by image id: a row costs one lookup of its id (not of a
 // source and id pair), and the source's map is remembered from the row
-// before, since a file's rows all come from one source.
+// before, since a file's rows all come from one source. The image of the
+// row before is remembered too: a row's box size asks for the image its
+// row was just applied to. Accumulators are allocated in slabs.
 type images struct {
 	bySource   map[cxrkit.Source]map[string]*imageAcc
 	lastSource cxrkit.Source
 	last       map[string]*imageAcc
+	lastAcc    *imageAcc
+	slab       []imageAcc
+	// hint is the expected number of images of a source, to size its map.
+	hint map[cxrkit.Source]int
 }
 
-func newImages() *images { return &images{bySource: map[cxrkit.Source]map[string]*imageAcc{}} }
+// accSlab is how many accumulators one allocation holds.
+const accSlab = 256
+
+// maxImagesHint bounds the map a hint pre-sizes.
+const maxImagesHint = 1 << 20
+
+func newImages() *images {
+	return &images{bySource: map[cxrkit.Source]map[string]*imageAcc{}, hint: map[cxrkit.Source]int{}}
+}
+
+// expect says how many images of source to expect (a size file's rows),
+// before the first of them is added.
+func (im *images) expect(source cxrkit.Source, n int) {
+	im.hint[source] = min(n, maxImagesHint)
+}
 
 func (im *images) source(source cxrkit.Source, create bool) map[string]*imageAcc {
 	if im.last != nil && im.lastSource == source {
@@ -87,7 +141,7 @@ func (im *images) source(source cxrkit.Source, create bool) map[string]*imageAcc
 		if !create {
 			return nil
 		}
-		m = map[string]*imageAcc{}
+		m = make(map[string]*imageAcc, im.hint[source])
 		im.bySource[source] = m
 	}
 	im.lastSource, im.last = source, m
@@ -95,17 +149,61 @@ func (im *images) source(source cxrkit.Source, create bool) map[string]*imageAcc
 }
 
 func (im *images) get(source cxrkit.Source, id string) *imageAcc {
+	if a := im.lastAcc; a != nil && a.id == id && a.source == source {
+		return a
+	}
 	m := im.source(source, true)
 	a := m[id]
 	if a == nil {
-		a = &imageAcc{source: source, id: id}
+		if len(im.slab) == cap(im.slab) {
+			im.slab = make([]imageAcc, 0, accSlab)
+		}
+		im.slab = append(im.slab, imageAcc{source: source, id: id})
+		a = &im.slab[len(im.slab)-1]
 		m[id] = a
 	}
+	im.lastAcc = a
 	return a
 }
 
 func (im *images) lookup(source cxrkit.Source, id string) *imageAcc {
+	if a := im.lastAcc; a != nil && a.id == id && a.source == source {
+		return a
+	}
 	return im.source(source, false)[id]
+}
+
+// sorted returns every accumulator, by source and then by id.
+func (im *images) sorted() []*imageAcc {
+	sources := slices.Sorted(maps.Keys(im.bySource))
+	n := 0
+	for _, m := range im.bySource {
+		n += len(m)
+	}
+	out := make([]*imageAcc, 0, n)
+	// Ids are sorted as values next to their accumulators, so a
+	// comparison does not go through the accumulator's pointer.
+	largest := 0
+	for _, m := range im.bySource {
+		largest = max(largest, len(m))
+	}
+	byID := make([]idAcc, 0, largest)
+	for _, src := range sources {
+		byID = byID[:0]
+		for id, a := range im.bySource[src] {
+			byID = append(byID, idAcc{id, a})
+		}
+		slices.SortFunc(byID, func(a, b idAcc) int { return strings.Compare(a.id, b.id) })
+		for _, x := range byID {
+			out = append(out, x.acc)
+		}
+	}
+	return out
+}
+
+type idAcc struct {
+	id  string
+	acc *imageAcc
 }
 
 // all returns every accumulator, in no particular order.

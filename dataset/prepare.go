@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,6 +43,9 @@ type preparer struct {
 
 	// lookups remembers label-map answers by (label source, native).
 	lookups map[[2]string]labelLookup
+
+	// scratch is assemble's reusable state.
+	scratch assembleScratch
 
 	vindrMeta    map[string]Size
 	vindrDir     *imageDir
@@ -142,6 +144,11 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 func (p *preparer) readAll() error {
 	var err error
 	for _, m := range p.opts.VinDrMeta {
+		if st, err := os.Stat(m); err == nil && len(p.vindrMeta) == 0 {
+			// Sized for the file's rows (about 45 bytes each in VinDr's),
+			// so the map is not rebuilt as it grows.
+			p.vindrMeta = make(map[string]Size, min(st.Size()/metaRowBytes, maxMetaHint))
+		}
 		before := len(p.vindrMeta)
 		if err := ReadMeta(m, p.vindrMeta); err != nil {
 			return err
@@ -150,6 +157,7 @@ func (p *preparer) readAll() error {
 			return err
 		}
 	}
+	p.images.expect(cxrkit.SourceVinDr, len(p.vindrMeta))
 	for _, d := range []struct {
 		dir  string
 		into **imageDir
@@ -182,6 +190,13 @@ func (p *preparer) readAll() error {
 	return nil
 }
 
+// metaRowBytes is about the shortest VinDr size row (image_id,dim0,dim1),
+// and maxMetaHint bounds the map a size file's length pre-sizes.
+const (
+	metaRowBytes = 40
+	maxMetaHint  = 1 << 17
+)
+
 // maxOpenArchives bounds the zip archives --dedup-images keeps open
 // while hashing (NIH ChestX-ray14 has twelve).
 const maxOpenArchives = 16
@@ -196,11 +211,10 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 		rep.RowsRejected += s.RowsRejected
 		rep.Identities[name] = s.Balanced()
 	}
-	accs := p.images.all()
-	slices.SortFunc(accs, func(a, b *imageAcc) int {
-		return cmp.Or(cmp.Compare(a.source, b.source), cmp.Compare(a.id, b.id))
-	})
-	var records []*cxrkit.Record
+	accs := p.images.sorted()
+	// The records are cut from one slab.
+	slab := make([]cxrkit.Record, 0, len(accs))
+	records := make([]*cxrkit.Record, 0, len(accs))
 	for i, a := range accs {
 		if i%4096 == 0 {
 			if err := p.ctx.Err(); err != nil {
@@ -217,10 +231,9 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 			}
 			continue
 		}
-		rec := &cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Findings: findings}
-		if len(a.other) > 0 {
-			rec.OtherLabels = slices.Sorted(maps.Keys(a.other))
-		}
+		slab = append(slab, cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Findings: findings})
+		rec := &slab[len(slab)-1]
+		rec.OtherLabels = a.otherLabels()
 		p.placeImage(rec, a, si)
 		records = append(records, rec)
 	}
@@ -228,8 +241,9 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	records, dups = p.balance(records, dups, rep)
-	p.split(records, dups, rep)
+	keys := recordKeys(records)
+	records, keys, dups = p.balance(records, keys, dups, rep)
+	p.split(records, keys, dups, rep)
 	for _, r := range records {
 		rep.source(r.Source).ImagesWritten++
 		sc := rep.Splits[r.Split]
@@ -238,7 +252,7 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 			rep.Splits[r.Split] = sc
 		}
 		sc.Images++
-		for _, l := range labelSet(r.Findings) {
+		for _, l := range labelSetOf(r.Findings) {
 			sc.Labels[string(l)]++
 			rep.Labels[string(l)]++
 		}
@@ -263,7 +277,7 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 	switch a.source {
 	case cxrkit.SourceVinDr:
 		dir = p.vindrDir
-		def, _ = p.vindrSize(a.id)
+		def, _ = p.vindrImageSize(a, a.id, Size{})
 	case cxrkit.SourceNIH:
 		dir, def = p.nihDir, Size{Width: nihPNGSize, Height: nihPNGSize}
 	case cxrkit.SourceChestXDet:
@@ -295,17 +309,56 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 	}
 }
 
-func labelSet(fs []cxrkit.Finding) []labelmap.Label {
-	if pos := cxrkit.PositiveLabels(fs); len(pos) > 0 {
-		return pos
+// labelSet is the image's positive labels in canonical order, or
+// no_finding: a fixed-size set, so the common loop over it allocates
+// nothing.
+type labelSet struct {
+	labels [labelmap.NumLabels]labelmap.Label
+	n      int
+}
+
+func labelSetOf(fs []cxrkit.Finding) []labelmap.Label {
+	s := newLabelSet(fs)
+	return s.labels[:s.n]
+}
+
+func newLabelSet(fs []cxrkit.Finding) labelSet {
+	var seen [labelmap.NumLabels]bool
+	for _, f := range fs {
+		if f.Label.Positive() {
+			seen[f.Label.Index()] = true
+		}
 	}
-	return []labelmap.Label{labelmap.NoFinding}
+	var s labelSet
+	for _, l := range labelmap.Positives() {
+		if seen[l.Index()] {
+			s.labels[s.n] = l
+			s.n++
+		}
+	}
+	if s.n == 0 {
+		s.labels[0], s.n = labelmap.NoFinding, 1
+	}
+	return s
+}
+
+// hasPositive reports whether findings hold a positive label.
+func hasPositive(fs []cxrkit.Finding) bool {
+	for _, f := range fs {
+		if f.Label.Positive() {
+			return true
+		}
+	}
+	return false
 }
 
 func stratum(fs []cxrkit.Finding) string {
-	ls := labelSet(fs)
-	s := make([]string, len(ls))
-	for i, l := range ls {
+	ls := newLabelSet(fs)
+	if ls.n == 1 {
+		return string(ls.labels[0])
+	}
+	s := make([]string, ls.n)
+	for i, l := range ls.labels[:ls.n] {
 		s[i] = string(l)
 	}
 	return strings.Join(s, "+")
@@ -354,16 +407,18 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 
 // balance keeps every positive image and a deterministic sample of normal
 // ones; holdout images are always kept. Duplicate pairs are re-indexed.
-func (p *preparer) balance(records []*cxrkit.Record, dups [][2]int, rep *Report) ([]*cxrkit.Record, [][2]int) {
+// keys[i] is records[i].Key(); the kept keys are returned with the kept
+// records.
+func (p *preparer) balance(records []*cxrkit.Record, keys []string, dups [][2]int, rep *Report) ([]*cxrkit.Record, []string, [][2]int) {
 	holdout := p.holdoutSet()
-	var normalKeys []string
-	var normalIdx []int
+	normalKeys := make([]string, 0, len(records))
+	normalIdx := make([]int, 0, len(records))
 	positives := 0
 	for i, r := range records {
-		if len(cxrkit.PositiveLabels(r.Findings)) > 0 {
+		if hasPositive(r.Findings) {
 			positives++
 		} else if !holdout[r.ImageID] {
-			normalKeys = append(normalKeys, r.Key())
+			normalKeys = append(normalKeys, keys[i])
 			normalIdx = append(normalIdx, i)
 		}
 	}
@@ -376,12 +431,14 @@ func (p *preparer) balance(records []*cxrkit.Record, dups [][2]int, rep *Report)
 		}
 	}
 	newIndex := make([]int, len(records))
-	var out []*cxrkit.Record
+	out := make([]*cxrkit.Record, 0, len(records))
+	outKeys := make([]string, 0, len(records))
 	for i, r := range records {
 		newIndex[i] = -1
 		if !drop[i] {
 			newIndex[i] = len(out)
 			out = append(out, r)
+			outKeys = append(outKeys, keys[i])
 		}
 	}
 	var kept [][2]int
@@ -390,7 +447,32 @@ func (p *preparer) balance(records []*cxrkit.Record, dups [][2]int, rep *Report)
 			kept = append(kept, [2]int{a, b})
 		}
 	}
-	return out, kept
+	return out, outKeys, kept
+}
+
+// recordKeys returns each record's Key, the keys cut from one string.
+func recordKeys(records []*cxrkit.Record) []string {
+	n := 0
+	for _, r := range records {
+		n += len(r.Source) + 1 + len(r.ImageID)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	ends := make([]int, len(records))
+	for i, r := range records {
+		b.WriteString(string(r.Source))
+		b.WriteByte(':')
+		b.WriteString(r.ImageID)
+		ends[i] = b.Len()
+	}
+	all := b.String()
+	keys := make([]string, len(records))
+	start := 0
+	for i, end := range ends {
+		keys[i] = all[start:end]
+		start = end
+	}
+	return keys
 }
 
 func (p *preparer) holdoutSet() map[string]bool {
@@ -403,12 +485,13 @@ func (p *preparer) holdoutSet() map[string]bool {
 	return set
 }
 
-func (p *preparer) split(records []*cxrkit.Record, dups [][2]int, rep *Report) {
+// keys[i] is records[i].Key().
+func (p *preparer) split(records []*cxrkit.Record, keys []string, dups [][2]int, rep *Report) {
 	holdout := p.holdoutSet()
 	items := make([]splitItem, len(records))
 	matched := map[string]bool{}
 	for i, r := range records {
-		items[i] = splitItem{key: r.Key(), stratum: stratum(r.Findings), holdout: holdout[r.ImageID]}
+		items[i] = splitItem{key: keys[i], stratum: stratum(r.Findings), holdout: holdout[r.ImageID]}
 		if r.PatientID != "" {
 			items[i].group = string(r.Source) + ":" + r.PatientID
 		}

@@ -93,22 +93,42 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 	}
 	// Groups by root, in a slice rather than a map: the list is sorted
 	// below by a total order, so the order groups are found in is moot.
-	byRoot := make([]*group, len(items))
-	var list []*group
-	for i, it := range items {
+	// The groups are one slab, and their members (ascending) one slice
+	// cut by counting: nearly every group is a single image.
+	byRoot := make([]int, len(items))
+	roots := make([]int, len(items))
+	slab := make([]group, 0, len(items))
+	sizes := make([]int, 0, len(items))
+	for i := range items {
 		r := u.find(i)
-		g := byRoot[r]
-		if g == nil {
-			g = &group{key: it.key}
-			byRoot[r] = g
-			list = append(list, g)
+		roots[i] = r
+		if r == i {
+			byRoot[r] = len(slab)
+			slab = append(slab, group{key: items[i].key})
+			sizes = append(sizes, 0)
 		}
+	}
+	for i := range items {
+		sizes[byRoot[roots[i]]]++
+	}
+	members := make([]int, len(items))
+	start := 0
+	for k := range slab {
+		slab[k].members = members[start : start : start+sizes[k]]
+		start += sizes[k]
+	}
+	for i, it := range items {
+		g := &slab[byRoot[roots[i]]]
 		g.members = append(g.members, i)
 		g.key = min(g.key, it.key)
 		g.holdout = g.holdout || it.holdout
 	}
-	for _, g := range list {
-		g.stratum = groupStratum(items, g.members)
+	list := make([]*group, len(slab))
+	sorted := map[string]string{} // one image's stratum, its labels sorted
+	for k := range slab {
+		g := &slab[k]
+		list[k] = g
+		g.stratum = groupStratum(items, g.members, sorted)
 		g.order = rank(seed, "split", g.key)
 	}
 	slices.SortFunc(list, func(a, b *group) int {
@@ -153,7 +173,9 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 // groupStratum is the label set of a group's images: their labels, sorted
 // and deduplicated, without no_finding when there is any other. The usual
 // group, one image or images of one label, keeps its stratum as it is.
-func groupStratum(items []splitItem, members []int) string {
+//
+// sorted remembers the answer for a group of one image by its stratum.
+func groupStratum(items []splitItem, members []int, sorted map[string]string) string {
 	first := items[members[0]].stratum
 	same := !strings.Contains(first, "+")
 	for _, m := range members[1:] {
@@ -162,6 +184,19 @@ func groupStratum(items []splitItem, members []int) string {
 	if same {
 		return first
 	}
+	if len(members) == 1 {
+		if s, ok := sorted[first]; ok {
+			return s
+		}
+		s := groupLabels(items, members)
+		sorted[first] = s
+		return s
+	}
+	return groupLabels(items, members)
+}
+
+// groupLabels is groupStratum's label set of a mixed group.
+func groupLabels(items []splitItem, members []int) string {
 	labels := map[string]bool{}
 	for _, m := range members {
 		for _, l := range strings.Split(items[m].stratum, "+") {

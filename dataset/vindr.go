@@ -103,13 +103,19 @@ func (p *preparer) vindrSize(id string) (Size, error) { return p.vindrBoxSize(id
 
 // vindrBoxSize is vindrSize given the row's own width,height.
 func (p *preparer) vindrBoxSize(id string, row Size) (Size, error) {
-	if s, ok := p.vindrMeta[id]; ok {
+	return p.vindrImageSize(p.images.lookup(cxrkit.SourceVinDr, id), id, row)
+}
+
+// vindrImageSize is vindrBoxSize given the image's accumulator, nil when
+// the image has none yet.
+func (p *preparer) vindrImageSize(a *imageAcc, id string, row Size) (Size, error) {
+	if s, ok := p.vindrMetaSize(a, id); ok {
 		return s, nil
 	}
 	if row.Width > 0 && row.Height > 0 {
 		return row, nil
 	}
-	if a := p.images.lookup(cxrkit.SourceVinDr, id); a != nil && a.origW > 0 && a.origH > 0 {
+	if a != nil && a.origW > 0 && a.origH > 0 {
 		return Size{Width: a.origW, Height: a.origH}, nil
 	}
 	s, found, err := p.vindrDir.size(id)
@@ -123,6 +129,21 @@ func (p *preparer) vindrBoxSize(id string, row Size) (Size, error) {
 		return Size{}, fmt.Errorf("%w: %s is %dx%d, a resized copy, and boxes are in original DICOM pixels: give --vindr-meta (image_id,dim0,dim1) or a train.csv with width,height columns", boxes.ErrNoImageSize, filepath.Base(path), s.Width, s.Height)
 	}
 	return s, nil
+}
+
+// vindrMetaSize is the --vindr-meta size of image id, remembered on its
+// accumulator a when there is one (the size files are read before any
+// row, so the answer cannot change).
+func (p *preparer) vindrMetaSize(a *imageAcc, id string) (Size, bool) {
+	if a == nil {
+		s, ok := p.vindrMeta[id]
+		return s, ok
+	}
+	if !a.metaLooked {
+		a.meta, a.hasMeta = p.vindrMeta[id]
+		a.metaLooked = true
+	}
+	return a.meta, a.hasMeta
 }
 
 func isDICOM(path string) bool {
