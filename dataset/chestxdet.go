@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,56 +64,99 @@ type chestXDetRecord struct {
 
 func (chestXDetJSON) rules() sourceRules { return chestXDetRules() }
 
+// read takes each element in one pass (recordScanner: validate, decode
+// the three fields used, skip polygons), mostly in place in the read
+// buffer, and falls back to encoding/json for any element that pass is
+// not sure of, which then reads and reports it as before. Elements are
+// borrowed: nothing of raw is kept uncopied.
 func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) error) error {
-	return forEachArrayElement(ctx, path, func(el jsonElement) error {
-		raw, line := el.raw, el.line
-		if el.reject != nil {
-			return emit(row{line: line, raw: string(raw), reject: el.reject})
+	var sc recordScanner
+	var rec chestXDetRecord
+	decode := func(b []byte) (int, bool) { return sc.chestXDetRecord(b, &rec) }
+	return readArrayElements(ctx, path, uncheckedBorrowed, decode, func(el jsonElement) error {
+		taken := el.decoded
+		if !taken && el.reject == nil {
+			// Not taken in place (an element too long for the read
+			// buffer, or refused): once more on the whole element.
+			n, ok := decode(el.raw)
+			taken = ok && n == len(el.raw)
 		}
-		var rec chestXDetRecord
-		if err := json.Unmarshal(withoutMember(raw, "polygons"), &rec); err != nil {
-			return emit(row{line: line, raw: compactRecord(raw), reject: fmt.Errorf("%w: %v", errMalformedRow, err)})
-		}
-		id := stripImageExt(rec.FileName)
-		if id == "" || len(rec.Syms) != len(rec.Boxes) {
-			reason := errMissingID
-			if id != "" {
-				reason = fmt.Errorf("%w: %d syms, %d boxes", errSymsBoxes, len(rec.Syms), len(rec.Boxes))
+		if !taken {
+			if err := el.check(path); err != nil {
+				return err
 			}
-			compact := compactRecord(raw)
-			for range max(len(rec.Syms), len(rec.Boxes), 1) {
-				if err := emit(row{line: line, raw: compact, id: id, reject: reason, rejectsPositive: true}); err != nil {
-					return err
-				}
+			var err error
+			if rec, err = decodeChestXDetRecord(el); err != nil {
+				return emit(row{line: el.line, raw: compactRecord(el.raw), reject: fmt.Errorf("%w: %v", errMalformedRow, err)})
 			}
-			return nil
 		}
-		if len(rec.Syms) == 0 {
-			return emit(row{line: line, id: id, normalRecord: true})
+		return c.emitRecord(rec, el, emit)
+	})
+}
+
+// decodeChestXDetRecord is the encoding/json reading of a checked element
+// (the reference recordScanner is tested against).
+func decodeChestXDetRecord(el jsonElement) (chestXDetRecord, error) {
+	var rec chestXDetRecord
+	if el.reject != nil {
+		return rec, nil
+	}
+	err := json.Unmarshal(withoutMember(el.raw, "polygons"), &rec)
+	return rec, err
+}
+
+// emitRecord emits the rows of one record: a reject for an unreadable
+// element, one row per (sym, box) pair, or one "no findings" row.
+func (c chestXDetJSON) emitRecord(rec chestXDetRecord, el jsonElement, emit func(row) error) error {
+	raw, line := el.raw, el.line
+	if el.reject != nil {
+		return emit(row{line: line, raw: string(raw), reject: el.reject})
+	}
+	id := stripImageExt(rec.FileName)
+	if id == "" || len(rec.Syms) != len(rec.Boxes) {
+		reason := errMissingID
+		if id != "" {
+			reason = fmt.Errorf("%w: %d syms, %d boxes", errSymsBoxes, len(rec.Syms), len(rec.Boxes))
 		}
-		for i, native := range rec.Syms {
-			native = strings.TrimSpace(native)
-			box := rec.Boxes[i]
-			r := row{line: line, id: id, natives: []string{native}, reader: string(cxrkit.SourceChestXDet),
-				raw: chestXDetRowRaw{Box: box, FileName: rec.FileName, Sym: native},
-				locate: func() (boxes.Box, bool, error) {
-					v, ok := fourNumbers(box)
-					if !ok {
-						return boxes.Box{}, false, errBadBox
-					}
-					size, err := c.size(id)
-					if err != nil {
-						return boxes.Box{}, false, err
-					}
-					b, err := boxes.FromPixels(v[0], v[1], v[2], v[3], size.Width, size.Height)
-					return b, true, err
-				}}
-			if err := emit(r); err != nil {
+		compact := compactRecord(raw)
+		for range max(len(rec.Syms), len(rec.Boxes), 1) {
+			if err := emit(row{line: line, raw: compact, id: id, reject: reason, rejectsPositive: true}); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}
+	if len(rec.Syms) == 0 {
+		return emit(row{line: line, id: id, normalRecord: true})
+	}
+	// One allocation each for the record's natives and raw rows, not one
+	// per row.
+	natives := make([]string, len(rec.Syms))
+	raws := make([]chestXDetRowRaw, len(rec.Syms))
+	for i, native := range rec.Syms {
+		native = strings.TrimSpace(native)
+		box := rec.Boxes[i]
+		natives[i] = native
+		raws[i] = chestXDetRowRaw{Box: box, FileName: rec.FileName, Sym: native}
+		r := row{line: line, id: id, natives: natives[i : i+1 : i+1], reader: string(cxrkit.SourceChestXDet),
+			raw: &raws[i],
+			locate: func() (boxes.Box, bool, error) {
+				v, ok := fourNumbers(box)
+				if !ok {
+					return boxes.Box{}, false, errBadBox
+				}
+				size, err := c.size(id)
+				if err != nil {
+					return boxes.Box{}, false, err
+				}
+				b, err := boxes.FromPixels(v[0], v[1], v[2], v[3], size.Width, size.Height)
+				return b, true, err
+			}}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // chestXDetRowRaw is one (sym, box) row as rejects.jsonl shows it; its
@@ -139,69 +183,40 @@ func compactRecord(raw json.RawMessage) any {
 
 // fourNumbers reads a box, a valid JSON value, as a JSON array of exactly
 // four numbers, as decoding it into []float64 would (null reads as 0),
-// without reflection: there is one per ChestX-Det finding.
+// without reflection or copies: there is one per ChestX-Det finding.
 func fourNumbers(raw json.RawMessage) ([4]float64, bool) {
 	var v [4]float64
-	s := strings.TrimSpace(string(raw))
-	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+	b := raw
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
 		return v, false
 	}
-	s = s[1 : len(s)-1]
-	for i := range v {
-		item, rest, more := strings.Cut(s, ",")
-		if more == (i == 3) {
-			return v, false
-		}
-		item = strings.TrimSpace(item)
-		if item == "null" {
-			v[i] = 0
-		} else {
-			f, err := strconv.ParseFloat(item, 64)
-			if err != nil || !isJSONNumber(item) {
+	i++
+	for k := range v {
+		i = skipSpace(b, i)
+		if k > 0 {
+			if i >= len(b) || b[i] != ',' {
 				return v, false
 			}
-			v[i] = f
+			i = skipSpace(b, i+1)
 		}
-		s = rest
-	}
-	return v, true
-}
-
-// isJSONNumber reports whether s is a number in JSON's grammar (which
-// strconv.ParseFloat is wider than: "inf", "0x1p3", "+1", "1_0").
-func isJSONNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	digits := func() int {
-		n := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			n++
+		if bytes.HasPrefix(b[i:], []byte("null")) {
+			i += 4 // null reads as 0
+			continue
 		}
-		return n
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
+		end := numberEnd(b, i)
+		if end < 0 {
+			return v, false
 		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
+		f, err := strconv.ParseFloat(string(b[i:end]), 64)
+		if err != nil {
+			return v, false
 		}
-		if digits() == 0 {
-			return false
-		}
+		v[k], i = f, end
 	}
-	return i == len(s)
+	i = skipSpace(b, i)
+	if i >= len(b) || b[i] != ']' {
+		return v, false
+	}
+	return v, skipSpace(b, i+1) == len(b)
 }

@@ -18,6 +18,10 @@ import (
 // allocation.
 const maxJSONElementBytes = 1 << 20
 
+// readBufferBytes is the read buffer of a JSON array: elements that fit
+// in it (all published ChestX-Det records) are decoded in place.
+const readBufferBytes = 256 << 10
+
 // jsonElement is one element of a top-level JSON array as read.
 type jsonElement struct {
 	raw  json.RawMessage // valid JSON, or the first keptBytes when reject is set
@@ -25,19 +29,69 @@ type jsonElement struct {
 	// reject says why the element cannot be read (too long, not UTF-8);
 	// the caller emits it as one rejected row.
 	reject error
+	// unchecked says raw has not been validated yet (uncheckedBorrowed):
+	// check does it.
+	unchecked bool
+	// decoded says the decode function of readArrayElements took raw,
+	// which is then valid JSON of its choosing.
+	decoded bool
 }
+
+// check validates an unchecked element as forEachArrayElement does before
+// handing it over: JSON syntax errors end the read with file:line, and an
+// element that is not UTF-8 becomes a reject.
+func (el *jsonElement) check(path string) error {
+	if !el.unchecked || el.reject != nil {
+		return nil
+	}
+	el.unchecked = false
+	switch {
+	case !json.Valid(el.raw):
+		return fmt.Errorf("%s:%d: %w", path, el.line, syntaxError(el.raw))
+	case !utf8.Valid(el.raw):
+		el.reject = fmt.Errorf("%w: not valid UTF-8 (ids would merge)", errMalformedRow)
+	}
+	return nil
+}
+
+// elementUse says how the callback of readArrayElements takes elements.
+type elementUse uint8
+
+const (
+	// checkedCopy hands over elements already checked, each in a slice
+	// of its own that the callback may keep.
+	checkedCopy elementUse = iota
+	// uncheckedBorrowed hands over elements unchecked (the callback
+	// validates them itself, or calls check), in a buffer that is reused
+	// for the next element: the callback must copy what it keeps.
+	uncheckedBorrowed
+)
 
 // forEachArrayElement streams the elements of a top-level JSON array in
 // path, calling fn with each one. No element costs more than
 // maxJSONElementBytes of memory, however long it is; malformed JSON
 // outside an over-long element ends the read with file:line.
 func forEachArrayElement(ctx context.Context, path string, fn func(jsonElement) error) error {
+	return readArrayElements(ctx, path, checkedCopy, nil, fn)
+}
+
+// readArrayElements is forEachArrayElement with the elements handed over
+// as use says. With uncheckedBorrowed, a non-nil decode is first given
+// each object element in place in the read buffer (b starts at its '{'
+// and may run past its end): when decode reads a whole valid element of
+// n bytes, that is the element, handed to fn with decoded set, and it is
+// neither copied nor scanned again. Elements decode refuses are read as
+// usual.
+func readArrayElements(ctx context.Context, path string, use elementUse, decode func(b []byte) (n int, ok bool), fn func(jsonElement) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	s := &arrayScanner{r: bufio.NewReaderSize(f, 64<<10), line: 1, max: maxJSONElementBytes}
+	s := &arrayScanner{r: bufio.NewReaderSize(&stickyReader{r: f}, readBufferBytes), line: 1, max: maxJSONElementBytes, borrow: use == uncheckedBorrowed}
+	if s.borrow {
+		s.decode = decode
+	}
 	b, err := s.nonSpace()
 	if errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s:%d: empty file, want a JSON array of records", path, s.line)
@@ -61,17 +115,18 @@ func forEachArrayElement(ctx context.Context, path string, fn func(jsonElement) 
 		}
 		el := jsonElement{line: s.line}
 		var long bool
-		el.raw, long, err = s.element(b)
+		el.raw, long, el.decoded, err = s.element(b)
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", path, el.line, truncated(err))
 		}
-		switch {
-		case long:
+		if long {
 			el.reject = fmt.Errorf("%w: element longer than %d bytes (kept the first %d in the reject)", errMalformedRow, s.max, len(el.raw))
-		case !json.Valid(el.raw):
-			return fmt.Errorf("%s:%d: %w", path, el.line, syntaxError(el.raw))
-		case !utf8.Valid(el.raw):
-			el.reject = fmt.Errorf("%w: not valid UTF-8 (ids would merge)", errMalformedRow)
+		}
+		el.unchecked = !el.decoded
+		if use == checkedCopy {
+			if err := el.check(path); err != nil {
+				return err
+			}
 		}
 		if err := fn(el); err != nil {
 			return err
@@ -117,6 +172,27 @@ type arrayScanner struct {
 	max  int
 	buf  []byte
 	long bool
+	// borrow hands out elements in buf (or the reader's buffer) itself
+	// instead of a copy; decode is readArrayElements' decode.
+	borrow bool
+	decode func([]byte) (int, bool)
+}
+
+// stickyReader keeps returning the first error its reader gave, so that
+// an error met by a Peek that only looked ahead comes back on the next
+// read instead of being lost.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
 }
 
 func (s *arrayScanner) next() (byte, error) {
@@ -163,7 +239,12 @@ func (s *arrayScanner) keep(b byte) {
 // element reads the value that starts with first. It returns the value
 // (a fresh slice), or its first keptBytes with long set when the value is
 // longer than max.
-func (s *arrayScanner) element(first byte) (raw []byte, long bool, err error) {
+func (s *arrayScanner) element(first byte) (raw []byte, long, decoded bool, err error) {
+	if s.decode != nil && first == '{' {
+		if raw, ok := s.decodeInPlace(); ok {
+			return raw, false, true, nil
+		}
+	}
 	s.buf, s.long = s.buf[:0], false
 	s.keep(first)
 	switch first {
@@ -181,14 +262,46 @@ func (s *arrayScanner) element(first byte) (raw []byte, long bool, err error) {
 			s.keep(b)
 		}
 	}
+	if s.borrow {
+		return s.buf, s.long, false, err
+	}
 	// The element leaves as a copy of its own size; the buffer is reused.
-	return bytes.Clone(s.buf), s.long, err
+	return bytes.Clone(s.buf), s.long, false, err
+}
+
+// decodeInPlace gives s.decode the element whose first byte was just
+// read, where it lies in the reader's buffer (filled up first if decode
+// runs out of buffered bytes). When decode takes it, the element is
+// consumed and returned, still in the buffer; otherwise nothing is
+// consumed.
+func (s *arrayScanner) decodeInPlace() ([]byte, bool) {
+	if s.r.UnreadByte() != nil {
+		return nil, false
+	}
+	buf, _ := s.r.Peek(s.r.Buffered())
+	n, ok := s.decode(buf)
+	if !ok && len(buf) < s.r.Size() {
+		// An element across the end of what is buffered: read more. An
+		// error here comes back to the usual read (stickyReader).
+		buf, _ = s.r.Peek(s.r.Size())
+		n, ok = s.decode(buf)
+	}
+	if !ok || n > s.max {
+		_, _ = s.r.ReadByte() // the byte unread above: cannot fail
+		return nil, false
+	}
+	raw := buf[:n:n]
+	s.line += bytes.Count(raw, []byte{'\n'})
+	_, _ = s.r.Discard(n) // bytes already peeked: discarding them cannot fail
+	return raw, true
 }
 
 // containerRest reads an object or array after its opening bracket. It
 // scans what the reader has buffered a chunk at a time rather than byte
 // by byte (ChestX-Det records are mostly polygon points), keeping and
-// counting lines exactly as reading each byte would.
+// counting lines exactly as reading each byte would; between the bytes
+// that matter (brackets and quotes, and in strings quotes and
+// backslashes) it only looks bytes up in a table.
 func (s *arrayScanner) containerRest() error {
 	depth, inString, escaped := 1, false, false
 	for depth > 0 {
@@ -197,30 +310,47 @@ func (s *arrayScanner) containerRest() error {
 			return err
 		}
 		i := 0
+		if escaped { // the byte after a backslash that ended the last chunk
+			i, escaped = 1, false
+		}
 	scan:
-		for ; i < len(chunk); i++ {
-			c := chunk[i]
-			switch {
-			case escaped:
-				escaped = false
-			case inString:
-				switch c {
-				case '\\':
-					escaped = true
-				case '"':
-					inString = false
+		for i < len(chunk) {
+			if inString {
+				for i < len(chunk) && !stringSpecial[chunk[i]] {
+					i++
 				}
-			case c == '"':
+				switch {
+				case i == len(chunk):
+				case chunk[i] == '\\':
+					if i+1 == len(chunk) {
+						escaped = true
+					}
+					i += min(2, len(chunk)-i)
+				default:
+					inString = false
+					i++
+				}
+				continue
+			}
+			for i < len(chunk) && !structural[chunk[i]] {
+				i++
+			}
+			if i == len(chunk) {
+				break
+			}
+			switch chunk[i] {
+			case '"':
 				inString = true
-			case c == '{' || c == '[':
+			case '{', '[':
 				depth++
-			case c == '}' || c == ']':
+			default: // '}', ']'
 				depth--
 				if depth == 0 {
 					i++
 					break scan
 				}
 			}
+			i++
 		}
 		s.keepBytes(chunk[:i])
 		s.line += bytes.Count(chunk[:i], []byte{'\n'})
@@ -228,6 +358,13 @@ func (s *arrayScanner) containerRest() error {
 	}
 	return nil
 }
+
+// structural marks the bytes that open or close a container or a string;
+// stringSpecial the bytes that end or escape within a string.
+var (
+	structural    = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
+	stringSpecial = [256]bool{'"': true, '\\': true}
+)
 
 // keepBytes is keep of each byte of p in turn.
 func (s *arrayScanner) keepBytes(p []byte) {
