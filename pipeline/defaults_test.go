@@ -185,7 +185,7 @@ func TestParserEvalDefaultsAreInfers(t *testing.T) {
 	if pd.Timeout != ad.Timeout || pd.MaxTokens != ad.DraftMaxTokens {
 		t.Errorf("eval and audit draft-model defaults drifted: %v/%d vs %v/%d", pd.Timeout, pd.MaxTokens, ad.Timeout, ad.DraftMaxTokens)
 	}
-	if !pd.UncertainAsAbsent || ad.UncertainAs != UncertainPresent || ad.DraftParser != DraftParserRules {
-		t.Errorf("hedges: eval absent=%v, audit %q; audit draft parser %q", pd.UncertainAsAbsent, ad.UncertainAs, ad.DraftParser)
+	if pd.UncertainAs != UncertainAbsent || ad.UncertainAs != UncertainPresent || ad.DraftParser != DraftParserRules {
+		t.Errorf("hedges: eval %q, audit %q; audit draft parser %q", pd.UncertainAs, ad.UncertainAs, ad.DraftParser)
 	}
 }

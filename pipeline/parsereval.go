@@ -34,8 +34,10 @@ type ParserEvalOptions struct {
 	MaxTokens   int           `yaml:"max_tokens"`
 	Seed        int           `yaml:"seed"`
 	// Concurrency is how many reports the LLM reads at once.
-	Concurrency       int  `yaml:"concurrency"`
-	UncertainAsAbsent bool `yaml:"uncertain_as_absent"`
+	Concurrency int `yaml:"concurrency"`
+	// UncertainAs is how hedged statements are scored, as in the audit
+	// ("" is present); the default is absent, as IU's indexers read them.
+	UncertainAs UncertainAs `yaml:"uncertain_as"`
 	// NoPreflight skips checking the LLM endpoint (GET /v1/models:
 	// reachable, model served) before the first report is read.
 	NoPreflight bool `yaml:"no_preflight"`
@@ -45,7 +47,7 @@ type ParserEvalOptions struct {
 func ParserEvalDefaults() ParserEvalOptions {
 	cd := infer.ClientDefaults()
 	return ParserEvalOptions{Parser: DraftParserRules, Timeout: cd.Timeout, Retries: cd.Retries,
-		MaxTokens: infer.DefaultDraftMaxTokens, Concurrency: 4, UncertainAsAbsent: true}
+		MaxTokens: infer.DefaultDraftMaxTokens, Concurrency: 4, UncertainAs: UncertainAbsent}
 }
 
 // ParserEvalSummary counts the reports not scored and the LLM readings
@@ -73,8 +75,12 @@ func (s ParserEvalSummary) Partial() error {
 // and counted; if every reading fails, that is an error.
 func ScoreParserOnIU(ctx context.Context, reportsPath string, vocab *labelmap.Vocabulary, o ParserEvalOptions) (eval.ParserReport, ParserEvalSummary, error) {
 	var sum ParserEvalSummary
+	hedges, err := ParseUncertainAs(string(o.UncertainAs))
+	if err != nil {
+		return eval.ParserReport{}, sum, fmt.Errorf("uncertain-as %w", err)
+	}
 	var reports []dataset.IUReport
-	err := dataset.ReadIUReports(ctx, reportsPath, func(r dataset.IUReport) error {
+	err = dataset.ReadIUReports(ctx, reportsPath, func(r dataset.IUReport) error {
 		if !r.Indexed() || r.Text() == "" {
 			sum.Skipped++
 			return nil
@@ -124,7 +130,7 @@ func ScoreParserOnIU(ctx context.Context, reportsPath string, vocab *labelmap.Vo
 		_, err := ParseDraftParser(string(o.Parser))
 		return eval.ParserReport{}, sum, fmt.Errorf("draft parser %w", err)
 	}
-	rep := eval.ScoreParser(items, o.UncertainAsAbsent)
+	rep := eval.ScoreParser(items, hedges == UncertainAbsent)
 	rep.Parser, rep.ParseFailures = string(cmp.Or(o.Parser, DraftParserRules)), sum.Failed
 	return rep, sum, nil
 }

@@ -120,7 +120,7 @@ func TestHelpShowsTheOneDefault(t *testing.T) {
 		{"audit", "transport retries on 429, 5xx, dropped connections and timeouts (0: none)"},
 		{"serve", "transport retries on 429, 5xx, dropped connections and timeouts (0: none)"},
 		{"audit", `hedged draft statements count as present or absent (default: "` + string(d.UncertainAs) + `")`},
-		{"eval", `(default: "` + uncertainAs(pipeline.ParserEvalDefaults().UncertainAsAbsent) + `")`},
+		{"eval", `(default: "` + string(pipeline.ParserEvalDefaults().UncertainAs) + `")`},
 		{"eval", "(default: " + pipeline.ParserEvalDefaults().Timeout.String() + ")"},
 		{"eval", "(default: " + itoa(pipeline.ParserEvalDefaults().MaxTokens) + ")"},
 		{"prepare", `(default: "` + dataset.FormatNormalRatio(dataset.Defaults().NormalRatio) + `")`},

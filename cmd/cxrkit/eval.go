@@ -40,7 +40,7 @@ func evalCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-tokens", Value: pd.MaxTokens, Usage: "parser mode, llm: max_tokens of each request"},
 			&cli.IntFlag{Name: "concurrency", Value: pd.Concurrency, Usage: "parser mode, llm: reports read at once"},
 			&cli.BoolFlag{Name: "no-preflight", Usage: "parser mode, llm: do not check the endpoint (GET /v1/models: reachable, model served) before reading"},
-			&cli.StringFlag{Name: "uncertain-as", Value: uncertainAs(pd.UncertainAsAbsent), Usage: "parser mode: score hedged statements as absent or present"},
+			&cli.StringFlag{Name: "uncertain-as", Value: string(pd.UncertainAs), Usage: "parser mode: score hedged statements as absent or present"},
 			&cli.StringFlag{Name: "split", Usage: "image mode: only gold images of this split"},
 			&cli.BoolFlag{Name: "reference-compat", Value: ed.ReferenceCompat, Usage: "image mode: also report the reference project's way (boxes pooled across images, macro F1 over defined labels only) beside cxrkit's"},
 			&cli.StringFlag{Name: "iou", Value: joinFloats(ed.Thresholds), Usage: "IoU thresholds of localization, comma-separated"},
@@ -343,7 +343,7 @@ func parserEvalOptions(c *cli.Context) (pipeline.ParserEvalOptions, error) {
 	return pipeline.ParserEvalOptions{Parser: parser, Rules: c.String("draft-rules"),
 		Endpoint: c.String("draft-endpoint"), Model: c.String("draft-model"), APIKey: apiKey(c), PromptDraft: c.String("prompt-draft"),
 		Timeout: c.Duration("timeout"), Retries: c.Int("retries"), MaxTokens: c.Int("max-tokens"),
-		Concurrency: c.Int("concurrency"), UncertainAsAbsent: unc == pipeline.UncertainAbsent, NoPreflight: c.Bool("no-preflight")}, nil
+		Concurrency: c.Int("concurrency"), UncertainAs: unc, NoPreflight: c.Bool("no-preflight")}, nil
 }
 
 func evalParser(ctx context.Context, opts evalCmdOptions, gopts globalOptions, vocab *labelmap.Vocabulary) error {
@@ -368,7 +368,7 @@ func evalParser(ctx context.Context, opts evalCmdOptions, gopts globalOptions, v
 		}
 	}
 	fmt.Fprintf(gopts.stderr, "cxrkit eval (draft parser %s): %d reports scored, %d skipped (No Indexing or no text), %d unreadable; hedged = %s\n",
-		rep.Parser, rep.Items, sum.Skipped, sum.Failed, uncertainAs(opts.Parser.UncertainAsAbsent))
+		rep.Parser, rep.Items, sum.Skipped, sum.Failed, opts.Parser.UncertainAs)
 	if err := rep.WriteText(gopts.stderr); err != nil {
 		return err
 	}
@@ -380,13 +380,6 @@ func evalParser(ctx context.Context, opts evalCmdOptions, gopts globalOptions, v
 }
 
 // uncertainAs names a hedged-statement setting for --uncertain-as.
-func uncertainAs(absent bool) string {
-	if absent {
-		return string(pipeline.UncertainAbsent)
-	}
-	return string(pipeline.UncertainPresent)
-}
-
 // joinFloats writes numbers for a comma-separated flag's default.
 func joinFloats(vs []float64) string {
 	s := make([]string, len(vs))
