@@ -106,15 +106,17 @@ func TestQuickstartRunAndRerun(t *testing.T) {
 }
 
 func TestFailingStageStopsTheRun(t *testing.T) {
+	// An annotation file that exists but cannot be read as one (a folder):
+	// a missing one is refused before any stage runs (preflight_test.go).
 	path, _ := quickstartIn(t, func(s string) string {
-		return strings.Replace(s, "train.csv]", "no_such_file.csv]", 1)
+		return strings.Replace(s, "vindr/train.csv]", "nih/images]", 1)
 	})
 	c, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s, err := Run(context.Background(), c, RunOptions{})
-	if err == nil || !strings.Contains(err.Error(), "stage prepare failed") || !strings.Contains(err.Error(), "no_such_file.csv") {
+	if err == nil || !strings.Contains(err.Error(), "stage prepare failed") || !strings.Contains(err.Error(), "nih/images") {
 		t.Fatalf("err %v", err)
 	}
 	if len(s.Stages) != 1 || s.Stages[0].Status != "failed" {

@@ -75,35 +75,21 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 	}
 	p := paths{out: c.OutDir()}
 	s := &Summary{Config: c.path, Out: p.out}
-	type stage struct {
-		name    string
-		inputs  func() []string
-		outputs []string
-		run     func(resume bool) (string, error)
-	}
-	prepareInputs := func() []string {
-		pc := c.Prepare
-		in := slices.Concat(c.rels(pc.VinDr), c.rels(pc.VinDrMeta), c.rels(pc.VQA), c.rels(pc.ChestXDet), c.rels(pc.NIHBoxes), c.rels(pc.NIHEntries))
-		for _, d := range []string{pc.VinDrImages, pc.ChestXDetImage, pc.NIHImages, pc.HoldoutSource, pc.Labelmap} {
-			if d != "" {
-				in = append(in, c.rel(d))
-			}
-		}
-		return in
-	}
-	if err := checkConfigOutputs(c, prepareInputs(), p.out); err != nil {
+	if err := checkConfigOutputs(c, prepareInputs(c), p.out); err != nil {
 		return s, err
 	}
-	stages := []stage{
-		{StagePrepare, prepareInputs, []string{p.corpus(), p.report(), p.rejects()}, func(bool) (string, error) { return runPrepare(ctx, c, p, o) }},
-		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}, func(bool) (string, error) { return runSynth(ctx, c, p) }},
-		{StageExport, func() []string { return exportInputs(c, p) }, []string{p.card()}, func(bool) (string, error) { return runExport(ctx, c, p, o) }},
-		{StageAudit, func() []string { return auditInputs(c, p) }, []string{p.results()}, func(resume bool) (string, error) { return runAudit(ctx, c, p, o, resume) }},
-		{StageEval, func() []string { return []string{p.corpus(), p.cases(), p.results()} },
-			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}, func(bool) (string, error) { return runEval(ctx, c, p, o) }},
+	if err := CheckInputs(c, o); err != nil {
+		return s, err
+	}
+	runs := map[string]func(resume bool) (string, error){
+		StagePrepare: func(bool) (string, error) { return runPrepare(ctx, c, p, o) },
+		StageSynth:   func(bool) (string, error) { return runSynth(ctx, c, p) },
+		StageExport:  func(bool) (string, error) { return runExport(ctx, c, p, o) },
+		StageAudit:   func(resume bool) (string, error) { return runAudit(ctx, c, p, o, resume) },
+		StageEval:    func(bool) (string, error) { return runEval(ctx, c, p, o) },
 	}
 	last := readStatus(p.out)
-	for _, st := range stages {
+	for _, st := range stageFiles(c, p) {
 		if !c.has(st.name) {
 			continue
 		}
@@ -124,7 +110,7 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		// A stage whose last run failed or was partial, on inputs that did
 		// not change since, resumes (the audit retries only its errors).
 		resume := !o.Force && fresh && (last[st.name] == StatusPartial || last[st.name] == StatusFailed)
-		headline, err := st.run(resume)
+		headline, err := runs[st.name](resume)
 		res.Seconds = time.Since(start).Seconds()
 		var tol toleratedError
 		tolerated := errors.As(err, &tol)
@@ -154,6 +140,38 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 		s.Stages = append(s.Stages, res)
 	}
 	return s, nil
+}
+
+// stageIO is a stage's inputs and outputs, by which it is up to date.
+type stageIO struct {
+	name    string
+	inputs  func() []string
+	outputs []string
+}
+
+// stageFiles lists every stage, in run order, with its inputs and
+// outputs.
+func stageFiles(c *Config, p paths) []stageIO {
+	return []stageIO{
+		{StagePrepare, func() []string { return prepareInputs(c) }, []string{p.corpus(), p.report(), p.rejects()}},
+		{StageSynth, func() []string { return []string{p.corpus()} }, []string{p.cases()}},
+		{StageExport, func() []string { return exportInputs(c, p) }, []string{p.card()}},
+		{StageAudit, func() []string { return auditInputs(c, p) }, []string{p.results()}},
+		{StageEval, func() []string { return []string{p.corpus(), p.cases(), p.results()} },
+			[]string{p.eval("audit_report.json"), p.eval("audit_report.md"), p.eval("audit_report.html")}},
+	}
+}
+
+// prepareInputs are the prepare stage's input files and folders.
+func prepareInputs(c *Config) []string {
+	pc := c.Prepare
+	in := slices.Concat(c.rels(pc.VinDr), c.rels(pc.VinDrMeta), c.rels(pc.VQA), c.rels(pc.ChestXDet), c.rels(pc.NIHBoxes), c.rels(pc.NIHEntries))
+	for _, d := range []string{pc.VinDrImages, pc.ChestXDetImage, pc.NIHImages, pc.HoldoutSource, pc.Labelmap} {
+		if d != "" {
+			in = append(in, c.rel(d))
+		}
+	}
+	return in
 }
 
 // exportInputs are the export stage's inputs, its profile file among them.

@@ -59,6 +59,9 @@ func TestMissingInputIsUsage(t *testing.T) {
 	nope := filepath.Join(dir, "nope.jsonl")
 	corpus := "../../synth/testdata/corpus.jsonl"
 	out := filepath.Join(dir, "out")
+	// A file a run config names is the user's input too.
+	config := filepath.Join(dir, "run.yaml")
+	os.WriteFile(config, []byte("out: out\nstages: [prepare, synth]\nprepare:\n  vindr: [nope.csv]\n"), 0o644)
 	tests := []struct {
 		args []string
 		want string
@@ -73,6 +76,7 @@ func TestMissingInputIsUsage(t *testing.T) {
 		{[]string{"dicom2png", "--out", filepath.Join(out, "x.png"), filepath.Join(dir, "nope.dcm")}, "nope.dcm: no such file"},
 		{[]string{"serve", "--grounding", "gold", "--corpus", nope}, "--corpus " + nope},
 		{[]string{"run", filepath.Join(dir, "nope.yaml")}, "config " + filepath.Join(dir, "nope.yaml") + ": no such file"},
+		{[]string{"run", config}, "prepare.vindr " + filepath.Join(dir, "nope.csv") + ": no such file"},
 		{[]string{"audit", "--image", filepath.Join(dir, "nope.zip") + "!a.png", "--draft", "x", "--grounding", "gold", "--corpus", corpus}, "nope.zip!a.png: no such file"},
 		// The right file for another flag: exit 2 too.
 		{[]string{"eval", "--gold", corpus, "--pred", corpus}, "not audit results"},

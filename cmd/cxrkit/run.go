@@ -40,6 +40,11 @@ func runPipeline(ctx context.Context, opts pipeline.RunOptions, gopts globalOpti
 	if err != nil {
 		return err
 	}
+	// A file the config names that is missing is reported alone, as a
+	// missing flag input is, before the run's header (Run checks again).
+	if err := pipeline.CheckInputs(cfg, opts); err != nil {
+		return err
+	}
 	w := gopts.stderr
 	fmt.Fprintf(w, "cxrkit run %s → %s\n", cfg.Path(), cfg.OutDir())
 	s, err := pipeline.Run(ctx, cfg, opts)
