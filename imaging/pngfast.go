@@ -2,11 +2,12 @@ package imaging
 
 import (
 	"bufio"
-	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
 	"io"
+	"slices"
+	"sync"
 )
 
 // encodeGrayPNG writes an 8- or 16-bit grey PNG with the "Up" filter on
@@ -15,7 +16,9 @@ import (
 // Up is nearly as small and several times faster. After Up, a radiograph
 // is mostly small differences with few long repeats, so Huffman coding
 // alone compresses it better than BestSpeed's match search (475 against
-// 540 KB for a 1024² NIH image) at about half the CPU.
+// 540 KB for a 1024² NIH image) at about half the CPU; our own
+// Huffman-only writer (appendZlibHuffman) takes about a third of the
+// CPU of compress/flate's for the same size.
 func encodeGrayPNG(w io.Writer, pix []byte, width, height, stride, bytesPerPixel int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString("\x89PNG\r\n\x1a\n")
@@ -25,34 +28,42 @@ func encodeGrayPNG(w io.Writer, pix []byte, width, height, stride, bytesPerPixel
 	ihdr[8] = byte(8 * bytesPerPixel) // bit depth
 	ihdr[9] = 0                       // greyscale
 	writeChunk(bw, "IHDR", ihdr[:])
-	cw := &chunkWriter{w: bw, typ: "IDAT"}
-	zw, err := zlib.NewWriterLevel(cw, zlib.HuffmanOnly)
-	if err != nil {
-		return err
-	}
 	rowLen := width * bytesPerPixel
-	row := make([]byte, 1+rowLen)
-	row[0] = 2 // Up
+	bufs := encodeBuffers.Get().(*[2][]byte)
+	defer func() {
+		if cap(bufs[0])+cap(bufs[1]) <= maxPooledBuffer {
+			encodeBuffers.Put(bufs)
+		}
+	}()
+	filtered := slices.Grow(bufs[0][:0], (1+rowLen)*height)[:(1+rowLen)*height]
 	prev := make([]byte, rowLen)
 	for y := 0; y < height; y++ {
+		row := filtered[y*(1+rowLen) : (y+1)*(1+rowLen)]
+		row[0] = 2 // Up
 		cur := pix[y*stride : y*stride+rowLen]
 		for i, c := range cur {
 			row[1+i] = c - prev[i]
 		}
-		if _, err := zw.Write(row); err != nil {
-			return err
-		}
 		prev = cur
 	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	if err := cw.flush(); err != nil {
-		return err
+	z := appendZlibHuffman(bufs[1][:0], filtered)
+	bufs[0], bufs[1] = filtered[:0], z[:0]
+	for len(z) > 0 {
+		n := min(len(z), 1<<18) // IDAT chunks of up to 256 KiB
+		writeChunk(bw, "IDAT", z[:n])
+		z = z[n:]
 	}
 	writeChunk(bw, "IEND", nil)
 	return bw.Flush()
 }
+
+// maxPooledBuffer bounds what a pool keeps between images: a
+// radiograph's buffers, not those of the largest image the budget allows.
+const maxPooledBuffer = 32 << 20
+
+// encodeBuffers keep the filtered rows and the deflate stream of one
+// encoding at a time.
+var encodeBuffers = sync.Pool{New: func() any { return new([2][]byte) }}
 
 func writeChunk(w *bufio.Writer, typ string, data []byte) {
 	var hdr [8]byte
@@ -66,30 +77,6 @@ func writeChunk(w *bufio.Writer, typ string, data []byte) {
 	var sum [4]byte
 	binary.BigEndian.PutUint32(sum[:], crc.Sum32())
 	w.Write(sum[:])
-}
-
-// chunkWriter collects compressed data into IDAT chunks of up to 256 KiB.
-type chunkWriter struct {
-	w   *bufio.Writer
-	typ string
-	buf []byte
-}
-
-func (c *chunkWriter) Write(p []byte) (int, error) {
-	c.buf = append(c.buf, p...)
-	for len(c.buf) >= 1<<18 {
-		writeChunk(c.w, c.typ, c.buf[:1<<18])
-		c.buf = append(c.buf[:0], c.buf[1<<18:]...)
-	}
-	return len(p), nil
-}
-
-func (c *chunkWriter) flush() error {
-	if len(c.buf) > 0 {
-		writeChunk(c.w, c.typ, c.buf)
-		c.buf = c.buf[:0]
-	}
-	return nil
 }
 
 // fastGray reports whether img can take the fast grey path.

@@ -25,7 +25,11 @@ func decodeGrayPNG(data []byte) (img image.Image, ok bool) {
 	rowLen := h.width * h.bpp
 	raw := make([]byte, (1+rowLen)*h.height)
 	z := idatBuffers.Get().(*[]byte)
-	defer idatBuffers.Put(z)
+	defer func() {
+		if cap(*z) <= maxPooledBuffer {
+			idatBuffers.Put(z)
+		}
+	}()
 	stream, grown := idatStream(data, idat, (*z)[:0])
 	*z = grown[:0]
 	if !inflateZlib(raw, stream) {
