@@ -66,6 +66,11 @@ func startFakeProcess(b *testing.B, latency time.Duration) string {
 	return url[:len(url)-1]
 }
 
+// envBenchImages names a folder that keeps the benchmark's images
+// between runs (they take longer to make than the benchmark takes to
+// run); by default they are made afresh in a temporary folder.
+const envBenchImages = "CXRKIT_BENCH_IMAGES"
+
 // distinctRealImages writes n different 1024² PNGs made from the real NIH
 // images by a deterministic perturbation (a shift of the grey levels and
 // a one-pixel mark that depends on the index), so that no two requests
@@ -76,11 +81,17 @@ func distinctRealImages(b *testing.B, n int) []string {
 	if len(files) == 0 {
 		b.Skip("real NIH images not found in ../shared/realdata/nih-images")
 	}
-	dir := b.TempDir()
+	dir := os.Getenv(envBenchImages)
+	if dir == "" {
+		dir = b.TempDir()
+	}
 	var out []string
 	for k := range n {
 		p := filepath.Join(dir, fmt.Sprintf("%04d.png", k))
 		out = append(out, p)
+		if st, err := os.Stat(p); err == nil && st.Size() > 0 && os.Getenv(envBenchImages) != "" {
+			continue // made by an earlier run
+		}
 		src, _, err := imaging.DecodeFile(files[k%len(files)])
 		if err != nil {
 			b.Fatal(err)
@@ -94,14 +105,19 @@ func distinctRealImages(b *testing.B, n int) []string {
 			}
 		}
 		g.Pix[k%len(g.Pix)] ^= 0xFF
-		f, err := os.Create(p)
+		f, err := os.Create(p + ".part")
 		if err != nil {
 			b.Fatal(err)
 		}
 		if err := png.Encode(f, g); err != nil {
 			b.Fatal(err)
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Rename(p+".part", p); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return out
 }
