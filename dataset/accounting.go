@@ -263,7 +263,7 @@ func (p *preparer) apply(f *fileApply, r row) error {
 		k := label.Index()
 		switch {
 		case !hasBox:
-			if rules.once && (img.boxless[k] || len(img.readings[k]) > 0) {
+			if rules.once && (img.boxless[k] || img.labelReadings[k] > 0) {
 				st.RowsDuplicate++
 			}
 			img.boxless[k] = true

@@ -45,10 +45,11 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 	defer func() { p.scratch.fused = fused[:0] }()
 	markedPositive := false
 	for _, l := range labelmap.Positives() {
-		r := a.readings[l.Index()]
-		if len(r) == 0 {
+		if a.labelReadings[l.Index()] == 0 {
 			continue
 		}
+		r := a.labelReadingsOf(l.Index(), p.scratch.readings[:0])
+		p.scratch.readings = r[:0]
 		markedPositive = true
 		bc.Before += len(r)
 		merged := boxes.Merge(p.opts.Merge, r, p.opts.MergeIoU)
@@ -159,9 +160,10 @@ const noFindingSlab = 1024
 
 // assembleScratch is reused by assemble from image to image.
 type assembleScratch struct {
-	fused   []labeledFused
-	ranked  []boxes.Ranked
-	normals []cxrkit.Finding
+	readings []boxes.Reading
+	fused    []labeledFused
+	ranked   []boxes.Ranked
+	normals  []cxrkit.Finding
 	// ranks caches the vocabulary's specificity rank of each label
 	// (rankOK), asked once per box.
 	ranks  [labelmap.NumLabels]int

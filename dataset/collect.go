@@ -30,8 +30,11 @@ type imageAcc struct {
 	origH   int
 	width   int
 	height  int
-	// readings per canonical label index, in row order.
-	readings [labelmap.NumLabels][]boxes.Reading
+	// readings are the image's boxes in row order, each with its label's
+	// index; labelReadings counts them per label. One slice per image, not
+	// one per label: most images have none, and the accumulator stays small.
+	readings      []labeledReading
+	labelReadings [labelmap.NumLabels]int32
 	// boxless marks labels asserted without a box (NIH image-level labels,
 	// VQA rows without a location).
 	boxless [labelmap.NumLabels]bool
@@ -75,23 +78,43 @@ func (a *imageAcc) otherLabels() []string {
 	return slices.Compact(out)
 }
 
-func (a *imageAcc) addReading(l labelmap.Label, b boxes.Box, reader string) {
-	r := a.readings[l.Index()]
-	if r == nil {
-		// VinDr has three readers per image: room for their boxes at once.
-		r = make([]boxes.Reading, 0, firstReadings)
-	}
-	a.readings[l.Index()] = append(r, boxes.Reading{Box: b, Reader: reader})
+// labeledReading is one box of an image with its label's index.
+type labeledReading struct {
+	label int
+	boxes.Reading
 }
 
-// firstReadings is the capacity a label's first reading allocates.
+func (a *imageAcc) addReading(l labelmap.Label, b boxes.Box, reader string) {
+	if a.readings == nil {
+		// VinDr has three readers per image: room for their boxes at once.
+		a.readings = make([]labeledReading, 0, firstReadings)
+	}
+	a.readings = append(a.readings, labeledReading{l.Index(), boxes.Reading{Box: b, Reader: reader}})
+	a.labelReadings[l.Index()]++
+}
+
+// labelReadingsOf appends the readings of label index k to dst, in row
+// order.
+func (a *imageAcc) labelReadingsOf(k int, dst []boxes.Reading) []boxes.Reading {
+	for _, r := range a.readings {
+		if r.label == k {
+			dst = append(dst, r.Reading)
+		}
+	}
+	return dst
+}
+
+// firstReadings is the capacity an image's first reading allocates.
 const firstReadings = 4
 
 // hasBox reports whether an equal box (within half the corpus rounding
 // unit) is already recorded for l.
 func (a *imageAcc) hasBox(l labelmap.Label, b boxes.Box) bool {
 	const eps = 5e-5
-	for _, r := range a.readings[l.Index()] {
+	for _, r := range a.readings {
+		if r.label != l.Index() {
+			continue
+		}
 		o := r.Box
 		if math.Abs(o.Y0-b.Y0) <= eps && math.Abs(o.X0-b.X0) <= eps && math.Abs(o.Y1-b.Y1) <= eps && math.Abs(o.X1-b.X1) <= eps {
 			return true
