@@ -43,11 +43,10 @@ func (r *Record) AppendJSON(dst []byte) ([]byte, error) {
 			if f.Box == nil {
 				dst = append(dst, "null"...)
 			} else {
-				b, err := f.Box.MarshalJSON()
-				if err != nil {
+				var err error
+				if dst, err = f.Box.AppendJSON(dst); err != nil {
 					return dst, err
 				}
-				dst = append(dst, b...)
 			}
 			if f.Readers != 0 {
 				dst = append(dst, `,"readers":`...)

@@ -56,20 +56,26 @@ func (b Box) Array() [4]float64 { return [4]float64{b.Y0, b.X0, b.Y1, b.X1} }
 
 // MarshalJSON writes [y0, x0, y1, x1].
 func (b Box) MarshalJSON() ([]byte, error) {
+	return b.AppendJSON(make([]byte, 0, 64))
+}
+
+// AppendJSON appends the box as MarshalJSON writes it to dst, without
+// allocating when dst has room; dst is returned unchanged with the error
+// when a coordinate is not finite.
+func (b Box) AppendJSON(dst []byte) ([]byte, error) {
 	for _, v := range b.Array() {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("box %v: coordinate is not finite", b.Array())
+			return dst, fmt.Errorf("box %v: coordinate is not finite", b.Array())
 		}
 	}
-	out := make([]byte, 0, 64)
-	out = append(out, '[')
+	dst = append(dst, '[')
 	for i, v := range b.Array() {
 		if i > 0 {
-			out = append(out, ',')
+			dst = append(dst, ',')
 		}
-		out = appendJSONFloat(out, v)
+		dst = appendJSONFloat(dst, v)
 	}
-	return append(out, ']'), nil
+	return append(dst, ']'), nil
 }
 
 // appendJSONFloat appends a finite float64 exactly as encoding/json writes

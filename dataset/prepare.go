@@ -515,10 +515,11 @@ func (p *preparer) split(records []*cxrkit.Record, keys []string, dups [][2]int,
 
 func writeCorpus(path string, records []*cxrkit.Record) error {
 	return cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error {
-		var line []byte
 		for _, r := range records {
-			var err error
-			if line, err = r.AppendJSON(line[:0]); err != nil {
+			// The line is built in the writer's free buffer when it fits,
+			// so Write copies nothing.
+			line, err := r.AppendJSON(w.AvailableBuffer())
+			if err != nil {
 				return fmt.Errorf("%s: %s: %w", path, r.Key(), err)
 			}
 			if _, err := w.Write(append(line, '\n')); err != nil {
