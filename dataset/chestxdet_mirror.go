@@ -13,12 +13,17 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/apache/arrow/go/v17/parquet/file"
 )
 
-// shardName is a Hugging Face parquet shard: <split>-NNNNN-of-NNNNN.parquet.
-var shardName = regexp.MustCompile(`^([A-Za-z0-9_.]+)-(\d{5})-of-(\d{5})\.parquet$`)
+// shardName matches a Hugging Face parquet shard:
+// <split>-NNNNN-of-NNNNN.parquet. It is compiled on first use, not at
+// start-up: every cxrkit process would pay for it.
+var shardName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z0-9_.]+)-(\d{5})-of-(\d{5})\.parquet$`)
+})
 
 // mirrorShard is one parquet shard of a split.
 type mirrorShard struct {
@@ -28,7 +33,7 @@ type mirrorShard struct {
 }
 
 func parseShard(path string) (mirrorShard, bool) {
-	m := shardName.FindStringSubmatch(filepath.Base(path))
+	m := shardName().FindStringSubmatch(filepath.Base(path))
 	if m == nil {
 		return mirrorShard{}, false
 	}
