@@ -127,7 +127,8 @@ func (p *preparer) readFile(src source, path string) error {
 	st := p.stats(rules.input, path)
 	before := *st
 	f := &fileApply{rules: rules, st: st, path: path, natives: map[string]nativeAnswer{}}
-	err := src.read(p.ctx, path, func(r row) error { return p.apply(f, r) })
+	digest := &inputDigest{path: path} // the provenance's sha256, taken as the file is read
+	err := src.read(withInputDigest(p.ctx, digest), path, func(r row) error { return p.apply(f, r) })
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (p *preparer) readFile(src source, path string) error {
 			RowsRead: st.RowsRead - before.RowsRead, RowsDropped: st.RowsDropped - before.RowsDropped,
 			RowsRejected: st.RowsRejected - before.RowsRejected})
 	}
-	return p.addInput(rules.input, path, st.RowsRead-before.RowsRead)
+	return p.addInput(rules.input, path, st.RowsRead-before.RowsRead, digest)
 }
 
 // FileWithoutKeptRows is an input file from which no row was kept: every

@@ -83,12 +83,16 @@ func forEachArrayElement(ctx context.Context, path string, fn func(jsonElement) 
 // neither copied nor scanned again. Elements decode refuses are read as
 // usual.
 func readArrayElements(ctx context.Context, path string, use elementUse, decode func(b []byte) (n int, ok bool), fn func(jsonElement) error) error {
-	f, err := os.Open(path)
+	f, err := openInput(ctx, path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	s := &arrayScanner{r: bufio.NewReaderSize(&stickyReader{r: f}, readBufferBytes), line: 1, max: maxJSONElementBytes, borrow: use == uncheckedBorrowed}
+	size := readBufferBytes
+	if st, err := os.Stat(path); err == nil && st.Size() < int64(size) {
+		size = int(st.Size()) + 1 // a small file needs no large buffer (fuzz inputs, fixtures)
+	}
+	s := &arrayScanner{r: bufio.NewReaderSize(&stickyReader{r: f}, size), line: 1, max: maxJSONElementBytes, borrow: use == uncheckedBorrowed}
 	if s.borrow {
 		s.decode = decode
 	}

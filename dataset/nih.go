@@ -36,7 +36,7 @@ func (nihBoxList) rules() sourceRules {
 }
 
 func (n nihBoxList) read(ctx context.Context, path string, emit func(row) error) error {
-	t, err := openCSV(path)
+	t, err := openCSVInput(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (nihDataEntry) rules() sourceRules {
 }
 
 func (nihDataEntry) read(ctx context.Context, path string, emit func(row) error) error {
-	t, err := openCSV(path)
+	t, err := openCSVInput(ctx, path)
 	if err != nil {
 		return err
 	}

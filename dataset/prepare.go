@@ -153,7 +153,7 @@ func (p *preparer) readAll() error {
 		if err := ReadMeta(m, p.vindrMeta); err != nil {
 			return err
 		}
-		if err := p.addInput("vindr_meta", m, len(p.vindrMeta)-before); err != nil {
+		if err := p.addInput("vindr_meta", m, len(p.vindrMeta)-before, nil); err != nil {
 			return err
 		}
 	}
@@ -551,10 +551,16 @@ func roundTo(v float64, d int) float64 {
 
 // addInput records one input file in the provenance: its sha256 and the
 // rows read from it. A folder input (the ChestX-Det mirror) is listed
-// without a hash.
-func (p *preparer) addInput(input, path string, rows int) error {
+// without a hash. The sha256 is read's when the file's reader took one as
+// it read it, else the file is read again for it.
+func (p *preparer) addInput(input, path string, rows int, read *inputDigest) error {
 	if p.prov == nil {
 		return nil // a preparer built without Prepare (tests of one reader)
+	}
+	if in, ok := read.finish(p.ctx); ok {
+		in.Flag, in.Rows = input, rows
+		p.prov.Inputs = append(p.prov.Inputs, in)
+		return nil
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		p.prov.Inputs = append(p.prov.Inputs, cxrkit.InputFile{Flag: input, Path: path, Rows: rows})

@@ -28,7 +28,7 @@ func (vindrAnnotations) rules() sourceRules {
 }
 
 func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) error) error {
-	t, err := openCSV(path)
+	t, err := openCSVInput(ctx, path)
 	if err != nil {
 		return err
 	}
