@@ -125,6 +125,11 @@ func EncodePNG(w io.Writer, img image.Image, fast bool) error {
 // PNGBytes encodes img as PNG into a new slice.
 func PNGBytes(img image.Image, fast bool) ([]byte, error) {
 	var buf bytes.Buffer
+	if _, w, h, _, bpp, ok := fastGray(img); ok && fast {
+		// A radiograph compresses to about 40% with the fast writer:
+		// room for that up front saves the buffer's doublings.
+		buf.Grow(w*h*bpp/2 + 4096)
+	}
 	if err := EncodePNG(&buf, img, fast); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package imaging
 import (
 	"image"
 	"math"
+	"slices"
+	"sync"
 
 	xdraw "golang.org/x/image/draw"
 )
@@ -135,7 +137,14 @@ func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	hx := padTaps(fixedTaps(weights(sw, dw)), sw)
-	tmp := make([]uint16, dw*sh)
+	scratch := resizeScratch.Get().(*[]uint16)
+	defer func() {
+		if cap(*scratch)*2 <= maxPooledBuffer {
+			resizeScratch.Put(scratch)
+		}
+	}()
+	tmp := slices.Grow((*scratch)[:0], dw*sh)[:dw*sh] // every element is written below
+	*scratch = tmp[:0]
 	for y := 0; y < sh; y++ {
 		row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
 		hx.apply(row[:sw], tmp[y*dw:(y+1)*dw])
@@ -154,6 +163,10 @@ func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
 	}
 	return dst
 }
+
+// resizeScratch keeps the horizontal pass of one 8-bit resize at a time
+// (1.8 MB for 1024 rows of 896).
+var resizeScratch = sync.Pool{New: func() any { return new([]uint16) }}
 
 // paddedWeights are taps in 2.14 fixed point, n per output: output i
 // reads w[i*n:(i+1)*n] from source sample start[i]. Outputs with fewer
