@@ -18,12 +18,23 @@ import (
 // every error (and every unusual file) is image/png's. The caller has
 // checked the declared size against the budget.
 func decodeGrayPNG(data []byte) (img image.Image, ok bool) {
+	return decodeGrayPNGInto(data, nil)
+}
+
+// decodeGrayPNGInto is decodeGrayPNG decoding into buf when it is large
+// enough (the image's pixels then share its memory).
+func decodeGrayPNGInto(data, buf []byte) (img image.Image, ok bool) {
 	h, idat, ok := scanGrayPNG(data)
 	if !ok {
 		return nil, false
 	}
 	rowLen := h.width * h.bpp
-	raw := make([]byte, (1+rowLen)*h.height)
+	raw := buf
+	if n := (1 + rowLen) * h.height; cap(raw) >= n {
+		raw = raw[:n]
+	} else {
+		raw = make([]byte, n)
+	}
 	z := idatBuffers.Get().(*[]byte)
 	defer func() {
 		if cap(*z) <= maxPooledBuffer {
@@ -43,7 +54,7 @@ func decodeGrayPNG(data []byte) (img image.Image, ok bool) {
 	for y := 0; y < h.height; y++ {
 		copy(raw[y*rowLen:], raw[y*(1+rowLen)+1:(y+1)*(1+rowLen)])
 	}
-	pix := raw[: rowLen*h.height : rowLen*h.height]
+	pix := raw[:rowLen*h.height] // its capacity is raw's, for reuse
 	r := image.Rect(0, 0, h.width, h.height)
 	if h.bpp == 2 {
 		return &image.Gray16{Pix: pix, Stride: rowLen, Rect: r}, true

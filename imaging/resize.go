@@ -19,9 +19,15 @@ func FitLongSide(img image.Image, n int) image.Image {
 	if n <= 0 || long <= n {
 		return img
 	}
-	nw := max(1, int(math.Round(float64(w)*float64(n)/float64(long))))
-	nh := max(1, int(math.Round(float64(h)*float64(n)/float64(long))))
+	nw, nh := fitSize(w, h, n)
 	return Resize(img, nw, nh)
+}
+
+// fitSize is the size FitLongSide scales a w×h image to, for a long side
+// of n < max(w, h).
+func fitSize(w, h, n int) (int, int) {
+	long := max(w, h)
+	return max(1, int(math.Round(float64(w)*float64(n)/float64(long)))), max(1, int(math.Round(float64(h)*float64(n)/float64(long))))
 }
 
 // Resize scales img to exactly w×h with an antialiased triangle filter.
@@ -134,6 +140,12 @@ func resizePlane(src []float32, sw, sh, dw, dh int) []float32 {
 // 4-tap filters are written out. A flat region stays exactly flat; any
 // pixel is within one grey level of the floating-point resample.
 func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
+	return resizeGray8Into(src, dw, dh, nil)
+}
+
+// resizeGray8Into is resizeGray8 writing into pix when it is large
+// enough (the result then shares its memory).
+func resizeGray8Into(src *image.Gray, dw, dh int, pix []byte) *image.Gray {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	hx := padTaps(fixedTaps(weights(sw, dw)), sw)
@@ -150,7 +162,12 @@ func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
 		hx.apply(row[:sw], tmp[y*dw:(y+1)*dw])
 	}
 	vy := padTaps(fixedTaps(weights(sh, dh)), sh)
-	dst := image.NewGray(image.Rect(0, 0, dw, dh))
+	var dst *image.Gray
+	if cap(pix) >= dw*dh {
+		dst = &image.Gray{Pix: pix[:dw*dh], Stride: dw, Rect: image.Rect(0, 0, dw, dh)} // every pixel is written below
+	} else {
+		dst = image.NewGray(image.Rect(0, 0, dw, dh))
+	}
 	n := vy.n
 	rows, line := make([][]uint16, n), make([]uint32, dw)
 	for y := 0; y < dh; y++ {

@@ -71,6 +71,14 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 			return newEncoded(mime, data, Size(s)), nil
 		}
 	}
+	if !o.PadToSquare {
+		// Decoded and scaled in reused buffers: the same bytes as below.
+		png, sent, err := budget.FitPNG(ctx, data, o.MaxSide)
+		if err != nil {
+			return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
+		}
+		return newEncoded("image/png", png, Size(sent)), nil
+	}
 	img, _, err := budget.Decode(ctx, bytes.NewReader(data))
 	if err != nil {
 		return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
