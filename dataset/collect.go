@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"cmp"
 	"maps"
 	"math"
 	"slices"
@@ -135,6 +136,10 @@ type images struct {
 	last       map[string]*imageAcc
 	lastAcc    *imageAcc
 	slab       []imageAcc
+	// ids holds the image ids, copied out of the rows they came in, side by
+	// side: the map's key comparisons read them from a few pages, and the
+	// rows' lines are not kept alive by an id.
+	ids stringChunks
 	// hint is the expected number of images of a source, to size its map.
 	hint map[cxrkit.Source]int
 }
@@ -181,6 +186,7 @@ func (im *images) get(source cxrkit.Source, id string) *imageAcc {
 		if len(im.slab) == cap(im.slab) {
 			im.slab = make([]imageAcc, 0, accSlab)
 		}
+		id = im.ids.clone(id)
 		im.slab = append(im.slab, imageAcc{source: source, id: id})
 		a = &im.slab[len(im.slab)-1]
 		m[id] = a
@@ -214,9 +220,14 @@ func (im *images) sorted() []*imageAcc {
 	for _, src := range sources {
 		byID = byID[:0]
 		for id, a := range im.bySource[src] {
-			byID = append(byID, idAcc{id, a})
+			byID = append(byID, idAcc{idPrefix(id), id, a})
 		}
-		slices.SortFunc(byID, func(a, b idAcc) int { return strings.Compare(a.id, b.id) })
+		slices.SortFunc(byID, func(a, b idAcc) int {
+			if a.prefix != b.prefix {
+				return cmp.Compare(a.prefix, b.prefix)
+			}
+			return strings.Compare(a.id, b.id)
+		})
 		for _, x := range byID {
 			out = append(out, x.acc)
 		}
@@ -225,8 +236,23 @@ func (im *images) sorted() []*imageAcc {
 }
 
 type idAcc struct {
-	id  string
-	acc *imageAcc
+	prefix uint64 // idPrefix(id): orders as id does, when it differs
+	id     string
+	acc    *imageAcc
+}
+
+// idPrefix is the first 8 bytes of id as a big-endian number, zero-padded:
+// a < b between two prefixes means id a < id b, and equal prefixes leave
+// the order to the whole ids. Comparing it needs no read of the id's bytes.
+func idPrefix(id string) uint64 {
+	var p uint64
+	for i := range 8 {
+		p <<= 8
+		if i < len(id) {
+			p |= uint64(id[i])
+		}
+	}
+	return p
 }
 
 // all returns every accumulator, in no particular order.
@@ -264,4 +290,22 @@ func (a *imageAcc) setFacts(r row) {
 	if r.hasEntry {
 		a.hasEntry = true
 	}
+}
+
+// stringChunks copies strings into shared chunks: one allocation per
+// idChunk bytes. A string a strings.Builder returns stays valid while the
+// Builder writes on, and Reset drops the full chunk, never reusing it.
+type stringChunks struct{ b strings.Builder }
+
+// idChunk is the size of stringChunks' allocations.
+const idChunk = 16 << 10
+
+func (c *stringChunks) clone(s string) string {
+	if c.b.Cap()-c.b.Len() < len(s) {
+		c.b.Reset()
+		c.b.Grow(max(len(s), idChunk))
+	}
+	start := c.b.Len()
+	c.b.WriteString(s)
+	return c.b.String()[start:]
 }
