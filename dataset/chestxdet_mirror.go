@@ -134,7 +134,8 @@ func shardOf(path string) (chestXDetParquet, error) {
 func trimExt(name string) string { return name[:len(name)-len(filepath.Ext(name))] }
 
 func parquetRows(path string) (int, error) {
-	pf, err := file.OpenParquetFile(path, false)
+	var pf *file.Reader
+	err := arrowSafe(path, func() (err error) { pf, err = openParquetFile(path); return err })
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
