@@ -49,9 +49,14 @@ func (el *jsonElement) check(path string) error {
 	case !json.Valid(el.raw):
 		return fmt.Errorf("%s:%d: %w", path, el.line, syntaxError(el.raw))
 	case !utf8.Valid(el.raw):
-		el.reject = fmt.Errorf("%w: not valid UTF-8 (ids would merge)", errMalformedRow)
+		el.reject = errNotUTF8()
 	}
 	return nil
+}
+
+// errNotUTF8 is the reject of an element that is not valid UTF-8.
+func errNotUTF8() error {
+	return fmt.Errorf("%w: not valid UTF-8 (ids would merge)", errMalformedRow)
 }
 
 // elementUse says how the callback of readArrayElements takes elements.
@@ -61,6 +66,9 @@ const (
 	// checkedCopy hands over elements already checked, each in a slice
 	// of its own that the callback may keep.
 	checkedCopy elementUse = iota
+	// uncheckedCopy hands over elements unchecked (the callback
+	// validates them itself, or calls check), each its own to keep.
+	uncheckedCopy
 	// uncheckedBorrowed hands over elements unchecked (the callback
 	// validates them itself, or calls check), in a buffer that is reused
 	// for the next element: the callback must copy what it keeps.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
@@ -52,14 +53,27 @@ var errNotVQA = errors.New(`not VinDr-CXR-VQA: want a JSON array of {"image_id",
 
 func (v vqaPairs) read(ctx context.Context, path string, emit func(row) error) error {
 	first := true
-	return forEachArrayElement(ctx, path, func(el jsonElement) error {
+	return readArrayElements(ctx, path, uncheckedCopy, nil, func(el jsonElement) error {
+		// encoding/json validates as it decodes: the element is checked
+		// on its own (syntax, then UTF-8, as forEachArrayElement does) only
+		// when decoding fails; when it succeeds only UTF-8 is left.
+		var fields map[string]json.RawMessage
+		var decodeErr error
+		if el.reject == nil {
+			if decodeErr = json.Unmarshal(el.raw, &fields); decodeErr != nil {
+				if err := el.check(path); err != nil {
+					return err
+				}
+			} else if !utf8.Valid(el.raw) {
+				el.reject = errNotUTF8()
+			}
+		}
 		raw, line := el.raw, el.line
 		if el.reject != nil {
 			// An unreadable element does not decide the layout.
 			return emit(row{line: line, raw: string(raw), reject: el.reject})
 		}
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &fields); err != nil {
+		if err := decodeErr; err != nil {
 			if first {
 				return fmt.Errorf("%s:%d: %w", path, line, errNotVQA)
 			}
