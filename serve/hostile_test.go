@@ -186,20 +186,11 @@ func TestDraftLimit(t *testing.T) {
 func TestOverlongDraftCostsItsLimit(t *testing.T) {
 	srv := newBareServer(t, fixedGold{}, Options{MaxDraftChars: 100, MaxUploadBytes: 64 << 20})
 	body, ct := form(t, readImage(t), "a.png", strings.Repeat("No effusion. ", (16<<20)/13))
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	resp, err := http.Post(srv.URL+"/api/audit", ct, body)
-	if err != nil {
-		t.Fatal(err)
+	status, data, alloc := allocsOf(t, srv.URL, body, ct)
+	if status != http.StatusRequestEntityTooLarge || !bytes.Contains(data, []byte("--max-draft-chars")) {
+		t.Fatalf("status %d: %.300s", status, data)
 	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	runtime.ReadMemStats(&after)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(data, []byte("--max-draft-chars")) {
-		t.Fatalf("status %d: %.300s", resp.StatusCode, data)
-	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+	if alloc > 4<<20 {
 		t.Errorf("refusing a 16 MB draft allocated %d MiB", alloc>>20)
 	}
 }
@@ -213,26 +204,35 @@ func TestPaddedDraftCostsItsLimit(t *testing.T) {
 	img := readImage(t)
 	allocs := func(draft string) uint64 {
 		body, ct := form(t, img, "a.png", draft)
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		resp, err := http.Post(srv.URL+"/api/audit", ct, body)
-		if err != nil {
-			t.Fatal(err)
+		status, data, alloc := allocsOf(t, srv.URL, body, ct)
+		if status != http.StatusOK {
+			t.Fatalf("%d-byte draft: status %d: %.300s", len(draft), status, data)
 		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		runtime.ReadMemStats(&after)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%d-byte draft: status %d: %.300s", len(draft), resp.StatusCode, data)
-		}
-		return after.TotalAlloc - before.TotalAlloc
+		return alloc
 	}
 	pad := strings.Repeat(" \n", 4<<20)
 	bare, padded := allocs("No effusion."), allocs(pad+"No effusion."+pad)
 	if padded > bare+(1<<20) {
 		t.Errorf("a 12-character draft padded to 16 MB allocated %d KiB, %d KiB bare", padded>>10, bare>>10)
 	}
+}
+
+// allocsOf posts body to the audit endpoint of the server at url and
+// returns the status, the answer and the bytes this process allocated
+// between a garbage collection before the request and the answer read.
+func allocsOf(t *testing.T, url string, body io.Reader, contentType string) (int, []byte, uint64) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	resp, err := http.Post(url+"/api/audit", contentType, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	runtime.ReadMemStats(&after)
+	return resp.StatusCode, data, after.TotalAlloc - before.TotalAlloc
 }
 
 type fixedGold struct{}

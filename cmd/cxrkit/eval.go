@@ -379,7 +379,6 @@ func evalParser(ctx context.Context, opts evalCmdOptions, gopts globalOptions, v
 	return sum.Partial()
 }
 
-// uncertainAs names a hedged-statement setting for --uncertain-as.
 // joinFloats writes numbers for a comma-separated flag's default.
 func joinFloats(vs []float64) string {
 	s := make([]string, len(vs))
