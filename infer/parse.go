@@ -35,8 +35,20 @@ func ParseBoxScale(s string) (BoxScale, error) {
 	case "":
 		return ScaleAuto, nil
 	}
-	return "", fmt.Errorf("%w: unknown box scale %q (want auto, unit, 1000 or pixel)", cxrkit.ErrInvalidOptions, s)
+	return "", boxScaleError(s)
 }
+
+// boxScaleError is a value outside the box scales. Like the pipeline's
+// closed-set errors it names the value and the valid ones, and the
+// caller prefixes the flag or key ("--box-scale", "audit.box_scale").
+// It is a cxrkit.ErrInvalidOptions.
+type boxScaleError string
+
+func (e boxScaleError) Error() string {
+	return fmt.Sprintf("%q: want auto, unit, 1000 or pixel", string(e))
+}
+
+func (e boxScaleError) Is(target error) bool { return target == cxrkit.ErrInvalidOptions }
 
 // overflow is how far outside [0,1] a coordinate may be before its box is
 // rejected rather than clamped.

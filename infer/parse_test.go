@@ -2,6 +2,7 @@ package infer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -114,8 +115,8 @@ func TestParseGroundingForcedScale(t *testing.T) {
 	if show(got.Findings) != "cardiomegaly[0.001,0,0.001,0.001]" && got.Status != cxrkit.ParseSalvaged {
 		t.Fatalf("forced 1000 on unit boxes: %s %s", show(got.Findings), got.Status)
 	}
-	if _, err := ParseBoxScale("inches"); err == nil {
-		t.Fatal("bad scale accepted")
+	if _, err := ParseBoxScale("inches"); !errors.Is(err, cxrkit.ErrInvalidOptions) {
+		t.Fatalf("bad scale: %v, want an invalid-options error", err)
 	}
 }
 

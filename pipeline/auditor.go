@@ -176,7 +176,7 @@ func NewAuditor(c AuditorConfig) (*Assembled, error) {
 	}
 	scale, err := infer.ParseBoxScale(string(c.BoxScale))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("box-scale %w", err)
 	}
 	var profile configs.Profile
 	var warnings []string

@@ -157,7 +157,7 @@ func validateClosed(c Config) error {
 		return fmt.Errorf("audit.uncertain_as %w", err)
 	}
 	if _, err := infer.ParseBoxScale(string(c.Audit.BoxScale)); err != nil {
-		return fmt.Errorf("audit.box_scale: %w", err)
+		return fmt.Errorf("audit.box_scale %w", err)
 	}
 	for _, t := range c.Synth.CaseTypes {
 		if _, err := cxrkit.ParseCaseType(string(t)); err != nil {

@@ -77,7 +77,7 @@ func auditorConfig(c *cli.Context) (pipeline.AuditorConfig, error) {
 		return o, usageError{fmt.Errorf("--uncertain-as %w", err)}
 	}
 	if o.BoxScale, err = infer.ParseBoxScale(c.String("box-scale")); err != nil {
-		return o, usageError{fmt.Errorf("--box-scale: %w", err)}
+		return o, usageError{fmt.Errorf("--box-scale %w", err)}
 	}
 	o.Endpoints, o.Model, o.APIKey = c.StringSlice("endpoint"), c.String("model"), apiKey(c)
 	o.Timeout, o.Retries, o.MaxSide, o.ServerResizes = c.Duration("timeout"), c.Int("retries"), c.Int("image-max-side"), c.Bool("server-resizes")
