@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/schema"
 )
 
 // readFuzzSeed returns the bytes of a one-value []byte seed file of the
@@ -46,8 +50,8 @@ func TestChestXDetParquetDamagedShard(t *testing.T) {
 			go func() { done <- p.readFile(chestXDetParquet{split: "train", class: chestXDetClass}, path) }()
 			select {
 			case err := <-done:
-				if err == nil || !strings.Contains(err.Error(), path) {
-					t.Fatalf("err %v, want an error naming %s", err, path)
+				if err == nil || strings.Count(err.Error(), path) != 1 {
+					t.Fatalf("err %v, want an error naming %s once", err, path)
 				}
 				t.Log(err)
 			case <-time.After(20 * time.Second):
@@ -76,8 +80,49 @@ func TestChestXDetParquetBufferLimit(t *testing.T) {
 		if tt.fails != (err != nil) {
 			t.Fatalf("limit %d: err %v, want failure %v", tt.limit, err, tt.fails)
 		}
-		if err != nil && (!errors.Is(err, errMalformedParquet) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "limit")) {
-			t.Fatalf("limit %d: err %v, want a malformed-parquet error naming %s and the limit", tt.limit, err, path)
+		if err != nil && (!errors.Is(err, errMalformedParquet) || strings.Count(err.Error(), path) != 1 || !strings.Contains(err.Error(), "limit")) {
+			t.Fatalf("limit %d: err %v, want a malformed-parquet error naming %s once and the limit", tt.limit, err, path)
 		}
+	}
+}
+
+// TestLeafBatchTakeBounds: what Arrow hands back for a batch is checked
+// by cxrkit before it is sliced, so inconsistent counts are an error, not
+// a panic (readBatch no longer recovers panics of cxrkit's own code).
+func TestLeafBatchTakeBounds(t *testing.T) {
+	intLeaf := func(maxDef int) *parquetLeaf {
+		rep := parquet.Repetitions.Required
+		if maxDef > 0 {
+			rep = parquet.Repetitions.Optional
+		}
+		n := schema.NewInt32Node("v", rep, -1)
+		col := schema.NewColumn(n, int16(maxDef), 0)
+		return &parquetLeaf{name: "v", col: col, kind: leafInts, info: file.LevelInfo{DefLevel: int16(maxDef)}}
+	}
+	tests := []struct {
+		name   string
+		leaf   *parquetLeaf
+		rows   int
+		levels int64
+		def    []int16
+		slots  int
+		vals   []byte
+		ok     bool
+	}{
+		{"consistent", intLeaf(1), 2, 2, []int16{1, 1}, 2, make([]byte, 8), true},
+		{"levels past the definition levels", intLeaf(1), 2, 3, []int16{1, 1}, 2, make([]byte, 8), false},
+		{"negative levels", intLeaf(1), 2, -1, []int16{1, 1}, 2, make([]byte, 8), false},
+		{"values past the bytes", intLeaf(0), 2, 0, nil, 2, make([]byte, 7), false},
+		{"negative values", intLeaf(0), 2, 0, nil, -1, nil, false},
+		{"fewer values than rows", intLeaf(0), 3, 0, nil, 2, make([]byte, 8), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &leafBatch{leaf: tt.leaf, rows: tt.rows, slots: tt.slots}
+			err := b.take(tt.levels, tt.def, nil, tt.vals, nil, false)
+			if (err == nil) != tt.ok || err != nil && !errors.Is(err, errMalformedParquet) {
+				t.Fatalf("err %v, want ok %v (or a malformed-parquet error)", err, tt.ok)
+			}
+		})
 	}
 }

@@ -135,9 +135,9 @@ func trimExt(name string) string { return name[:len(name)-len(filepath.Ext(name)
 
 func parquetRows(path string) (int, error) {
 	var pf *file.Reader
-	err := arrowSafe(path, func() (err error) { pf, err = openParquetFile(path); return err })
+	err := arrowSafe(func() (err error) { pf, err = openParquetFile(path); return err })
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return 0, inFile(path, "", err)
 	}
 	defer pf.Close()
 	return int(pf.NumRows()), nil

@@ -101,7 +101,7 @@ func readIUParquetWithin(ctx context.Context, path string, limit int64, bufferLi
 	if len(missing) > 0 {
 		return fmt.Errorf("%s: %w; missing %s; the file has %v", path, errNotIUReports, strings.Join(missing, ", "), names)
 	}
-	if err := arrowSafe(path, func() error { return checkIUGroupSizes(path, pf, leaves, limit) }); err != nil {
+	if err := checkIUGroupSizes(path, pf, leaves, limit); err != nil {
 		return err
 	}
 	readers := make([]*parquetLeaf, 0, len(leaves))
@@ -130,20 +130,31 @@ func readIUParquetWithin(ctx context.Context, path string, limit int64, bufferLi
 func checkIUGroupSizes(path string, pf *file.Reader, leaves []int, limit int64) error {
 	md := pf.MetaData()
 	for g := range pf.NumRowGroups() {
-		rg := md.RowGroup(g)
-		var total int64
-		for _, leaf := range leaves {
-			cc, err := rg.ColumnChunk(leaf)
-			if err != nil {
-				return fmt.Errorf("%s: row group %d: %w: %v", path, g, errMalformedParquet, err)
+		var sizes []int64
+		var rows int64
+		err := arrowSafe(func() error {
+			rg := md.RowGroup(g)
+			rows = rg.NumRows()
+			for _, leaf := range leaves {
+				cc, err := rg.ColumnChunk(leaf)
+				if err != nil {
+					return fmt.Errorf("%w: %v", errMalformedParquet, err)
+				}
+				sizes = append(sizes, max(cc.TotalUncompressedSize(), cc.TotalCompressedSize()))
 			}
-			size := max(cc.TotalUncompressedSize(), cc.TotalCompressedSize())
+			return nil
+		})
+		if err != nil {
+			return inFile(path, fmt.Sprintf("row group %d", g), err)
+		}
+		var total int64
+		for _, size := range sizes {
 			if size < 0 {
 				return fmt.Errorf("%s: row group %d: %w: column chunk declares %d bytes", path, g, errMalformedParquet, size)
 			}
 			if size > limit-total {
 				return fmt.Errorf("%s: row group %d: %w: its text columns declare more than %d bytes (%d rows); rewrite the file with smaller row groups",
-					path, g, errIUTooLarge, limit, rg.NumRows())
+					path, g, errIUTooLarge, limit, rows)
 			}
 			total += size
 		}
@@ -154,16 +165,35 @@ func checkIUGroupSizes(path string, pf *file.Reader, leaves []int, limit int64) 
 // errMalformedParquet marks a parquet file Arrow could not decode.
 var errMalformedParquet = errors.New("malformed parquet file")
 
-// arrowSafe runs an Arrow parquet call, turning a panic into an error:
+// arrowSafe runs Arrow parquet calls, turning a panic into an error:
 // Arrow's decoders trust the file's encoded lengths and panic on some
 // damaged files instead of returning an error (found by FuzzIUReports).
-func arrowSafe(path string, call func() error) (err error) {
+// call must hold Arrow calls only, never cxrkit's own processing of their
+// results: a panic of ours must stay a panic, for the tests and fuzz
+// targets to see. The error does not name the file: callers add it.
+func arrowSafe(call func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: %w: %v", path, errMalformedParquet, r)
+			err = fmt.Errorf("%w: %v", errMalformedParquet, r)
 		}
 	}()
 	return call()
+}
+
+// inFile is err about the file at path, where in it (may be empty): the
+// path is added unless err already names it (os errors, Arrow's read
+// errors do), so a message names the file once.
+func inFile(path, where string, err error) error {
+	named := strings.Contains(err.Error(), path)
+	switch {
+	case named && where == "":
+		return err
+	case named:
+		return fmt.Errorf("%s: %w", where, err)
+	case where == "":
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return fmt.Errorf("%s: %s: %w", path, where, err)
 }
 
 // emitIUBatch calls fn for each row of one batch of the columns names;

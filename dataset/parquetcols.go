@@ -35,9 +35,9 @@ func openParquet(path string, limit int, buffered bool) (*file.Reader, memory.Al
 		props.BufferedStreamEnabled, props.BufferSize = true, 1<<20
 	}
 	var pf *file.Reader
-	err := arrowSafe(path, func() (err error) { pf, err = openParquetFile(path, file.WithReadProps(props)); return err })
+	err := arrowSafe(func() (err error) { pf, err = openParquetFile(path, file.WithReadProps(props)); return err })
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, inFile(path, "", err)
 	}
 	return pf, mem, nil
 }
@@ -197,12 +197,12 @@ func newLeaf(path string, pf *file.Reader, mem memory.Allocator, name string, in
 	default:
 		l.kind = leafOther
 	}
-	err := arrowSafe(path, func() error {
+	err := arrowSafe(func() error {
 		l.rr = file.NewRecordReader(col, l.info, arrow.BinaryTypes.Binary, mem, nil)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, inFile(path, "column "+name, err)
 	}
 	if _, ok := l.rr.(file.BinaryRecordReader); l.kind != leafOther && ok != (l.kind == leafBytes) {
 		l.rr.Release()
@@ -261,10 +261,19 @@ func (b *leafBatch) intAt(s int) (v int64, unsigned bool) {
 
 // readBatch reads the next rows records of the leaf. Fewer rows than
 // asked — the column chunk ending early, or a read making no progress —
-// is an error.
-func (l *parquetLeaf) readBatch(path string, rows int64) (*leafBatch, error) {
+// is an error. Only the Arrow calls run under arrowSafe; what cxrkit does
+// with their results checks its own bounds, so a bug of ours panics
+// instead of passing for a damaged file.
+func (l *parquetLeaf) readBatch(rows int64) (*leafBatch, error) {
 	b := &leafBatch{leaf: l, rows: int(rows)}
-	err := arrowSafe(path, func() error {
+	var (
+		levels    int64
+		def, rep  []int16
+		vals      []byte
+		chunks    []arrow.Array
+		hasChunks bool
+	)
+	err := arrowSafe(func() error {
 		l.rr.Reset()
 		if err := l.rr.Reserve(rows); err != nil {
 			return err
@@ -280,53 +289,89 @@ func (l *parquetLeaf) readBatch(path string, rows int64) (*leafBatch, error) {
 			}
 			got += read
 		}
-		levels := int(l.rr.LevelsPos())
+		levels = l.rr.LevelsPos()
 		if l.col.MaxDefinitionLevel() > 0 {
-			b.def = l.rr.DefLevels()[:levels]
+			def = l.rr.DefLevels()
 		}
 		if l.col.MaxRepetitionLevel() > 0 {
-			b.rep = l.rr.RepLevels()[:levels]
+			rep = l.rr.RepLevels()
 		}
 		b.slots = l.rr.ValuesWritten()
-		if l.kind == leafBytes {
-			chunks := l.rr.(file.BinaryRecordReader).GetBuilderChunks()
-			if len(chunks) != 1 || chunks[0].Len() != b.slots {
-				for _, ch := range chunks {
-					ch.Release()
-				}
-				return fmt.Errorf("%w: decoded %d chunks for %d values", errMalformedParquet, len(chunks), b.slots)
-			}
-			bin, ok := chunks[0].(*array.Binary)
-			if !ok {
-				chunks[0].Release()
-				return fmt.Errorf("%w: decoded %s, want binary", errMalformedParquet, chunks[0].DataType())
-			}
-			b.bin = bin
-		} else if br, ok := l.rr.(file.BinaryRecordReader); ok {
-			for _, ch := range br.GetBuilderChunks() { // undecoded: dropped
-				ch.Release()
-			}
+		if br, ok := l.rr.(file.BinaryRecordReader); ok {
+			chunks, hasChunks = br.GetBuilderChunks(), true
 		} else if l.kind == leafInts {
-			width := 8
-			if l.col.PhysicalType() == parquet.Types.Int32 {
-				width = 4
-			}
-			vals := l.rr.Values()
-			if b.slots < 0 || len(vals) < b.slots*width {
-				return fmt.Errorf("%w: %d values decoded into %d bytes", errMalformedParquet, b.slots, len(vals))
-			}
-			b.ints = vals[:b.slots*width]
-		}
-		if l.col.MaxRepetitionLevel() == 0 && b.slots != b.rows || b.def != nil && len(b.def) < b.rows {
-			return fmt.Errorf("%w: decoded %d values for %d rows", errMalformedParquet, b.slots, b.rows)
+			vals = l.rr.Values()
 		}
 		return nil
 	})
+	if err == nil {
+		err = b.take(levels, def, rep, vals, chunks, hasChunks)
+	} else {
+		releaseChunks(chunks)
+	}
 	if err != nil {
 		b.release()
 		return nil, err
 	}
 	return b, nil
+}
+
+// take checks what Arrow decoded for a batch and keeps it in b: levels
+// of def and rep, the values (bytes of an integer leaf, or the binary
+// chunks of a byte-array leaf; chunks of an undecoded leaf are dropped).
+func (b *leafBatch) take(levels int64, def, rep []int16, vals []byte, chunks []arrow.Array, hasChunks bool) error {
+	l := b.leaf
+	if levels < 0 || def != nil && levels > int64(len(def)) || rep != nil && levels > int64(len(rep)) {
+		releaseChunks(chunks)
+		return fmt.Errorf("%w: %d levels decoded, %d definition and %d repetition levels held", errMalformedParquet, levels, len(def), len(rep))
+	}
+	if def != nil {
+		b.def = def[:levels]
+	}
+	if rep != nil {
+		b.rep = rep[:levels]
+	}
+	if b.slots < 0 {
+		releaseChunks(chunks)
+		return fmt.Errorf("%w: %d values decoded", errMalformedParquet, b.slots)
+	}
+	switch {
+	case l.kind == leafBytes:
+		if len(chunks) != 1 || chunks[0] == nil || chunks[0].Len() != b.slots {
+			releaseChunks(chunks)
+			return fmt.Errorf("%w: decoded %d chunks for %d values", errMalformedParquet, len(chunks), b.slots)
+		}
+		bin, ok := chunks[0].(*array.Binary)
+		if !ok {
+			releaseChunks(chunks)
+			return fmt.Errorf("%w: decoded %s, want binary", errMalformedParquet, chunks[0].DataType())
+		}
+		b.bin = bin
+	case hasChunks:
+		releaseChunks(chunks) // undecoded: dropped
+	case l.kind == leafInts:
+		width := 8
+		if l.col.PhysicalType() == parquet.Types.Int32 {
+			width = 4
+		}
+		if len(vals)/width < b.slots {
+			return fmt.Errorf("%w: %d values decoded into %d bytes", errMalformedParquet, b.slots, len(vals))
+		}
+		b.ints = vals[:b.slots*width]
+	}
+	if l.col.MaxRepetitionLevel() == 0 && b.slots != b.rows || b.def != nil && len(b.def) < b.rows {
+		return fmt.Errorf("%w: decoded %d values for %d rows", errMalformedParquet, b.slots, b.rows)
+	}
+	return nil
+}
+
+// releaseChunks frees Arrow arrays no batch keeps.
+func releaseChunks(chunks []arrow.Array) {
+	for _, ch := range chunks {
+		if ch != nil {
+			ch.Release()
+		}
+	}
 }
 
 // readLeaves reads the leaves of pf in step, row group by row group,
@@ -351,7 +396,7 @@ func readLeaves(ctx context.Context, path string, pf *file.Reader, leaves []*par
 	for rg := range pf.NumRowGroups() {
 		group := pf.RowGroup(rg)
 		for _, l := range leaves {
-			err := arrowSafe(path, func() error {
+			err := arrowSafe(func() error {
 				pr, err := group.GetColumnPageReader(l.index)
 				if err != nil {
 					return err
@@ -360,7 +405,7 @@ func readLeaves(ctx context.Context, path string, pf *file.Reader, leaves []*par
 				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("%s: row group %d, column %s: %w", path, rg, l.name, err)
+				return inFile(path, fmt.Sprintf("row group %d, column %s", rg, l.name), err)
 			}
 		}
 		for done := int64(0); done < group.NumRows(); {
@@ -369,9 +414,9 @@ func readLeaves(ctx context.Context, path string, pf *file.Reader, leaves []*par
 			}
 			batch := min(batchRows, group.NumRows()-done)
 			for i, l := range leaves {
-				b, err := l.readBatch(path, batch)
+				b, err := l.readBatch(batch)
 				if err != nil {
-					return fmt.Errorf("%s: row group %d, column %s, row %d: %w", path, rg, l.name, n+1, err)
+					return inFile(path, fmt.Sprintf("row group %d, column %s, row %d", rg, l.name, n+1), err)
 				}
 				batches[i] = b
 			}
