@@ -69,15 +69,38 @@ const maxVerifyBuffer = 256 << 20
 // verifyBatchRows is how many rows' images are decoded at a time.
 const verifyBatchRows = 16
 
-func verifyShard(ctx context.Context, path string) (rows int64, images int, err error) {
-	// Arrow's decoders panic on some damaged files instead of failing.
+// arrowSafe runs Arrow parquet calls, turning a panic into an error:
+// Arrow's decoders panic on some damaged files instead of failing. call
+// must hold Arrow calls only: a panic of cxrkit's own code (the image
+// decoder) must stay a panic, for the tests and fuzz targets to see.
+// (dataset has the same guard around its parquet readers.)
+func arrowSafe(call func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("arrow: %v", r)
 		}
 	}()
+	return call()
+}
+
+// decodeImage checks that an exported image decodes.
+func decodeImage(data []byte) error {
+	_, _, err := imaging.Decode(bytes.NewReader(data))
+	return err
+}
+
+func verifyShard(ctx context.Context, path string) (rows int64, images int, err error) {
+	return verifyShardWith(ctx, path, decodeImage)
+}
+
+// verifyShardWith is verifyShard checking each image with decode.
+func verifyShardWith(ctx context.Context, path string, decode func([]byte) error) (rows int64, images int, err error) {
 	mem := cappedAllocator{memory.DefaultAllocator, maxVerifyBuffer}
-	pf, err := openShard(path, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	var pf *file.Reader
+	err = arrowSafe(func() (err error) {
+		pf, err = openShard(path, file.WithReadProps(parquet.NewReaderProperties(mem)))
+		return err
+	})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -119,24 +142,38 @@ func verifyShard(ctx context.Context, path string) (rows int64, images int, err 
 	for _, n := range nodePath(col.SchemaNode()) {
 		info.Increment(n)
 	}
-	rr, ok := file.NewRecordReader(col, info, arrow.BinaryTypes.Binary, mem, nil).(file.BinaryRecordReader)
+	var rec file.RecordReader
+	if err := arrowSafe(func() error {
+		rec = file.NewRecordReader(col, info, arrow.BinaryTypes.Binary, mem, nil)
+		return nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	rr, ok := rec.(file.BinaryRecordReader)
 	if !ok {
+		rec.Release()
 		return 0, 0, errors.New("images bytes are not a byte array")
 	}
 	defer rr.Release()
 	for g := range pf.NumRowGroups() {
 		group := pf.RowGroup(g)
-		pr, err := group.GetColumnPageReader(leaf)
+		err := arrowSafe(func() error {
+			pr, err := group.GetColumnPageReader(leaf)
+			if err != nil {
+				return err
+			}
+			rr.SetPageReader(pr)
+			return nil
+		})
 		if err != nil {
 			return rows, images, err
 		}
-		rr.SetPageReader(pr)
 		for done := int64(0); done < group.NumRows(); {
 			if err := ctx.Err(); err != nil {
 				return rows, images, err
 			}
 			batch := min(verifyBatchRows, group.NumRows()-done)
-			n, err := decodeImageBatch(rr, batch)
+			n, err := decodeImageBatch(rr, batch, decode)
 			images += n
 			if err != nil {
 				return rows, images, err
@@ -182,30 +219,38 @@ func nodePath(n schema.Node) []schema.Node {
 	return out
 }
 
-// decodeImageBatch reads the images of the next rows rows and decodes
-// each: every image in a list must have bytes. Fewer rows than asked is
-// an error (a damaged page can read as zero rows).
-func decodeImageBatch(rr file.BinaryRecordReader, rows int64) (int, error) {
-	rr.Reset()
-	if err := rr.Reserve(rows); err != nil {
-		return 0, err
-	}
-	for got := int64(0); got < rows; {
-		read, err := rr.ReadRecords(rows - got)
-		if err != nil {
-			return 0, err
+// decodeImageBatch reads the images of the next rows rows and checks
+// each with decode: every image in a list must have bytes. Fewer rows
+// than asked is an error (a damaged page can read as zero rows). Only
+// the reading runs under arrowSafe, never decode.
+func decodeImageBatch(rr file.BinaryRecordReader, rows int64, decode func([]byte) error) (int, error) {
+	var chunks []arrow.Array
+	err := arrowSafe(func() error {
+		rr.Reset()
+		if err := rr.Reserve(rows); err != nil {
+			return err
 		}
-		if read <= 0 {
-			return 0, fmt.Errorf("column chunk ended after %d of %d rows of a batch", got, rows)
+		for got := int64(0); got < rows; {
+			read, err := rr.ReadRecords(rows - got)
+			if err != nil {
+				return err
+			}
+			if read <= 0 {
+				return fmt.Errorf("column chunk ended after %d of %d rows of a batch", got, rows)
+			}
+			got += read
 		}
-		got += read
-	}
-	chunks := rr.GetBuilderChunks()
+		chunks = rr.GetBuilderChunks()
+		return nil
+	})
 	defer func() {
 		for _, ch := range chunks {
 			ch.Release()
 		}
 	}()
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, ch := range chunks {
 		blobs, ok := ch.(*array.Binary)
@@ -216,7 +261,7 @@ func decodeImageBatch(rr file.BinaryRecordReader, rows int64) (int, error) {
 			if blobs.IsNull(i) {
 				return n, fmt.Errorf("image %d has null bytes", n)
 			}
-			if _, _, err := imaging.Decode(bytes.NewReader(blobs.Value(i))); err != nil {
+			if err := decode(blobs.Value(i)); err != nil {
 				return n, fmt.Errorf("image %d does not decode: %w", n, err)
 			}
 			n++

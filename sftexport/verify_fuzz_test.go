@@ -39,3 +39,38 @@ func FuzzVerifyShard(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifyShardDecodePanics: only Arrow's calls are guarded; a panic of
+// cxrkit's own image decoder reaches the caller instead of passing for a
+// damaged shard ("arrow: ..."), so tests and fuzz targets can see it.
+func TestVerifyShardDecodePanics(t *testing.T) {
+	out := t.TempDir()
+	if _, err := Export(context.Background(), Options{Corpus: fixture(t, 3, 16), Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	shards, _ := filepath.Glob(filepath.Join(out, "*", "*-*-of-*.parquet"))
+	if len(shards) == 0 {
+		t.Fatal("no shards")
+	}
+	tests := []struct {
+		name   string
+		decode func([]byte) error
+		panics bool
+	}{
+		{"decoder", decodeImage, false},
+		{"panicking decoder", func([]byte) error { panic("decoder bug") }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			panicked := func() (p bool) {
+				defer func() { p = recover() != nil }()
+				_, _, err = verifyShardWith(context.Background(), shards[0], tt.decode)
+				return false
+			}()
+			if panicked != tt.panics || !tt.panics && err != nil {
+				t.Fatalf("panicked %v, err %v; want panic %v", panicked, err, tt.panics)
+			}
+		})
+	}
+}
