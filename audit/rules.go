@@ -62,15 +62,13 @@ func (p *RulesParser) Parse(text string) []cxrkit.DraftFinding {
 // few nanoseconds, a few thousand bytes of parsing some microseconds.
 const checkEvery = 4096
 
-// closed reports whether done is closed; a nil done never is.
-func closed(done <-chan struct{}) bool {
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
-}
+// stopper is what the scanner and matcher look at between chunks of
+// work: a context.Context, asked through Err (the one method a test's
+// context can count, unlike a receive from Done).
+type stopper interface{ Err() error }
+
+// stopped reports whether ctx is done; a nil ctx never is.
+func stopped(ctx stopper) bool { return ctx != nil && ctx.Err() != nil }
 
 type span struct{ start, end int }
 
@@ -134,13 +132,13 @@ func (p *RulesParser) ExplainContext(ctx context.Context, text string) ([]Decisi
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	lower := asciiLower(text, ctx.Done())
+	lower := asciiLower(text, ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	buf := p.bufs.Get().(*sentenceBuffers)
 	defer p.bufs.Put(buf)
-	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler, toks: buf.toks[:0], done: ctx.Done()}
+	sc := sentenceScanner{s: lower, vocab: p.lx.vocab, filler: p.lx.filler, toks: buf.toks[:0], ctx: ctx}
 	defer func() { buf.toks = sc.toks[:0] }()
 	var best [labelmap.NumLabels]*Decision // by label index; the five positives
 	normal := span{-1, -1}
@@ -153,7 +151,7 @@ func (p *RulesParser) ExplainContext(ctx context.Context, text string) ([]Decisi
 			break
 		}
 		var isNormal bool
-		buf.items, isNormal = p.items(sent, lower, buf.items[:0], sc.done)
+		buf.items, isNormal = p.items(sent, lower, buf.items[:0], ctx)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -191,14 +189,14 @@ func (p *RulesParser) ExplainContext(ctx context.Context, text string) ([]Decisi
 // items finds the cues, mentions and clause breaks of a sentence, longest
 // phrase first (a mention wins a tie with a cue), and whether a
 // normal-study phrase occurs in it. It stops early, with what it found so
-// far, once done is closed.
-func (p *RulesParser) items(toks []token, s string, out []item, done <-chan struct{}) ([]item, bool) {
+// far, once ctx is done.
+func (p *RulesParser) items(toks []token, s string, out []item, ctx stopper) ([]item, bool) {
 	words := 0
 	normal := false
 	nextCheck := checkEvery
 	for i := 0; i < len(toks); {
 		if i >= nextCheck {
-			if closed(done) {
+			if stopped(ctx) {
 				return out, normal
 			}
 			nextCheck = i + checkEvery

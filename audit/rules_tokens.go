@@ -27,9 +27,9 @@ type sentenceScanner struct {
 	filler []int32
 	pos    int
 	toks   []token
-	// done, when closed, ends scanning early (the caller's context is
-	// done); the sentence returned then is cut short.
-	done <-chan struct{}
+	// ctx, once done, ends scanning early; the sentence returned then is
+	// cut short.
+	ctx stopper
 }
 
 // next returns the tokens of the next sentence and its byte range; ok is
@@ -44,7 +44,7 @@ func (sc *sentenceScanner) next() (toks []token, sent span, ok bool) {
 	nextCheck := start + checkEvery
 	for i := sc.pos; i < len(s); {
 		if i >= nextCheck {
-			if closed(sc.done) {
+			if stopped(sc.ctx) {
 				sc.pos = len(s)
 				return sc.toks, span{start, i}, true
 			}
@@ -109,16 +109,16 @@ func isWordByte(c byte) bool {
 }
 
 // asciiLower lowercases ASCII letters only, so byte offsets into the
-// result are offsets into the original text. Once done is closed it
-// stops and returns a partly lowered text, which the caller discards.
-func asciiLower(s string, done <-chan struct{}) string {
+// result are offsets into the original text. Once ctx is done it stops
+// and returns a partly lowered text, which the caller discards.
+func asciiLower(s string, ctx stopper) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
 			b := []byte(s)
 			nextCheck := i + 16*checkEvery
 			for j := i; j < len(b); j++ {
 				if j >= nextCheck {
-					if closed(done) {
+					if stopped(ctx) {
 						break
 					}
 					nextCheck = j + 16*checkEvery
