@@ -3,11 +3,11 @@ package dataset
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 )
@@ -54,18 +54,10 @@ func (t *csvTable) str(b []byte) string {
 	return t.lines.String()[start:]
 }
 
+// openCSV opens the CSV file at path (openCSVInput without a digest to
+// take).
 func openCSV(path string) (*csvTable, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	t, err := newCSVTable(f, path)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	t.f = f
-	return t, nil
+	return openCSVInput(context.Background(), path)
 }
 
 func newCSVTable(r io.Reader, path string) (*csvTable, error) {

@@ -94,7 +94,8 @@ func (d *inputDigest) finish(ctx context.Context) (in cxrkit.InputFile, ok bool)
 	return cxrkit.InputFile{Path: d.path, SHA256: hex.EncodeToString(d.h.Sum(nil)), Bytes: d.n + rest}, true
 }
 
-// openCSVInput is openCSV through openInput.
+// openCSVInput opens the CSV file at path through openInput: hashed while
+// read when ctx carries the digest of that file.
 func openCSVInput(ctx context.Context, path string) (*csvTable, error) {
 	f, err := openInput(ctx, path)
 	if err != nil {
