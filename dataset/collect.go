@@ -151,7 +151,7 @@ const accSlab = 256
 const maxImagesHint = 1 << 20
 
 func newImages() *images {
-	return &images{bySource: map[cxrkit.Source]map[string]*imageAcc{}, hint: map[cxrkit.Source]int{}}
+	return &images{bySource: map[cxrkit.Source]map[string]*imageAcc{}, hint: map[cxrkit.Source]int{}, ids: stringChunks{chunk: idChunk}}
 }
 
 // expect says how many images of source to expect (a size file's rows),
@@ -290,22 +290,4 @@ func (a *imageAcc) setFacts(r row) {
 	if r.hasEntry {
 		a.hasEntry = true
 	}
-}
-
-// stringChunks copies strings into shared chunks: one allocation per
-// idChunk bytes. A string a strings.Builder returns stays valid while the
-// Builder writes on, and Reset drops the full chunk, never reusing it.
-type stringChunks struct{ b strings.Builder }
-
-// idChunk is the size of stringChunks' allocations.
-const idChunk = 16 << 10
-
-func (c *stringChunks) clone(s string) string {
-	if c.b.Cap()-c.b.Len() < len(s) {
-		c.b.Reset()
-		c.b.Grow(max(len(s), idChunk))
-	}
-	start := c.b.Len()
-	c.b.WriteString(s)
-	return c.b.String()[start:]
 }

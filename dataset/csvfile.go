@@ -32,27 +32,13 @@ type csvTable struct {
 	rec         []string // the record the fast path reuses
 	// valid is set when the line read by the fast path is valid UTF-8.
 	valid bool
-	// lines holds the fast path's lines, many to one allocation (see str).
-	lines strings.Builder
+	// lines holds the fast path's lines, many to one allocation.
+	lines stringChunks
 }
 
-// lineChunk is the size of the allocations str copies lines into.
+// lineChunk is the size of the allocations the fast path's lines are
+// copied into.
 const lineChunk = 64 << 10
-
-// str returns b as a string, copied into the table's current chunk: one
-// allocation per lineChunk bytes of lines instead of one per line. A string
-// a strings.Builder returns stays valid and unchanged while the Builder
-// writes on, and a full chunk is left to the strings that point into it
-// (Reset drops the Builder's reference, it never reuses the bytes).
-func (t *csvTable) str(b []byte) string {
-	if t.lines.Cap()-t.lines.Len() < len(b) {
-		t.lines.Reset()
-		t.lines.Grow(max(len(b), lineChunk))
-	}
-	start := t.lines.Len()
-	t.lines.Write(b)
-	return t.lines.String()[start:]
-}
 
 // openCSV opens the CSV file at path (openCSVInput without a digest to
 // take).
@@ -62,7 +48,7 @@ func openCSV(path string) (*csvTable, error) {
 
 func newCSVTable(r io.Reader, path string) (*csvTable, error) {
 	capped := &lineCapReader{r: bufio.NewReaderSize(r, 1<<16), max: maxCSVLineBytes, cut: map[int]bool{}}
-	t := &csvTable{path: path, cols: map[string]int{}, capped: capped}
+	t := &csvTable{path: path, cols: map[string]int{}, capped: capped, lines: stringChunks{chunk: lineChunk}}
 	header, _, err := t.read()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s:1: empty file, want a header row", path)
@@ -155,7 +141,7 @@ func (t *csvTable) read() (rec []string, line int, err error) {
 		// A comma never falls inside a UTF-8 sequence: a valid line has
 		// valid fields, so next checks its fields only when it is not.
 		t.valid = utf8.Valid(b)
-		s := t.str(b)
+		s := t.lines.cloneBytes(b)
 		rec := t.rec[:0]
 		start := 0
 		for i := 0; i < len(s); i++ {
