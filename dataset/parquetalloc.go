@@ -16,6 +16,11 @@ const maxParquetBuffer = 256 << 20
 // bytes. Arrow's interface has no error return: it panics, and the
 // arrowSafe around every Arrow call turns that into an error naming
 // the file.
+//
+// sftexport/verifyalloc.go has the same type (export --verify reads
+// shards with Arrow too): two stages may not import each other, and the
+// core packages they could share stay free of Arrow (docs/decisions.md,
+// parquet reading). Change both or neither.
 type cappedAllocator struct {
 	memory.Allocator
 	limit int
