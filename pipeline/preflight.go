@@ -29,10 +29,33 @@ func (e *MissingInputError) Is(target error) bool {
 	return target == cxrkit.ErrInvalidOptions || target == fs.ErrNotExist
 }
 
+// UnreadableInputError is a file or folder a config names that cannot be
+// looked at for another reason than not existing: a path under a regular
+// file (ENOTDIR), a folder without permission (EACCES). Like a missing
+// input it is the user's mistake, found before any stage runs: a
+// cxrkit.ErrInvalidOptions (the CLI exits 2). It unwraps to the system's
+// error.
+type UnreadableInputError struct {
+	Config string // the config file
+	Key    string // the config key naming the path, e.g. prepare.vindr
+	Path   string // the path, resolved from the config's folder
+	Err    error  // why it cannot be looked at, e.g. syscall.ENOTDIR
+}
+
+func (e *UnreadableInputError) Error() string {
+	return fmt.Sprintf("config %s: %s %s: %v", e.Config, e.Key, e.Path, e.Err)
+}
+
+// Is makes the error a cxrkit.ErrInvalidOptions.
+func (e *UnreadableInputError) Is(target error) bool { return target == cxrkit.ErrInvalidOptions }
+
+func (e *UnreadableInputError) Unwrap() error { return e.Err }
+
 // CheckInputs refuses a run whose config names, for a stage that will
-// run, an input file or folder that does not exist (*MissingInputError,
-// the first in stage and key order). Run calls it before any stage runs;
-// callers that print before Run may call it first. A stage that would be
+// run, an input file or folder that does not exist (*MissingInputError)
+// or cannot be looked at (*UnreadableInputError), the first in stage and
+// key order. Run calls it before any stage runs; callers that print
+// before Run may call it first. A stage that would be
 // skipped as up to date (no Force, no earlier stage running, its last run
 // complete) is not checked, so a prepare stage whose raw inputs were moved
 // away after it ran is still skipped.
@@ -54,8 +77,15 @@ func CheckInputs(c *Config, o RunOptions) error {
 			if archive, _, ok := imaging.SplitMemberPath(p); ok {
 				p = archive
 			}
-			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			switch _, err := os.Stat(p); {
+			case errors.Is(err, fs.ErrNotExist):
 				return &MissingInputError{Config: c.path, Key: in.Flag, Path: in.Path}
+			case err != nil:
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err // the path is named already
+				}
+				return &UnreadableInputError{Config: c.path, Key: in.Flag, Path: in.Path, Err: err}
 			}
 		}
 	}
@@ -65,7 +95,9 @@ func CheckInputs(c *Config, o RunOptions) error {
 // namedInputs are the files and folders the config names for stage, with
 // their keys, resolved from the config's folder. Files the run writes
 // itself (the corpus, the cases, the export's contract) are not named by
-// the user and are not listed.
+// the user and are not listed. Every plain string or []string setting of
+// the config is either listed here or, in TestNamedInputsCoverPathKeys,
+// said not to be a path (a URL, a model name, a label).
 func (c *Config) namedInputs(stage string) []cxrkit.PathFlag {
 	var out []cxrkit.PathFlag
 	add := func(key string, paths ...string) {

@@ -75,10 +75,12 @@ func Run(ctx context.Context, c *Config, o RunOptions) (*Summary, error) {
 	}
 	p := paths{out: c.OutDir()}
 	s := &Summary{Config: c.path, Out: p.out}
-	if err := checkConfigOutputs(c, prepareInputs(c), p.out); err != nil {
+	// Inputs first, as the CLI does: a missing or unreadable input is
+	// named by its key, not as a "prepare input" the guard cannot resolve.
+	if err := CheckInputs(c, o); err != nil {
 		return s, err
 	}
-	if err := CheckInputs(c, o); err != nil {
+	if err := checkConfigOutputs(c, prepareInputs(c), p.out); err != nil {
 		return s, err
 	}
 	runs := map[string]func(resume bool) (string, error){
