@@ -100,7 +100,8 @@ func readArrayElements(ctx context.Context, path string, use elementUse, decode 
 	if st, err := os.Stat(path); err == nil && st.Size() < int64(size) {
 		size = int(st.Size()) + 1 // a small file needs no large buffer (fuzz inputs, fixtures)
 	}
-	s := &arrayScanner{r: bufio.NewReaderSize(&stickyReader{r: f}, size), line: 1, max: maxJSONElementBytes, borrow: use == uncheckedBorrowed}
+	sticky := &stickyReader{r: f}
+	s := &arrayScanner{r: bufio.NewReaderSize(sticky, size), line: 1, max: maxJSONElementBytes, borrow: use == uncheckedBorrowed}
 	if s.borrow {
 		s.decode = decode
 	}
@@ -116,7 +117,7 @@ func readArrayElements(ctx context.Context, path string, use elementUse, decode 
 	}
 	b, err = s.nonSpace()
 	if err == nil && b == ']' {
-		return nil
+		return s.end(path, sticky)
 	}
 	for {
 		if err != nil {
@@ -149,13 +150,31 @@ func readArrayElements(ctx context.Context, path string, use elementUse, decode 
 		}
 		switch b {
 		case ']':
-			return nil
+			return s.end(path, sticky)
 		case ',':
 			b, err = s.nonSpace()
 		default:
 			return fmt.Errorf("%s:%d: invalid character %q after array element", path, s.line, b)
 		}
 	}
+}
+
+// errTrailingData marks a JSON array file with more than whitespace after
+// the array's closing ']'.
+var errTrailingData = errors.New("data after the JSON array")
+
+// end checks that nothing but JSON whitespace follows the array's closing
+// ']'; read is the reader under s.r, for the byte offset of what does.
+func (s *arrayScanner) end(path string, read *stickyReader) error {
+	b, err := s.nonSpace()
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s:%d: %w", path, s.line, err)
+	}
+	offset := read.n - int64(s.r.Buffered()) - 1
+	return fmt.Errorf("%s:%d: byte offset %d: %w (%q), want only whitespace after the closing ']'", path, s.line, offset, errTrailingData, b)
 }
 
 // truncated names an end of file inside the array.
@@ -192,10 +211,11 @@ type arrayScanner struct {
 
 // stickyReader keeps returning the first error its reader gave, so that
 // an error met by a Peek that only looked ahead comes back on the next
-// read instead of being lost.
+// read instead of being lost. n counts the bytes read.
 type stickyReader struct {
 	r   io.Reader
 	err error
+	n   int64
 }
 
 func (s *stickyReader) Read(p []byte) (int, error) {
@@ -204,6 +224,7 @@ func (s *stickyReader) Read(p []byte) (int, error) {
 	}
 	n, err := s.r.Read(p)
 	s.err = err
+	s.n += int64(n)
 	return n, err
 }
 
