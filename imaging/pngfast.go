@@ -57,9 +57,14 @@ func encodeGrayPNG(w io.Writer, pix []byte, width, height, stride, bytesPerPixel
 	return bw.Flush()
 }
 
-// maxPooledBuffer bounds what a pool keeps between images: a
-// radiograph's buffers, not those of the largest image the budget allows.
-const maxPooledBuffer = 32 << 20
+// maxPooledBuffer bounds what one entry of imaging's pools (encodeBuffers,
+// idatBuffers, resizeScratch, fitBuffers) keeps between images: a
+// radiograph's buffers (a 1024x1024 16-bit image's rows are 2 MiB, its
+// IDAT less), not those of the largest image the budget allows. Larger
+// buffers are allocated for the one image and dropped, so an idle
+// process holds at most 4 pools x 8 MiB per P until the collector empties
+// them. docs/decisions.md says why these pools are allowed.
+const maxPooledBuffer = 8 << 20
 
 // encodeBuffers keep the filtered rows and the deflate stream of one
 // encoding at a time.
