@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,10 +182,11 @@ func arrowSafe(call func() error) (err error) {
 }
 
 // inFile is err about the file at path, where in it (may be empty): the
-// path is added unless err already names it (os errors, Arrow's read
-// errors do), so a message names the file once.
+// path is added unless err is the operating system's error about that
+// very path (an *fs.PathError names it), so a message names the file once.
 func inFile(path, where string, err error) error {
-	named := strings.Contains(err.Error(), path)
+	var pe *fs.PathError
+	named := errors.As(err, &pe) && pe.Path == path
 	switch {
 	case named && where == "":
 		return err
