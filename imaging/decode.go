@@ -43,8 +43,12 @@ func (o Options) Decode(ctx context.Context, r io.Reader) (image.Image, Format, 
 			return nil, f, err
 		}
 		if f == PNG {
-			if img, ok := decodeGrayPNG(data); ok {
-				return img, f, ctx.Err()
+			img, ok, err := decodeGrayPNG(ctx, data)
+			if err != nil {
+				return nil, f, err
+			}
+			if ok {
+				return img, f, nil
 			}
 		}
 		img, _, err := image.Decode(ctxReader{ctx, bytes.NewReader(data)})

@@ -22,7 +22,10 @@ func (o Options) FitPNG(ctx context.Context, data []byte, maxSide int) ([]byte, 
 			fitBuffers.Put(bufs)
 		}
 	}()
-	img, pooled := o.decodePooled(data, bufs[0])
+	img, pooled, err := o.decodePooled(ctx, data, bufs[0])
+	if err != nil {
+		return nil, Size{}, err
+	}
 	if pooled {
 		bufs[0] = pixOf(img)[:0]
 	} else {
@@ -54,17 +57,18 @@ func (o Options) FitPNG(ctx context.Context, data []byte, maxSide int) ([]byte, 
 
 // decodePooled decodes a grey PNG within the budget into buf (grown when
 // too small). pooled is false for anything else, and for anything the
-// budget or the grey decoder refuses: Decode then decides.
-func (o Options) decodePooled(data, buf []byte) (image.Image, bool) {
+// budget refuses or the grey decoder declines: Decode then decides. err
+// is the grey decoder's refusal (Decode's error for the same bytes) or
+// ctx's error.
+func (o Options) decodePooled(ctx context.Context, data, buf []byte) (image.Image, bool, error) {
 	if int64(len(data)) > o.MaxBytes || Sniff(data[:min(len(data), 132)]) != PNG {
-		return nil, false
+		return nil, false, nil
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || o.checkSize(int64(cfg.Width), int64(cfg.Height), decodedBytesPerPixel(PNG, cfg.ColorModel)) != nil {
-		return nil, false
+		return nil, false, nil
 	}
-	img, ok := decodeGrayPNGInto(data, buf)
-	return img, ok
+	return decodeGrayPNGInto(ctx, data, buf)
 }
 
 func pixOf(img image.Image) []byte {

@@ -18,23 +18,31 @@ import (
 // dst exactly and end exactly at the end of src. ok is false otherwise;
 // the caller then falls back to the standard decoder for its verdict.
 func inflateZlib(dst, src []byte) (ok bool) {
+	ok, sum := inflateZlibStream(dst, src)
+	return ok && sum
+}
+
+// inflateZlibStream is inflateZlib telling the stream's structure (ok:
+// well-formed, fills dst exactly, ends exactly at the end of src) apart
+// from its Adler-32 checksum (sum: it holds; meaningful only when ok).
+func inflateZlibStream(dst, src []byte) (ok, sum bool) {
 	if len(src) < 6 {
-		return false
+		return false, false
 	}
 	cmf, flg := src[0], src[1]
 	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint(cmf)<<8|uint(flg))%31 != 0 || flg&0x20 != 0 {
-		return false
+		return false, false
 	}
 	f := inflater{br: bitReader{src: src[:len(src)-4], pos: 2}, dst: dst}
 	if !f.run() || f.op != len(dst) {
-		return false
+		return false, false
 	}
 	// The checksum follows the last block, from the next byte boundary.
 	end, ok := f.br.alignedPos()
 	if !ok || end != len(src)-4 {
-		return false
+		return false, false
 	}
-	return adler32.Checksum(dst) == binary.BigEndian.Uint32(src[len(src)-4:])
+	return true, adler32.Checksum(dst) == binary.BigEndian.Uint32(src[len(src)-4:])
 }
 
 // bitReader reads deflate's LSB-first bit stream. Past the end of src it

@@ -2,7 +2,9 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"sync"
@@ -13,20 +15,34 @@ import (
 // IDAT stream is inflated into one buffer holding every filtered row,
 // the rows are unfiltered where they lie and then packed into the
 // image's pixels, with no per-row reads or copies through the standard
-// decoder's reader. ok is false for any other PNG, and for any PNG this
-// decoder finds damaged: the caller then decodes it with image/png, so
-// every error (and every unusual file) is image/png's. The caller has
-// checked the declared size against the budget.
-func decodeGrayPNG(data []byte) (img image.Image, ok bool) {
-	return decodeGrayPNGInto(data, nil)
+// decoder's reader. The caller has checked the declared size against
+// the budget.
+//
+// ok is false and err nil for any other PNG, and for one whose zlib
+// stream this decoder finds damaged or unusual: the caller then decodes
+// it with image/png, so that error (or that unusual file) is image/png's;
+// for such a hostile file the raw buffer is garbage by then, but the
+// collector may not have reclaimed it before image/png allocates, so the
+// peak can reach twice the image's size. A file whose stream is
+// well-formed but whose row filter is unknown or whose Adler-32 does not
+// hold is refused here without a second decode, err wrapping
+// ErrMalformed with image/png's own words for it (image/png reads the
+// same rows and would stop at the same place). err is ctx's error when
+// ctx is done before inflating, after it, or after unfiltering. img is
+// nil whenever err is not.
+func decodeGrayPNG(ctx context.Context, data []byte) (img image.Image, ok bool, err error) {
+	return decodeGrayPNGInto(ctx, data, nil)
 }
 
 // decodeGrayPNGInto is decodeGrayPNG decoding into buf when it is large
 // enough (the image's pixels then share its memory).
-func decodeGrayPNGInto(data, buf []byte) (img image.Image, ok bool) {
+func decodeGrayPNGInto(ctx context.Context, data, buf []byte) (img image.Image, ok bool, err error) {
 	h, idat, ok := scanGrayPNG(data)
 	if !ok {
-		return nil, false
+		return nil, false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
 	}
 	rowLen := h.width * h.bpp
 	raw := buf
@@ -43,11 +59,23 @@ func decodeGrayPNGInto(data, buf []byte) (img image.Image, ok bool) {
 	}()
 	stream, grown := idatStream(data, idat, (*z)[:0])
 	*z = grown[:0]
-	if !inflateZlib(raw, stream) {
-		return nil, false
+	wellFormed, sum := inflateZlibStream(raw, stream)
+	if !wellFormed {
+		return nil, false, nil
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	// image/png unfilters each row as it reads it and checks the
+	// checksum after the last: a bad filter is its verdict first.
 	if !unfilterRows(raw, rowLen, h.bpp) {
-		return nil, false
+		return nil, false, fmt.Errorf("%w: PNG: png: invalid format: bad filter type", ErrMalformed)
+	}
+	if !sum {
+		return nil, false, fmt.Errorf("%w: PNG: png: invalid format: zlib: invalid checksum", ErrMalformed)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
 	}
 	// Pack the rows over their filter bytes: row y moves from
 	// y*(1+rowLen)+1 to y*rowLen, never over a row not yet moved.
@@ -57,9 +85,9 @@ func decodeGrayPNGInto(data, buf []byte) (img image.Image, ok bool) {
 	pix := raw[:rowLen*h.height] // its capacity is raw's, for reuse
 	r := image.Rect(0, 0, h.width, h.height)
 	if h.bpp == 2 {
-		return &image.Gray16{Pix: pix, Stride: rowLen, Rect: r}, true
+		return &image.Gray16{Pix: pix, Stride: rowLen, Rect: r}, true, nil
 	}
-	return &image.Gray{Pix: pix, Stride: rowLen, Rect: r}, true
+	return &image.Gray{Pix: pix, Stride: rowLen, Rect: r}, true, nil
 }
 
 type grayHeader struct{ width, height, bpp int }

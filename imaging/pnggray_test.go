@@ -3,6 +3,7 @@ package imaging
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"errors"
 	"hash/crc32"
 	"image"
@@ -11,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -73,7 +75,7 @@ func TestDecodeGrayPNGMatchesImagePNG(t *testing.T) {
 		if err != nil {
 			t.Fatal(name, err)
 		}
-		got, ok := decodeGrayPNG(data)
+		got, ok, _ := decodeGrayPNG(context.Background(), data)
 		switch want.(type) {
 		case *image.Gray, *image.Gray16:
 		default:
@@ -148,7 +150,7 @@ func TestDecodeGrayPNGDeclines(t *testing.T) {
 		{"deflate", edit(func(d []byte) []byte { d[idat+8+3] ^= 0x40; return fixCRC(d, idat) }), true, false},
 	}
 	for _, tt := range tests {
-		if _, ok := decodeGrayPNG(tt.data); ok != tt.fast {
+		if _, ok, _ := decodeGrayPNG(context.Background(), tt.data); ok != tt.fast {
 			t.Errorf("%s: decoded %v", tt.name, ok)
 		}
 		_, _, err := Decode(bytes.NewReader(tt.data))
@@ -217,7 +219,7 @@ func FuzzDecodeGrayPNG(f *testing.F) {
 		if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
 			return
 		}
-		got, ok := decodeGrayPNG(data)
+		got, ok, _ := decodeGrayPNG(context.Background(), data)
 		if !ok {
 			return
 		}
@@ -280,4 +282,85 @@ func consumedAll(stream []byte) bool {
 		return false
 	}
 	return r.Len() == 0
+}
+
+// TestDecodeGrayPNGRefuses checks that a well-formed stream with a bad
+// Adler-32 or an unknown row filter is refused by the grey decoder itself
+// (no second decode) with ErrMalformed and image/png's own error text,
+// and that a done ctx gives no image and ctx's error.
+func TestDecodeGrayPNGRefuses(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 40, 30))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i * 7)
+	}
+	good := rawGrayPNG(t, g, 1, 0)
+	_, idat, _ := scanGrayPNG(good)
+	n := int(uint32(good[idat])<<24 | uint32(good[idat+1])<<16 | uint32(good[idat+2])<<8 | uint32(good[idat+3]))
+	badSum := bytes.Clone(good)
+	badSum[idat+8+n-1] ^= 1 // the Adler-32's last byte
+	fixCRC(badSum, idat)
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{{"adler", badSum}, {"filter", rawGrayPNG(t, g, 3, 9)}, {"filter and adler", fixCRC(func() []byte {
+		d := rawGrayPNG(t, g, 3, 9)
+		d[idat+8+n-1] ^= 1
+		return d
+	}(), idat)}} {
+		img, ok, err := decodeGrayPNG(context.Background(), tt.data)
+		if img != nil || ok || !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: got %v, %v, %v; want ErrMalformed from the grey decoder", tt.name, img, ok, err)
+			continue
+		}
+		_, perr := png.Decode(bytes.NewReader(tt.data))
+		if want := "malformed image: PNG: " + perr.Error(); err.Error() != want {
+			t.Errorf("%s: error %q, image/png says %q", tt.name, err, want)
+		}
+		img, _, derr := Decode(bytes.NewReader(tt.data))
+		if img != nil || derr == nil || derr.Error() != err.Error() {
+			t.Errorf("%s: Decode gave %v, %v", tt.name, img, derr)
+		}
+		if _, _, ferr := Defaults().FitPNG(context.Background(), tt.data, 16); ferr == nil || ferr.Error() != err.Error() {
+			t.Errorf("%s: FitPNG gave %v", tt.name, ferr)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if img, ok, err := decodeGrayPNG(ctx, good); img != nil || ok || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: got %v, %v, %v", img, ok, err)
+	}
+	// Decode's reader sees the cancelled ctx first; the fast path must
+	// still never hand back an image beside an error.
+	if img, _, err := Defaults().Decode(ctx, bytes.NewReader(good)); img != nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("Decode cancelled: got %v, %v", img, err)
+	}
+}
+
+// TestDecodeGrayPNGDamagedAllocates bounds what a damaged grey PNG costs:
+// the grey decoder refuses it without image/png decoding it again, so
+// Decode allocates about one raw image, not two.
+func TestDecodeGrayPNGDamagedAllocates(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 1000, 1000))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i*7 + i/1000)
+	}
+	d := rawGrayPNG(t, g, 1, 0)
+	_, idat, _ := scanGrayPNG(d)
+	n := int(uint32(d[idat])<<24 | uint32(d[idat+1])<<16 | uint32(d[idat+2])<<8 | uint32(d[idat+3]))
+	d[idat+8+n-1] ^= 1
+	fixCRC(d, idat)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const runs = 5
+	for range runs {
+		if _, _, err := Decode(bytes.NewReader(d)); !errors.Is(err, ErrMalformed) {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	per := (after.TotalAlloc - before.TotalAlloc) / runs
+	if raw := uint64(1001 * 1000); per > raw+raw/2+uint64(len(d)) {
+		t.Errorf("a damaged %d-byte raw image costs %d bytes per Decode", raw, per)
+	}
 }
