@@ -163,7 +163,7 @@ func TestDecodeGrayPNGDeclines(t *testing.T) {
 // rawGrayPNG is g as an 8-bit grey PNG whose IDAT is compress/zlib's
 // stream of the raw rows, every row filter None except row's, which is
 // filter (the row's bytes are left as they are).
-func rawGrayPNG(t *testing.T, g *image.Gray, row int, filter byte) []byte {
+func rawGrayPNG(t testing.TB, g *image.Gray, row int, filter byte) []byte {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	raw := make([]byte, 0, (1+w)*h)
 	for y := range h {
@@ -204,8 +204,9 @@ func fixCRC(d []byte, off int) []byte {
 	return d
 }
 
-// FuzzDecodeGrayPNG: whatever the bytes, decodeGrayPNG either declines
-// or gives exactly image/png's pixels.
+// FuzzDecodeGrayPNG: whatever the bytes, decodeGrayPNG either declines,
+// or refuses exactly what image/png refuses with image/png's words, or
+// gives exactly image/png's pixels.
 func FuzzDecodeGrayPNG(f *testing.F) {
 	for name, data := range grayTestPNGs(f) {
 		// Small files of every encoder, and cxrkit's own encoder's up
@@ -215,11 +216,30 @@ func FuzzDecodeGrayPNG(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	// Well-formed streams the grey decoder refuses itself: an unknown
+	// row filter, and (CRC fixed) a flipped Adler-32 byte.
+	g := image.NewGray(image.Rect(0, 0, 9, 7))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i * 29)
+	}
+	f.Add(rawGrayPNG(f, g, 2, 6))
+	d := rawGrayPNG(f, g, 2, 0)
+	_, idat, _ := scanGrayPNG(d)
+	n := int(uint32(d[idat])<<24 | uint32(d[idat+1])<<16 | uint32(d[idat+2])<<8 | uint32(d[idat+3]))
+	d[idat+8+n-2] ^= 4
+	f.Add(fixCRC(d, idat))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
 			return
 		}
-		got, ok, _ := decodeGrayPNG(context.Background(), data)
+		got, ok, ferr := decodeGrayPNG(context.Background(), data)
+		if ferr != nil {
+			// Refused without image/png: it must refuse too, saying the same.
+			if _, err := png.Decode(bytes.NewReader(data)); err == nil || ferr.Error() != "malformed image: PNG: "+err.Error() || got != nil {
+				t.Fatalf("refused with %v; image/png says %v", ferr, err)
+			}
+			return
+		}
 		if !ok {
 			return
 		}
