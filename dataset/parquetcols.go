@@ -45,7 +45,8 @@ func openParquet(path string, limit int, buffered bool) (*file.Reader, memory.Al
 // openParquetFile is Arrow's file.OpenParquetFile closing the file when
 // the footer does not parse or Arrow panics: Arrow's own leaves it open
 // until a garbage collection, so reading many damaged files ran out of
-// file descriptors (found by FuzzVerifyShard).
+// file descriptors (found by FuzzVerifyShard). Its twin is sftexport's
+// openShard (docs/decisions.md, the capped allocators): change both or neither.
 func openParquetFile(path string, opts ...file.ReadOption) (*file.Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
