@@ -14,10 +14,10 @@ import (
 	"github.com/cxrkit/cxrkit/audit"
 )
 
-// hugeDrafts are two 16 MB drafts: many sentences, and one sentence with
+// hugeDrafts are two 2 MiB drafts: many sentences, and one sentence with
 // no end (only the scanner's and matcher's own checks can stop that one).
 func hugeDrafts() map[string]string {
-	const size = 16 << 20
+	const size = 2 << 20
 	many := "No pleural effusion or pneumothorax. Small nodular opacity in the left upper lobe. "
 	one := "pleural effusion, pneumothorax, nodule, consolidation or mass; possible effusion versus atelectasis, "
 	return map[string]string{
@@ -104,7 +104,7 @@ func TestReadDraftStopsAfterTheDeadline(t *testing.T) {
 	runtime.GC()
 	base := runtime.NumGoroutine()
 	// ReadDraft asks once; the parse asks twice per sentence: cancel
-	// about a thousand sentences in (a 32 MB draft has ~400k).
+	// about a thousand sentences in (a 4 MiB draft has ~50k).
 	const cancelAt = 2000
 	ctx := newPollCtx(cancelAt)
 	if _, err := p.ReadDraft(ctx, text); !errors.Is(err, context.Canceled) {
