@@ -163,10 +163,17 @@ func readViews(t *testing.T, read func(context.Context, string, func(row) error)
 func checkSameAsReference(t *testing.T, path string) {
 	t.Helper()
 	c := chestXDetJSON{size: pngSize(nil, chestXDetSize)}
-	got, gotErr := readViews(t, c.read, path)
-	want, wantErr := readViews(t, func(ctx context.Context, p string, emit func(row) error) error {
+	checkReadersAgree(t, path, c.read, func(ctx context.Context, p string, emit func(row) error) error {
 		return referenceChestXDetRead(ctx, c, p, emit)
-	}, path)
+	})
+}
+
+// checkReadersAgree reads path with the reader under test and with its
+// reference, and wants the same rows, rejects and error.
+func checkReadersAgree(t *testing.T, path string, read, reference func(context.Context, string, func(row) error) error) {
+	t.Helper()
+	got, gotErr := readViews(t, read, path)
+	want, wantErr := readViews(t, reference, path)
 	if gotErr != wantErr {
 		t.Fatalf("%s: error %s, want %s", path, gotErr, wantErr)
 	}

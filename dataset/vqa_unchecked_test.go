@@ -56,21 +56,9 @@ func referenceVQARead(ctx context.Context, v vqaPairs, path string, emit func(ro
 func checkVQASameAsReference(t *testing.T, path string) {
 	t.Helper()
 	v := vqaPairs{size: func(string) (Size, error) { return Size{Width: 100, Height: 100}, nil }}
-	got, gotErr := readViews(t, v.read, path)
-	want, wantErr := readViews(t, func(ctx context.Context, p string, emit func(row) error) error {
+	checkReadersAgree(t, path, v.read, func(ctx context.Context, p string, emit func(row) error) error {
 		return referenceVQARead(ctx, v, p, emit)
-	}, path)
-	if gotErr != wantErr {
-		t.Fatalf("%s: error %s, want %s", path, gotErr, wantErr)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d rows, want %d", path, len(got), len(want))
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Fatalf("%s: row %d:\n got %s\nwant %s", path, i, got[i], want[i])
-		}
-	}
+	})
 }
 
 // TestVQASameAsReference: fixtures and damaged files read the same rows,
