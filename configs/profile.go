@@ -22,12 +22,24 @@ const (
 // ProfileNames returns the embedded profiles' names.
 func ProfileNames() []string { return []string{ProfileCxrkit, ProfileMedGemmaNative} }
 
-// Box scales and orders a profile may name.
+// BoxScale is how a profile's model writes box coordinates: a closed set,
+// checked when the profile loads.
+type BoxScale string
+
+// Box scales a profile may name.
 const (
-	BoxScaleUnit = "unit"
-	BoxScale1000 = "1000"
-	BoxOrderYX   = "y0x0y1x1"
-	BoxOrderXY   = "x0y0x1y1"
+	BoxScaleUnit BoxScale = "unit"
+	BoxScale1000 BoxScale = "1000"
+)
+
+// BoxOrder is the order of a box's four coordinates in a profile's
+// answers: a closed set, checked when the profile loads.
+type BoxOrder string
+
+// Box orders a profile may name.
+const (
+	BoxOrderYX BoxOrder = "y0x0y1x1"
+	BoxOrderXY BoxOrder = "x0y0x1y1"
 )
 
 // ErrProfile reports an unknown or malformed model profile.
@@ -66,8 +78,8 @@ type Profile struct {
 	Name         string            `yaml:"name" json:"name"`
 	Description  string            `yaml:"description" json:"description,omitempty"`
 	Prompts      map[string]string `yaml:"prompts" json:"prompts"`
-	BoxScale     string            `yaml:"box_scale" json:"box_scale"`
-	BoxOrder     string            `yaml:"box_order" json:"box_order"`
+	BoxScale     BoxScale          `yaml:"box_scale" json:"box_scale"`
+	BoxOrder     BoxOrder          `yaml:"box_order" json:"box_order"`
 	PadToSquare  bool              `yaml:"pad_to_square" json:"pad_to_square"`
 	AnswerFence  bool              `yaml:"answer_fence" json:"answer_fence"`
 	ThinkMarkers []ThinkMarker     `yaml:"think_markers" json:"think_markers"`

@@ -11,7 +11,7 @@ import (
 func TestLoadEmbeddedProfiles(t *testing.T) {
 	tests := []struct {
 		name     string
-		scale    string
+		scale    BoxScale
 		pad      bool
 		prompt   string
 		markers  int

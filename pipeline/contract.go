@@ -59,7 +59,7 @@ func applyContract(c *AuditorConfig) (configs.Profile, []string, error) {
 	case c.MaxSide > 0 && ct.Images.MaxSide > 0 && c.MaxSide != ct.Images.MaxSide:
 		mismatches = append(mismatches, fmt.Sprintf("--image-max-side %d, but training images were fitted to %d", c.MaxSide, ct.Images.MaxSide))
 	}
-	if scale, err := infer.ParseBoxScale(string(c.BoxScale)); err == nil && scale != infer.ScaleAuto && string(scale) != ct.Box.Scale {
+	if scale, err := infer.ParseBoxScale(string(c.BoxScale)); err == nil && scale != infer.ScaleAuto && string(scale) != string(ct.Box.Scale) {
 		mismatches = append(mismatches, fmt.Sprintf("--box-scale %s, but the targets were written on scale %s", scale, ct.Box.Scale))
 	}
 	if len(mismatches) == 0 {

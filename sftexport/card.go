@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/cxrkit/cxrkit/configs"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -121,8 +122,8 @@ func contractSection(c *Contract) string {
 	return b.String()
 }
 
-func orderNames(order string) []string {
-	if order == "x0y0x1y1" {
+func orderNames(order configs.BoxOrder) []string {
+	if order == configs.BoxOrderXY {
 		return []string{"x0", "y0", "x1", "y1"}
 	}
 	return []string{"y0", "x0", "y1", "x1"}

@@ -55,10 +55,10 @@ type ContractTask struct {
 
 // ContractBox is the box convention of the targets.
 type ContractBox struct {
-	Field    string `json:"field"`
-	Order    string `json:"order"`
-	Scale    string `json:"scale"`
-	Decimals int    `json:"decimals"`
+	Field    string           `json:"field"`
+	Order    configs.BoxOrder `json:"order"`
+	Scale    configs.BoxScale `json:"scale"`
+	Decimals int              `json:"decimals"`
 }
 
 // ContractImages is how the training images were prepared.
