@@ -203,16 +203,16 @@ func (p *preparer) apply(f *fileApply, r row) error {
 	if r.file != "" {
 		path = r.file
 	}
-	if r.reject == nil && r.id == "" {
+	if r.reject == nil && !r.hasID() {
 		r.reject = errMissingID
 	}
 	if r.reject != nil {
-		if r.rejectsPositive && r.id != "" {
-			p.image(rules, r.id).rejectedPositive++
+		if r.rejectsPositive && r.hasID() {
+			p.image(rules, &r).rejectedPositive++
 		}
 		return p.rejects.add(st, path, r.line, r.reject, r.rawValue())
 	}
-	img := p.image(rules, r.id)
+	img := p.image(rules, &r)
 	img.setFacts(r)
 	if rules.exhaustive {
 		img.exhaustive = true
@@ -282,11 +282,16 @@ func (p *preparer) apply(f *fileApply, r row) error {
 	return nil
 }
 
-// image returns the accumulator of a source's image, creating it.
-func (p *preparer) image(rules sourceRules, id string) *imageAcc {
-	img := p.images.get(rules.corpus, id)
+// image returns the accumulator of the image of row r, creating it.
+func (p *preparer) image(rules sourceRules, r *row) *imageAcc {
+	var img *imageAcc
+	if r.id == "" {
+		img = p.images.getView(rules.corpus, r.idView)
+	} else {
+		img = p.images.get(rules.corpus, r.id)
+	}
 	if img.patient == "" && rules.patientOf != nil {
-		img.patient = rules.patientOf(id)
+		img.patient = rules.patientOf(img.id)
 	}
 	return img
 }

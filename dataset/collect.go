@@ -183,15 +183,36 @@ func (im *images) get(source cxrkit.Source, id string) *imageAcc {
 	m := im.source(source, true)
 	a := m[id]
 	if a == nil {
-		if len(im.slab) == cap(im.slab) {
-			im.slab = make([]imageAcc, 0, accSlab)
-		}
-		id = im.ids.clone(id)
-		im.slab = append(im.slab, imageAcc{source: source, id: id})
-		a = &im.slab[len(im.slab)-1]
-		m[id] = a
+		a = im.add(m, source, im.ids.clone(id))
 	}
 	im.lastAcc = a
+	return a
+}
+
+// getView is get of an id that is a view of a reader's buffer: the id is
+// copied only when the image is new.
+func (im *images) getView(source cxrkit.Source, id []byte) *imageAcc {
+	if a := im.lastAcc; a != nil && a.id == string(id) && a.source == source {
+		return a
+	}
+	m := im.source(source, true)
+	a := m[string(id)]
+	if a == nil {
+		a = im.add(m, source, im.ids.cloneBytes(id))
+	}
+	im.lastAcc = a
+	return a
+}
+
+// add creates the accumulator of a new image in m, the map of source,
+// keyed by key, the registry's own copy of its id.
+func (im *images) add(m map[string]*imageAcc, source cxrkit.Source, key string) *imageAcc {
+	if len(im.slab) == cap(im.slab) {
+		im.slab = make([]imageAcc, 0, accSlab)
+	}
+	im.slab = append(im.slab, imageAcc{source: source, id: key})
+	a := &im.slab[len(im.slab)-1]
+	m[key] = a
 	return a
 }
 
@@ -200,6 +221,14 @@ func (im *images) lookup(source cxrkit.Source, id string) *imageAcc {
 		return a
 	}
 	return im.source(source, false)[id]
+}
+
+// lookupView is lookup of an id that is a view of a reader's buffer.
+func (im *images) lookupView(source cxrkit.Source, id []byte) *imageAcc {
+	if a := im.lastAcc; a != nil && a.id == string(id) && a.source == source {
+		return a
+	}
+	return im.source(source, false)[string(id)]
 }
 
 // sorted returns every accumulator, by source and then by id.

@@ -16,10 +16,12 @@ import (
 // number and access to columns by header name.
 //
 // A line without a double quote (every line of the VinDr, NIH and meta
-// files) is split on commas here, as encoding/csv would split it, into one
-// string per line and a reused record; a line with a quote, and the lines a
-// quoted field runs on to, go through encoding/csv, so quoting and its errors
-// are exactly encoding/csv's (TestCSVTableMatchesEncodingCSV, FuzzCSVTable).
+// files) is split on commas here, as encoding/csv would split it, into
+// views of the line in the reader's buffer and a reused record; a line with
+// a quote, and the lines a quoted field runs on to, go through encoding/csv,
+// so quoting and its errors are exactly encoding/csv's
+// (TestCSVTableMatchesEncodingCSV, FuzzCSVTable). nextView hands out the
+// views, valid until the next read; next copies them into strings.
 type csvTable struct {
 	path   string
 	cols   map[string]int
@@ -29,15 +31,16 @@ type csvTable struct {
 	// error forever.
 	lastErrLine int
 	capped      *lineCapReader
-	rec         []string // the record the fast path reuses
+	view        [][]byte // the record nextView reuses
+	rec         []string // the record next reuses
 	// valid is set when the line read by the fast path is valid UTF-8.
 	valid bool
-	// lines holds the fast path's lines, many to one allocation.
+	// lines holds the strings next copies fields into, many to one
+	// allocation.
 	lines stringChunks
 }
 
-// lineChunk is the size of the allocations the fast path's lines are
-// copied into.
+// lineChunk is the size of the allocations next copies fields into.
 const lineChunk = 64 << 10
 
 // openCSV opens the CSV file at path (openCSVInput without a digest to
@@ -56,12 +59,12 @@ func newCSVTable(r io.Reader, path string) (*csvTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s:1: header: %w", path, err)
 	}
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+	for _, b := range header {
+		h := strings.TrimSpace(strings.TrimPrefix(string(b), "\ufeff"))
 		t.header = append(t.header, h)
 		key := strings.ToLower(h)
 		if _, dup := t.cols[key]; !dup && key != "" {
-			t.cols[key] = i
+			t.cols[key] = len(t.header) - 1
 		}
 	}
 	return t, nil
@@ -84,9 +87,25 @@ func (t *csvTable) col(names ...string) int {
 	return -1
 }
 
-// next returns the next record and its line. A malformed line is returned
-// as a non-nil rowErr with the line number; io.EOF ends the table.
+// next returns the next record as strings and its line. A malformed line
+// is returned as a non-nil rowErr with the line number; io.EOF ends the
+// table. The record is reused by the next call; its strings are not.
 func (t *csvTable) next() (rec []string, line int, rowErr error, err error) {
+	view, line, rowErr, err := t.nextView()
+	rec = t.rec[:0]
+	for _, f := range view {
+		rec = append(rec, t.lines.cloneBytes(f))
+	}
+	t.rec = rec
+	if view == nil {
+		rec = nil
+	}
+	return rec, line, rowErr, err
+}
+
+// nextView is next with the record's fields as views into the reader's
+// buffer: record and fields are valid only until the next read.
+func (t *csvTable) nextView() (rec [][]byte, line int, rowErr error, err error) {
 	rec, line, err = t.read()
 	if err == nil {
 		if t.capped.cut[line] {
@@ -97,8 +116,8 @@ func (t *csvTable) next() (rec []string, line int, rowErr error, err error) {
 			return rec, line, nil, nil
 		}
 		for i, f := range rec {
-			if !utf8.ValidString(f) {
-				rec[i] = strings.ToValidUTF8(f, "\uFFFD")
+			if !utf8.Valid(f) {
+				rec[i] = bytes.ToValidUTF8(f, []byte("\uFFFD"))
 				return rec, line, fmt.Errorf("%w: column %d is not valid UTF-8 (ids would merge)", errMalformedRow, i+1), nil
 			}
 		}
@@ -118,9 +137,10 @@ func (t *csvTable) next() (rec []string, line int, rowErr error, err error) {
 	return nil, 0, nil, fmt.Errorf("%s: %w", t.path, err)
 }
 
-// read returns the next record and the line it starts on, skipping empty
-// lines as encoding/csv does. A *csv.ParseError carries absolute lines.
-func (t *csvTable) read() (rec []string, line int, err error) {
+// read returns the next record, as views, and the line it starts on,
+// skipping empty lines as encoding/csv does. A *csv.ParseError carries
+// absolute lines.
+func (t *csvTable) read() (rec [][]byte, line int, err error) {
 	for {
 		if err := t.capped.fill(); err != nil {
 			return nil, 0, err
@@ -129,7 +149,16 @@ func (t *csvTable) read() (rec []string, line int, err error) {
 		t.capped.out = nil
 		if bytes.IndexByte(b, '"') >= 0 {
 			t.valid = false
-			return t.readQuoted(b)
+			fields, line, err := t.readQuoted(b)
+			rec = t.view[:0]
+			for _, f := range fields {
+				rec = append(rec, []byte(f))
+			}
+			t.view = rec
+			if fields == nil {
+				rec = nil
+			}
+			return rec, line, err
 		}
 		// encoding/csv drops a trailing \r at the end of the input and
 		// reads \r\n as \n.
@@ -141,17 +170,16 @@ func (t *csvTable) read() (rec []string, line int, err error) {
 		// A comma never falls inside a UTF-8 sequence: a valid line has
 		// valid fields, so next checks its fields only when it is not.
 		t.valid = utf8.Valid(b)
-		s := t.lines.cloneBytes(b)
-		rec := t.rec[:0]
+		rec := t.view[:0]
 		start := 0
-		for i := 0; i < len(s); i++ {
-			if s[i] == ',' {
-				rec = append(rec, s[start:i])
+		for i, c := range b {
+			if c == ',' {
+				rec = append(rec, b[start:i:i])
 				start = i + 1
 			}
 		}
-		t.rec = append(rec, s[start:])
-		return t.rec, t.capped.line, nil
+		t.view = append(rec, b[start:len(b):len(b)])
+		return t.view, t.capped.line, nil
 	}
 }
 
@@ -219,6 +247,14 @@ func field(rec []string, i int) string {
 	return strings.TrimSpace(rec[i])
 }
 
+// fieldView is field of a record of views.
+func fieldView(rec [][]byte, i int) []byte {
+	if i < 0 || i >= len(rec) {
+		return nil
+	}
+	return bytes.TrimSpace(rec[i])
+}
+
 // maxCSVLineBytes bounds one CSV line (annotation rows are well under a
 // kilobyte); a longer line is one rejected row, cut short, not an
 // unbounded allocation.
@@ -260,6 +296,12 @@ func (l *lineCapReader) fill() error {
 	long := false
 	for {
 		chunk, err := l.r.ReadSlice('\n')
+		if err == nil && !long && len(l.buf) == 0 && len(chunk) <= l.max {
+			// A whole line in the reader's buffer is handed out as is: it
+			// stays there until the next ReadSlice, after out is read.
+			l.out = chunk
+			return nil
+		}
 		if !long {
 			l.buf = append(l.buf, chunk...)
 			if len(l.buf) > l.max {

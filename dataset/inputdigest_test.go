@@ -33,7 +33,7 @@ func TestInputDigestTakenWhileReading(t *testing.T) {
 	}{
 		{"chestxdet.json", chestXDetJSON{size: pngSize(nil, chestXDetSize)}, append(fixture("chestxdet.json"), tail...), false},
 		{"vqa.json", vqaPairs{size: func(string) (Size, error) { return Size{Width: 10, Height: 10}, nil }}, append(fixture("vqa.json"), tail...), false},
-		{"vindr_train.csv", vindrAnnotations{size: func(string, Size) (Size, error) { return Size{Width: 10, Height: 10}, nil }}, fixture("vindr_train.csv"), false},
+		{"vindr_train.csv", vindrAnnotations{size: func([]byte, Size) (Size, error) { return Size{Width: 10, Height: 10}, nil }}, fixture("vindr_train.csv"), false},
 		{"nih_bbox.csv", nihBoxList{size: pngSize(nil, nihPNGSize)}, fixture("nih_bbox.csv"), false},
 		{"nih_entries.csv", nihDataEntry{}, fixture("nih_entries.csv"), false},
 	}

@@ -55,9 +55,11 @@ type row struct {
 	line int
 	file string // the file of line, when not the input path (a folder's shard)
 	raw  any    // the row as read, written to rejects.jsonl
-	// fields is the CSV record of a CSV row, its raw form when raw is nil;
-	// kept as a slice so a row that is not rejected costs no boxing.
-	fields []string
+	// views is the CSV record of a CSV row, its raw form when raw is nil,
+	// as views of the reader's buffer valid until emit returns (see
+	// csvViewRows); kept as a slice so a row that is not rejected costs
+	// no boxing.
+	views [][]byte
 
 	// reject rejects the row as read (malformed, missing id, mismatched
 	// fields). rejectsPositive says the rejected row claimed a finding on
@@ -66,6 +68,10 @@ type row struct {
 	rejectsPositive bool
 
 	id string // image id, file extension removed
+	// idView is the image id as a view of the reader's buffer, valid until
+	// emit returns, set instead of id by the VinDr reader: the image
+	// registry copies an id once per image, not once per row.
+	idView []byte
 
 	// natives are the native labels the row names: one for annotation
 	// rows, several for image-level label lists, none for a row that
@@ -96,8 +102,15 @@ const (
 
 // rawValue is the row as read, for rejects.jsonl.
 func (r *row) rawValue() any {
-	if r.raw == nil && r.fields != nil {
-		return r.fields
+	if r.raw == nil && r.views != nil {
+		fields := make([]string, len(r.views))
+		for i, f := range r.views {
+			fields[i] = string(f)
+		}
+		return fields
 	}
 	return r.raw
 }
+
+// hasID reports whether the row names an image.
+func (r *row) hasID() bool { return r.id != "" || len(r.idView) > 0 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -19,14 +20,19 @@ import (
 // original width,height on every row.
 type vindrAnnotations struct {
 	// size is the original size of an image, given the row's own
-	// width,height (zero when the file has none).
-	size func(id string, row Size) (Size, error)
+	// width,height (zero when the file has none). id is a view of the
+	// reader's buffer, valid during the call.
+	size func(id []byte, row Size) (Size, error)
 }
 
 func (vindrAnnotations) rules() sourceRules {
 	return sourceRules{input: inputVinDr, corpus: cxrkit.SourceVinDr, labels: string(cxrkit.SourceVinDr), noFindingIsNormal: true, exhaustive: true}
 }
 
+// The annotation rows are read as views of the reader's buffer (see
+// csvViewRows): of a row, only its image id (by the image registry, once
+// per image) and its class and reader names (interned here, once per
+// file) are copied, and its coordinates are parsed in place.
 func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) error) error {
 	t, err := openCSVInput(ctx, path)
 	if err != nil {
@@ -46,25 +52,40 @@ func (v vindrAnnotations) read(ctx context.Context, path string, emit func(row) 
 	// One row is alive at a time (until emit returns), so its label slice
 	// and box locator are reused rather than allocated per row.
 	cur := &vindrRow{v: v, cols: coordCols}
-	locate, natives := cur.locate, make([]string, 1)
-	return csvRows(ctx, t, need, emit, func(rec []string, _ int) row {
-		cur.id, cur.rec = field(rec, idCol), rec
-		natives[0] = field(rec, classCol)
+	locate, natives, names := cur.locate, make([]string, 1), internTable{}
+	return csvViewRows(ctx, t, need, emit, func(rec [][]byte, _ int) row {
+		cur.id, cur.rec = fieldView(rec, idCol), rec
+		natives[0] = names.intern(fieldView(rec, classCol))
 		cur.orig = Size{}
 		if wCol >= 0 && hCol >= 0 {
-			cur.orig.Width, _ = strconv.Atoi(field(rec, wCol))
-			cur.orig.Height, _ = strconv.Atoi(field(rec, hCol))
+			cur.orig.Width, _ = strconv.Atoi(string(fieldView(rec, wCol)))
+			cur.orig.Height, _ = strconv.Atoi(string(fieldView(rec, hCol)))
 		}
-		return row{id: cur.id, natives: natives, reader: field(rec, radCol), locate: locate, orig: cur.orig}
+		return row{idView: cur.id, natives: natives, reader: names.intern(fieldView(rec, radCol)), locate: locate, orig: cur.orig}
 	})
+}
+
+// internTable hands out one string per distinct name a file repeats on
+// every row (class and reader names), copied once.
+type internTable map[string]string
+
+func (t internTable) intern(b []byte) string {
+	if s, ok := t[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(t) < maxLookups {
+		t[s] = s
+	}
+	return s
 }
 
 // vindrRow locates the box of the row being applied.
 type vindrRow struct {
 	v    vindrAnnotations
 	cols [4]int
-	id   string
-	rec  []string
+	id   []byte
+	rec  [][]byte
 	orig Size
 }
 
@@ -73,10 +94,10 @@ func (r *vindrRow) locate() (boxes.Box, bool, error) {
 	return b, true, err
 }
 
-func (v vindrAnnotations) box(id string, orig Size, rec []string, cols [4]int) (boxes.Box, error) {
+func (v vindrAnnotations) box(id []byte, orig Size, rec [][]byte, cols [4]int) (boxes.Box, error) {
 	var c [4]float64
 	for i, col := range cols {
-		val, err := parseCoord(field(rec, col))
+		val, err := parseCoordView(fieldView(rec, col))
 		if err != nil {
 			return boxes.Box{}, err
 		}
@@ -99,11 +120,18 @@ const resizedMirrorMaxSide = 1024
 // drawn: --vindr-meta first, else the width,height of its VinDr rows, else
 // the image file's header when the file is full resolution (a DICOM, or a
 // PNG/JPEG larger than any resized mirror).
-func (p *preparer) vindrSize(id string) (Size, error) { return p.vindrBoxSize(id, Size{}) }
+func (p *preparer) vindrSize(id string) (Size, error) {
+	return p.vindrImageSize(p.images.lookup(cxrkit.SourceVinDr, id), id, Size{})
+}
 
-// vindrBoxSize is vindrSize given the row's own width,height.
-func (p *preparer) vindrBoxSize(id string, row Size) (Size, error) {
-	return p.vindrImageSize(p.images.lookup(cxrkit.SourceVinDr, id), id, row)
+// vindrBoxSize is vindrSize given the row's own width,height, of an id
+// that is a view of a reader's buffer: the row's image, just applied, has
+// the id as a string.
+func (p *preparer) vindrBoxSize(id []byte, row Size) (Size, error) {
+	if a := p.images.lookupView(cxrkit.SourceVinDr, id); a != nil {
+		return p.vindrImageSize(a, a.id, row)
+	}
+	return p.vindrImageSize(nil, string(id), row)
 }
 
 // vindrImageSize is vindrBoxSize given the image's accumulator, nil when
@@ -149,6 +177,21 @@ func (p *preparer) vindrMetaSize(a *imageAcc, id string) (Size, bool) {
 func isDICOM(path string) bool {
 	ext := strings.ToLower(filepath.Ext(path))
 	return ext == ".dcm" || ext == ".dicom"
+}
+
+// parseCoordView is parseCoord of a view: string(b) is a copy that does not
+// escape (ParseFloat keeps a copy of its own in an error), so it stays off
+// the heap (TestParseCoordViewAllocs).
+func parseCoordView(b []byte) (float64, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return 0, errMissingCoord
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q", errNonNumeric, b)
+	}
+	return v, nil
 }
 
 func parseCoord(s string) (float64, error) {
