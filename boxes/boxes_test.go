@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -369,6 +370,35 @@ func TestMarshalJSONMatchesEncodingJSON(t *testing.T) {
 		want, _ := json.Marshal(b.Array())
 		if string(got) != string(want) {
 			t.Fatalf("%v: %s, want %s", b.Array(), got, want)
+		}
+	}
+}
+
+// TestMergerReuseMatchesFresh merges many reading sets, large and small
+// in turn, with one Merger and checks each result against a fresh Merge:
+// memory kept from the call before must never show in the next.
+func TestMergerReuseMatchesFresh(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	var g Merger
+	for trial := range 600 {
+		n := 1 + rng.IntN(4)
+		if trial%3 == 0 {
+			n = 10 + rng.IntN(30)
+		}
+		r := make([]Reading, n)
+		for i := range r {
+			b := randomBox(rng)
+			if rng.IntN(4) == 0 && i > 0 {
+				b = r[rng.IntN(i)].Box // a repeat, so clusters grow
+			}
+			r[i] = Reading{b, string(rune('A' + rng.IntN(3)))}
+		}
+		for _, m := range []Method{WBF, Mean, None} {
+			want := Merge(m, r, 0.4)
+			got := g.Merge(m, r, 0.4)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("trial %d %s: reused merger gave %+v, fresh %+v", trial, m, got, want)
+			}
 		}
 	}
 }

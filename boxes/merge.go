@@ -41,17 +41,7 @@ func ParseMethod(s string) (Method, error) {
 
 // Merge merges readings with the given method and IoU threshold.
 func Merge(m Method, readings []Reading, threshold float64) []Fused {
-	switch m {
-	case Mean:
-		return MergeMean(readings, threshold)
-	case None:
-		out := make([]Fused, len(readings))
-		for i, r := range readings {
-			out[i] = Fused{Box: r.Box, Readers: 1, Members: []int{i}}
-		}
-		return out
-	}
-	return MergeWBF(readings, threshold)
+	return new(Merger).Merge(m, readings, threshold)
 }
 
 // MergeWBF reproduces ensemble_boxes.weighted_boxes_fusion run with all
@@ -62,40 +52,119 @@ func Merge(m Method, readings []Reading, threshold float64) []Fused {
 // cluster's fused box is the mean of its members. Zero-area readings are
 // skipped, as the package does.
 func MergeWBF(readings []Reading, threshold float64) []Fused {
-	type cluster struct {
-		sum     [4]float64
-		fused   Box
-		members []int
+	return new(Merger).wbf(readings, threshold)
+}
+
+// Merger merges readings as Merge does, reusing its memory from call to
+// call: what a call returns, the Fused and their Members, is valid only
+// until the Merger's next call. The zero value is ready; a Merger is not
+// safe for concurrent use.
+type Merger struct {
+	clusters []wbfCluster
+	// cluster[i] is the cluster of reading i, -1 for a skipped one.
+	cluster []int
+	members []int
+	readers []string
+	out     []Fused
+}
+
+// wbfCluster is one WBF cluster while readings are visited: the sum of its
+// members' coordinates, in visiting order, and its current fused box.
+type wbfCluster struct {
+	sum   [4]float64
+	fused Box
+	n     int
+}
+
+// Merge merges readings with the given method and IoU threshold, as the
+// package's Merge does.
+func (g *Merger) Merge(m Method, readings []Reading, threshold float64) []Fused {
+	switch m {
+	case Mean:
+		return MergeMean(readings, threshold)
+	case None:
+		g.members = slices.Grow(g.members[:0], len(readings))[:len(readings)]
+		out := g.fused(len(readings))
+		for i, r := range readings {
+			g.members[i] = i
+			out[i] = Fused{Box: r.Box, Readers: 1, Members: g.members[i : i+1 : i+1]}
+		}
+		return out
 	}
-	var cs []*cluster
+	return g.wbf(readings, threshold)
+}
+
+// fused returns g's output slice with n zero entries.
+func (g *Merger) fused(n int) []Fused {
+	g.out = slices.Grow(g.out[:0], n)[:n]
+	clear(g.out)
+	return g.out
+}
+
+// wbf is MergeWBF in g's memory. Each reading's cluster is noted as it
+// joins, and the member lists are cut from one slice at the end, in
+// ascending order as each cluster's readings were visited.
+func (g *Merger) wbf(readings []Reading, threshold float64) []Fused {
+	cs := g.clusters[:0]
+	g.cluster = slices.Grow(g.cluster[:0], len(readings))[:len(readings)]
 	for i, r := range readings {
+		g.cluster[i] = -1
 		if r.Box.Area() == 0 {
 			continue
 		}
 		best, bestIoU := -1, threshold
-		for k, c := range cs {
-			if iou := IoU(c.fused, r.Box); iou > bestIoU {
+		for k := range cs {
+			if iou := IoU(cs[k].fused, r.Box); iou > bestIoU {
 				best, bestIoU = k, iou
 			}
 		}
 		if best < 0 {
-			cs = append(cs, &cluster{sum: r.Box.Array(), fused: r.Box, members: []int{i}})
+			g.cluster[i] = len(cs)
+			cs = append(cs, wbfCluster{sum: r.Box.Array(), fused: r.Box, n: 1})
 			continue
 		}
-		c := cs[best]
+		g.cluster[i] = best
+		c := &cs[best]
 		a := r.Box.Array()
 		for j := range c.sum {
 			c.sum[j] += a[j]
 		}
-		c.members = append(c.members, i)
-		n := float64(len(c.members))
+		c.n++
+		n := float64(c.n)
 		c.fused = Box{c.sum[0] / n, c.sum[1] / n, c.sum[2] / n, c.sum[3] / n}
 	}
-	out := make([]Fused, len(cs))
+	g.clusters = cs
+	out := g.fused(len(cs))
+	g.members = slices.Grow(g.members[:0], len(readings))[:0]
+	start := 0
 	for k, c := range cs {
-		out[k] = Fused{Box: c.fused, Members: c.members, Readers: distinctReaders(readings, c.members)}
+		out[k].Box = c.fused
+		out[k].Members = g.members[start : start : start+c.n]
+		start += c.n
+	}
+	for i, k := range g.cluster {
+		if k >= 0 {
+			out[k].Members = append(out[k].Members, i)
+		}
+	}
+	for k := range out {
+		out[k].Readers = g.distinctReaders(readings, out[k].Members)
 	}
 	return out
+}
+
+// distinctReaders counts the distinct readers of members.
+func (g *Merger) distinctReaders(readings []Reading, members []int) int {
+	if len(members) == 1 {
+		return 1
+	}
+	ids := g.readers[:0]
+	for _, m := range members {
+		ids = append(ids, readings[m].Reader)
+	}
+	slices.Sort(ids)
+	g.readers = ids
+	return len(slices.Compact(ids))
 }
 
 // MergeMean is the reference project's rule: link every pair of readings

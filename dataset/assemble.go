@@ -52,7 +52,7 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 		p.scratch.readings = r[:0]
 		markedPositive = true
 		bc.Before += len(r)
-		merged := boxes.Merge(p.opts.Merge, r, p.opts.MergeIoU)
+		merged := p.scratch.merger.Merge(p.opts.Merge, r, p.opts.MergeIoU)
 		bc.AfterMerge += len(merged)
 		for _, f := range merged {
 			if f.Readers < p.opts.MinReaders {
@@ -77,10 +77,10 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 			kept++
 		}
 	}
-	// One allocation for the image's findings and one for its boxes.
-	findings := make([]cxrkit.Finding, 0, kept+a.countBoxless())
+	// The image's findings and boxes are cut from slabs.
+	findings := p.scratch.findings.take(kept + a.countBoxless())[:0]
 	var boxed [labelmap.NumLabels]bool
-	slab := make([]boxes.Box, 0, kept)
+	slab := p.scratch.boxes.take(kept)[:0]
 	for i, f := range fused {
 		if !keep[i] {
 			bc.DroppedCross++
@@ -142,28 +142,26 @@ func (p *preparer) assembleEmpty(a *imageAcc, markedPositive bool) ([]cxrkit.Fin
 	return p.noFindingList(), ""
 }
 
-// noFindingList is cxrkit.NoFindingList, cut from a slab: one allocation
-// per noFindingSlab normal images. Each list has capacity 1, so appending
-// to one never writes into its neighbour.
+// noFindingList is cxrkit.NoFindingList, cut from the findings slab.
+// The list has capacity 1, so appending to it never writes into its
+// neighbour.
 func (p *preparer) noFindingList() []cxrkit.Finding {
-	if len(p.scratch.normals) == 0 {
-		p.scratch.normals = make([]cxrkit.Finding, noFindingSlab)
-	}
-	l := p.scratch.normals[:1:1]
+	l := p.scratch.findings.take(1)
 	l[0] = cxrkit.NoFindingList()[0]
-	p.scratch.normals = p.scratch.normals[1:]
 	return l
 }
-
-// noFindingSlab is how many normal images share one allocation.
-const noFindingSlab = 1024
 
 // assembleScratch is reused by assemble from image to image.
 type assembleScratch struct {
 	readings []boxes.Reading
 	fused    []labeledFused
 	ranked   []boxes.Ranked
-	normals  []cxrkit.Finding
+	merger   boxes.Merger
+	// findings, boxes and strings are the slabs the records' finding
+	// lists, boxes and other labels are cut from.
+	findings slab[cxrkit.Finding]
+	boxes    slab[boxes.Box]
+	strings  slab[string]
 	// ranks caches the vocabulary's specificity rank of each label
 	// (rankOK), asked once per box.
 	ranks  [labelmap.NumLabels]int

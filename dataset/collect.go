@@ -69,12 +69,14 @@ func (a *imageAcc) addOther(native string) {
 	}
 }
 
-// otherLabels returns the image's other labels sorted and deduplicated.
-func (a *imageAcc) otherLabels() []string {
+// otherLabels returns the image's other labels sorted and deduplicated,
+// in a list cut from s.
+func (a *imageAcc) otherLabels(s *slab[string]) []string {
 	if len(a.other) == 0 {
 		return nil
 	}
-	out := slices.Clone(a.other)
+	out := s.take(len(a.other))
+	copy(out, a.other)
 	slices.Sort(out)
 	return slices.Compact(out)
 }

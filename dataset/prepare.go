@@ -233,7 +233,7 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 		}
 		slab = append(slab, cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Findings: findings})
 		rec := &slab[len(slab)-1]
-		rec.OtherLabels = a.otherLabels()
+		rec.OtherLabels = a.otherLabels(&p.scratch.strings)
 		p.placeImage(rec, a, si)
 		records = append(records, rec)
 	}
@@ -352,16 +352,44 @@ func hasPositive(fs []cxrkit.Finding) bool {
 	return false
 }
 
-func stratum(fs []cxrkit.Finding) string {
-	ls := newLabelSet(fs)
-	if ls.n == 1 {
-		return string(ls.labels[0])
+// join is the set's labels joined by "+".
+func (s labelSet) join() string {
+	if s.n == 1 {
+		return string(s.labels[0])
 	}
-	s := make([]string, ls.n)
-	for i, l := range ls.labels[:ls.n] {
-		s[i] = string(l)
+	parts := make([]string, s.n)
+	for i, l := range s.labels[:s.n] {
+		parts[i] = string(l)
 	}
-	return strings.Join(s, "+")
+	return strings.Join(parts, "+")
+}
+
+// strataCache remembers the stratum of each label set: an image's labels
+// are one of few sets, and a stratum of several labels is a new string.
+type strataCache struct {
+	byMask map[uint32]string
+}
+
+// of is the stratum of an image with findings fs: its label set, labels
+// joined by "+" in canonical order.
+func (c *strataCache) of(fs []cxrkit.Finding) string {
+	s := newLabelSet(fs)
+	if s.n == 1 {
+		return string(s.labels[0])
+	}
+	var mask uint32
+	for _, l := range s.labels[:s.n] {
+		mask |= 1 << l.Index()
+	}
+	if st, ok := c.byMask[mask]; ok {
+		return st
+	}
+	if c.byMask == nil {
+		c.byMask = map[uint32]string{}
+	}
+	st := s.join()
+	c.byMask[mask] = st
+	return st
 }
 
 func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error) {
@@ -408,35 +436,51 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 // balance keeps every positive image and a deterministic sample of normal
 // ones; holdout images are always kept. Duplicate pairs are re-indexed.
 // keys[i] is records[i].Key(); the kept keys are returned with the kept
-// records.
+// records, both compacted in place.
 func (p *preparer) balance(records []*cxrkit.Record, keys []string, dups [][2]int, rep *Report) ([]*cxrkit.Record, []string, [][2]int) {
 	holdout := p.holdoutSet()
-	normalKeys := make([]string, 0, len(records))
-	normalIdx := make([]int, 0, len(records))
-	positives := 0
+	// normal[i] marks the normal images the sample is drawn from.
+	normal := make([]bool, len(records))
+	positives, normals := 0, 0
 	for i, r := range records {
 		if hasPositive(r.Findings) {
 			positives++
 		} else if !holdout[r.ImageID] {
+			normal[i] = true
+			normals++
+		}
+	}
+	normalKeys := make([]string, 0, normals)
+	for i, n := range normal {
+		if n {
 			normalKeys = append(normalKeys, keys[i])
-			normalIdx = append(normalIdx, i)
 		}
 	}
 	keepNormal := sampleNormals(normalKeys, positives, p.opts.NormalRatio, p.opts.Seed)
-	drop := make([]bool, len(records))
-	for k, i := range normalIdx {
-		if !keepNormal[k] {
-			drop[i] = true
-			rep.source(records[i].Source).LeftOut[leftBalance]++
+	// normal[i] becomes "drop i".
+	k := 0
+	for i, n := range normal {
+		if n {
+			normal[i] = !keepNormal[k]
+			k++
+			if normal[i] {
+				rep.source(records[i].Source).LeftOut[leftBalance]++
+			}
 		}
 	}
-	newIndex := make([]int, len(records))
-	out := make([]*cxrkit.Record, 0, len(records))
-	outKeys := make([]string, 0, len(records))
+	var newIndex []int
+	if len(dups) > 0 {
+		newIndex = make([]int, len(records))
+	}
+	out, outKeys := records[:0], keys[:0]
 	for i, r := range records {
-		newIndex[i] = -1
-		if !drop[i] {
-			newIndex[i] = len(out)
+		if newIndex != nil {
+			newIndex[i] = -1
+		}
+		if !normal[i] {
+			if newIndex != nil {
+				newIndex[i] = len(out)
+			}
 			out = append(out, r)
 			outKeys = append(outKeys, keys[i])
 		}
@@ -458,17 +502,16 @@ func recordKeys(records []*cxrkit.Record) []string {
 	}
 	var b strings.Builder
 	b.Grow(n)
-	ends := make([]int, len(records))
-	for i, r := range records {
+	for _, r := range records {
 		b.WriteString(string(r.Source))
 		b.WriteByte(':')
 		b.WriteString(r.ImageID)
-		ends[i] = b.Len()
 	}
 	all := b.String()
 	keys := make([]string, len(records))
 	start := 0
-	for i, end := range ends {
+	for i, r := range records {
+		end := start + len(r.Source) + 1 + len(r.ImageID)
 		keys[i] = all[start:end]
 		start = end
 	}
@@ -490,8 +533,9 @@ func (p *preparer) split(records []*cxrkit.Record, keys []string, dups [][2]int,
 	holdout := p.holdoutSet()
 	items := make([]splitItem, len(records))
 	matched := map[string]bool{}
+	var strata strataCache
 	for i, r := range records {
-		items[i] = splitItem{key: keys[i], stratum: stratum(r.Findings), holdout: holdout[r.ImageID]}
+		items[i] = splitItem{key: keys[i], stratum: strata.of(r.Findings), holdout: holdout[r.ImageID]}
 		if r.PatientID != "" {
 			items[i].group = string(r.Source) + ":" + r.PatientID
 		}

@@ -70,10 +70,13 @@ func (u unionFind) union(a, b int) {
 // splits in proportion and the overall fractions are met.
 func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int64) []cxrkit.Split {
 	u := newUnionFind(len(items))
-	byGroup := map[string]int{}
+	var byGroup map[string]int
 	for i, it := range items {
 		if it.group == "" {
 			continue
+		}
+		if byGroup == nil {
+			byGroup = map[string]int{}
 		}
 		if j, ok := byGroup[it.group]; ok {
 			u.union(i, j)
@@ -84,74 +87,93 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 	for _, d := range dups {
 		u.union(d[0], d[1])
 	}
-	type group struct {
-		members []int
-		key     string
-		stratum string
-		holdout bool
-		order   uint64
-	}
 	// Groups by root, in a slice rather than a map: the list is sorted
 	// below by a total order, so the order groups are found in is moot.
-	// The groups are one slab, and their members (ascending) one slice
-	// cut by counting: nearly every group is a single image.
-	byRoot := make([]int, len(items))
-	roots := make([]int, len(items))
-	slab := make([]group, 0, len(items))
-	sizes := make([]int, 0, len(items))
-	for i := range items {
-		r := u.find(i)
-		roots[i] = r
+	// Their members (ascending) are one slice cut by counting: nearly
+	// every group is a single image. After the loop u[i] is i's root, and
+	// then i's group.
+	for i := range u {
+		u[i] = u.find(i)
+	}
+	groups := make([]splitGroup, 0, len(items))
+	for i, r := range u {
+		// A root is its component's least index, so its group is made
+		// before any other member's turn.
 		if r == i {
-			byRoot[r] = len(slab)
-			slab = append(slab, group{key: items[i].key})
-			sizes = append(sizes, 0)
+			u[i] = len(groups)
+			groups = append(groups, splitGroup{key: int32(i)})
+		} else {
+			u[i] = u[r]
 		}
+		g := &groups[u[i]]
+		g.n++
+		if items[i].key < items[g.key].key {
+			g.key = int32(i)
+		}
+		g.holdout = g.holdout || items[i].holdout
 	}
-	for i := range items {
-		sizes[byRoot[roots[i]]]++
+	members := make([]int32, len(items))
+	start := int32(0)
+	for k := range groups {
+		groups[k].first = start
+		start += groups[k].n
+		groups[k].n = 0
 	}
-	members := make([]int, len(items))
-	start := 0
-	for k := range slab {
-		slab[k].members = members[start : start : start+sizes[k]]
-		start += sizes[k]
+	for i, k := range u {
+		g := &groups[k]
+		members[g.first+g.n] = int32(i)
+		g.n++
 	}
-	for i, it := range items {
-		g := &slab[byRoot[roots[i]]]
-		g.members = append(g.members, i)
-		g.key = min(g.key, it.key)
-		g.holdout = g.holdout || it.holdout
-	}
-	list := make([]*group, len(slab))
+	// The strata are few: each is ranked once, and groups are compared
+	// by rank.
+	strata := map[string]int32{}
 	sorted := map[string]string{} // one image's stratum, its labels sorted
-	for k := range slab {
-		g := &slab[k]
-		list[k] = g
-		g.stratum = groupStratum(items, g.members, sorted)
-		g.order = rank(seed, "split", g.key)
+	var names []string
+	for k := range groups {
+		g := &groups[k]
+		st := groupStratum(items, members[g.first:g.first+g.n], sorted)
+		r, ok := strata[st]
+		if !ok {
+			r = int32(len(names))
+			strata[st] = r
+			names = append(names, st)
+		}
+		g.stratum = r
+		g.order = rank(seed, "split", items[g.key].key)
 	}
-	slices.SortFunc(list, func(a, b *group) int {
+	byName := make([]int32, len(names))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return cmp.Compare(names[a], names[b]) })
+	stratumRank := make([]int32, len(names))
+	for r, i := range byName {
+		stratumRank[i] = int32(r)
+	}
+	for k := range groups {
+		groups[k].stratum = stratumRank[groups[k].stratum]
+	}
+	slices.SortFunc(groups, func(a, b splitGroup) int {
 		if c := cmp.Compare(a.stratum, b.stratum); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.order, b.order); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.key, b.key)
+		return cmp.Compare(items[a.key].key, items[b.key].key)
 	})
 	out := make([]cxrkit.Split, len(items))
-	names := [3]cxrkit.Split{cxrkit.SplitTrain, cxrkit.SplitValidation, cxrkit.SplitTest}
+	names3 := [3]cxrkit.Split{cxrkit.SplitTrain, cxrkit.SplitValidation, cxrkit.SplitTest}
 	fracs := [3]float64{1 - val - test, val, test}
 	var assigned [3]float64
 	seen := 0.0
-	for _, g := range list {
-		n := float64(len(g.members))
+	for _, g := range groups {
+		n := float64(g.n)
 		s := 2
 		if !g.holdout {
 			seen += n
 			best := -1e300
-			for k := range names {
+			for k := range names3 {
 				if fracs[k] <= 0 {
 					continue
 				}
@@ -161,11 +183,22 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 			}
 			assigned[s] += n
 		}
-		for _, m := range g.members {
-			out[m] = names[s]
+		for _, m := range members[g.first : g.first+g.n] {
+			out[m] = names3[s]
 		}
 	}
 	return out
+}
+
+// splitGroup is a group of images that share a split: its members are
+// members[first:first+n], key is the member with the least key, stratum
+// the rank of its label set among the groups'.
+type splitGroup struct {
+	order    uint64
+	key      int32
+	first, n int32
+	stratum  int32
+	holdout  bool
 }
 
 // sampleNormals picks round(ratio × positives) of the normal images
@@ -175,7 +208,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 // group, one image or images of one label, keeps its stratum as it is.
 //
 // sorted remembers the answer for a group of one image by its stratum.
-func groupStratum(items []splitItem, members []int, sorted map[string]string) string {
+func groupStratum(items []splitItem, members []int32, sorted map[string]string) string {
 	first := items[members[0]].stratum
 	same := !strings.Contains(first, "+")
 	for _, m := range members[1:] {
@@ -196,7 +229,7 @@ func groupStratum(items []splitItem, members []int, sorted map[string]string) st
 }
 
 // groupLabels is groupStratum's label set of a mixed group.
-func groupLabels(items []splitItem, members []int) string {
+func groupLabels(items []splitItem, members []int32) string {
 	labels := map[string]bool{}
 	for _, m := range members {
 		for _, l := range strings.Split(items[m].stratum, "+") {
