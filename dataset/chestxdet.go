@@ -72,6 +72,7 @@ func (chestXDetJSON) rules() sourceRules { return chestXDetRules() }
 func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) error) error {
 	var sc recordScanner
 	var rec chestXDetRecord
+	cur := &chestXDetRow{c: c}
 	decode := func(b []byte) (int, bool) { return sc.chestXDetRecord(b, &rec) }
 	return readArrayElements(ctx, path, uncheckedBorrowed, decode, func(el jsonElement) error {
 		taken := el.decoded
@@ -90,7 +91,7 @@ func (c chestXDetJSON) read(ctx context.Context, path string, emit func(row) err
 				return emit(row{line: el.line, raw: compactRecord(el.raw), reject: fmt.Errorf("%w: %v", errMalformedRow, err)})
 			}
 		}
-		return c.emitRecord(rec, el, emit)
+		return cur.emitRecord(rec, el, emit)
 	})
 }
 
@@ -105,9 +106,21 @@ func decodeChestXDetRecord(el jsonElement) (chestXDetRecord, error) {
 	return rec, err
 }
 
+// chestXDetRow is the row of a record being emitted: one per read, reused
+// from row to row (one row is alive at a time, until emit returns), so a
+// row costs no locator closure and no raw form unless it is rejected.
+type chestXDetRow struct {
+	c      chestXDetJSON
+	id     string
+	file   string
+	sym    [1]string
+	box    json.RawMessage
+	locate func() (boxes.Box, bool, error) // r.boxOf, bound once
+}
+
 // emitRecord emits the rows of one record: a reject for an unreadable
 // element, one row per (sym, box) pair, or one "no findings" row.
-func (c chestXDetJSON) emitRecord(rec chestXDetRecord, el jsonElement, emit func(row) error) error {
+func (r *chestXDetRow) emitRecord(rec chestXDetRecord, el jsonElement, emit func(row) error) error {
 	raw, line := el.raw, el.line
 	if el.reject != nil {
 		return emit(row{line: line, raw: string(raw), reject: el.reject})
@@ -129,34 +142,36 @@ func (c chestXDetJSON) emitRecord(rec chestXDetRecord, el jsonElement, emit func
 	if len(rec.Syms) == 0 {
 		return emit(row{line: line, id: id, normalRecord: true})
 	}
-	// One allocation each for the record's natives and raw rows, not one
-	// per row.
-	natives := make([]string, len(rec.Syms))
-	raws := make([]chestXDetRowRaw, len(rec.Syms))
+	if r.locate == nil {
+		r.locate = r.boxOf
+	}
+	r.id, r.file = id, rec.FileName
 	for i, native := range rec.Syms {
-		native = strings.TrimSpace(native)
-		box := rec.Boxes[i]
-		natives[i] = native
-		raws[i] = chestXDetRowRaw{Box: box, FileName: rec.FileName, Sym: native}
-		r := row{line: line, id: id, natives: natives[i : i+1 : i+1], reader: string(cxrkit.SourceChestXDet),
-			raw: &raws[i],
-			locate: func() (boxes.Box, bool, error) {
-				v, ok := fourNumbers(box)
-				if !ok {
-					return boxes.Box{}, false, errBadBox
-				}
-				size, err := c.size(id)
-				if err != nil {
-					return boxes.Box{}, false, err
-				}
-				b, err := boxes.FromPixels(v[0], v[1], v[2], v[3], size.Width, size.Height)
-				return b, true, err
-			}}
-		if err := emit(r); err != nil {
+		r.sym[0], r.box = strings.TrimSpace(native), rec.Boxes[i]
+		if err := emit(row{line: line, id: id, natives: r.sym[:], reader: string(cxrkit.SourceChestXDet), raw: r, locate: r.locate}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// boxOf is the box of the row being emitted.
+func (r *chestXDetRow) boxOf() (boxes.Box, bool, error) {
+	v, ok := fourNumbers(r.box)
+	if !ok {
+		return boxes.Box{}, false, errBadBox
+	}
+	size, err := r.c.size(r.id)
+	if err != nil {
+		return boxes.Box{}, false, err
+	}
+	b, err := boxes.FromPixels(v[0], v[1], v[2], v[3], size.Width, size.Height)
+	return b, true, err
+}
+
+// rawForm is the row being emitted as rejects.jsonl shows it.
+func (r *chestXDetRow) rawForm() any {
+	return chestXDetRowRaw{Box: r.box, FileName: r.file, Sym: r.sym[0]}
 }
 
 // chestXDetRowRaw is one (sym, box) row as rejects.jsonl shows it; its

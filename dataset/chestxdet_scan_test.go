@@ -120,13 +120,13 @@ func referenceChestXDetRead(ctx context.Context, c chestXDetJSON, path string, e
 		if err != nil {
 			return emit(row{line: el.line, raw: compactRecord(el.raw), reject: fmt.Errorf("%w: %v", errMalformedRow, err)})
 		}
-		return c.emitRecord(rec, el, emit)
+		return (&chestXDetRow{c: c}).emitRecord(rec, el, emit)
 	})
 }
 
 // rowView is what a row says, in comparable form.
 func rowView(r row) string {
-	raw, err := json.Marshal(r.raw)
+	raw, err := json.Marshal(r.rawValue())
 	if err != nil {
 		raw = []byte("unmarshalable: " + err.Error())
 	}

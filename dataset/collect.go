@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
@@ -146,8 +147,10 @@ type images struct {
 	hint map[cxrkit.Source]int
 }
 
-// accSlab is how many accumulators one allocation holds.
-const accSlab = 256
+// accSlab is how many accumulators one allocation holds: as many as fill
+// 64 KiB, a whole number of the heap's pages (a slab of 256 took 59,392
+// bytes and was given 65,536).
+const accSlab = 64 << 10 / unsafe.Sizeof(imageAcc{})
 
 // maxImagesHint bounds the map a hint pre-sizes.
 const maxImagesHint = 1 << 20

@@ -54,7 +54,7 @@ type sourceRules struct {
 type row struct {
 	line int
 	file string // the file of line, when not the input path (a folder's shard)
-	raw  any    // the row as read, written to rejects.jsonl
+	raw  any    // the row as read, written to rejects.jsonl (made then when a lazyRaw)
 	// views is the CSV record of a CSV row, its raw form when raw is nil,
 	// as views of the reader's buffer valid until emit returns (see
 	// csvViewRows); kept as a slice so a row that is not rejected costs
@@ -102,6 +102,9 @@ const (
 
 // rawValue is the row as read, for rejects.jsonl.
 func (r *row) rawValue() any {
+	if l, ok := r.raw.(lazyRaw); ok {
+		return l.rawForm()
+	}
 	if r.raw == nil && r.views != nil {
 		fields := make([]string, len(r.views))
 		for i, f := range r.views {
@@ -111,6 +114,10 @@ func (r *row) rawValue() any {
 	}
 	return r.raw
 }
+
+// lazyRaw is a raw form a source makes only for a rejected row: the row
+// is a view of the source's reused state, valid until emit returns.
+type lazyRaw interface{ rawForm() any }
 
 // hasID reports whether the row names an image.
 func (r *row) hasID() bool { return r.id != "" || len(r.idView) > 0 }
