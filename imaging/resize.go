@@ -136,9 +136,9 @@ func resizePlane(src []float32, sw, sh, dw, dh int) []float32 {
 // 2.14 fixed point summing exactly to one, the horizontal pass into 8.8
 // fixed point, the vertical pass a whole row at a time. Every output reads
 // the same number of taps (padded with zero weights), so the inner loops
-// have a fixed length and no per-pixel slicing, and the usual 3- and
-// 4-tap filters are written out. A flat region stays exactly flat; any
-// pixel is within one grey level of the floating-point resample.
+// have a fixed length and no per-pixel slicing, and the usual 3-tap
+// filter is written out. A flat region stays exactly flat; any pixel is
+// within one grey level of the floating-point resample.
 func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
 	return resizeGray8Into(src, dw, dh, nil)
 }
@@ -148,42 +148,84 @@ func resizeGray8(src *image.Gray, dw, dh int) *image.Gray {
 func resizeGray8Into(src *image.Gray, dw, dh int, pix []byte) *image.Gray {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	hx := padTaps(fixedTaps(weights(sw, dw)), sw)
-	scratch := resizeScratch.Get().(*[]uint16)
-	defer func() {
-		if cap(*scratch)*2 <= maxPooledBuffer {
-			resizeScratch.Put(scratch)
-		}
-	}()
-	tmp := slices.Grow((*scratch)[:0], dw*sh)[:dw*sh] // every element is written below
-	*scratch = tmp[:0]
+	r := resizeScratch.Get().(*gray8Resizer)
+	defer r.release()
+	dst := r.start(sw, sh, dw, dh, pix)
 	for y := 0; y < sh; y++ {
 		row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
-		hx.apply(row[:sw], tmp[y*dw:(y+1)*dw])
-	}
-	vy := padTaps(fixedTaps(weights(sh, dh)), sh)
-	var dst *image.Gray
-	if cap(pix) >= dw*dh {
-		dst = &image.Gray{Pix: pix[:dw*dh], Stride: dw, Rect: image.Rect(0, 0, dw, dh)} // every pixel is written below
-	} else {
-		dst = image.NewGray(image.Rect(0, 0, dw, dh))
-	}
-	n := vy.n
-	rows, line := make([][]uint16, n), make([]uint32, dw)
-	for y := 0; y < dh; y++ {
-		start, w := vy.start[y], vy.w[y*n:(y+1)*n]
-		for k := range rows {
-			rows[k] = tmp[(start+k)*dw : (start+k+1)*dw]
-		}
-		out := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
-		verticalRow(out, rows, w, line)
+		r.feed(row[:sw])
 	}
 	return dst
 }
 
-// resizeScratch keeps the horizontal pass of one 8-bit resize at a time
-// (1.8 MB for 1024 rows of 896).
-var resizeScratch = sync.Pool{New: func() any { return new([]uint16) }}
+// gray8Resizer is resizeGray8 taking the source rows one at a time, top
+// to bottom (feed), so that a decoder can hand over each row while it is
+// still in the cache: the horizontal pass of the last rows the vertical
+// filter needs is kept in a ring of vy.n rows, and an output row is
+// written as soon as its last source row has come. The weights of the
+// last sizes are kept for the next image of the same size.
+type gray8Resizer struct {
+	sw, sh, dw, dh int
+	hx, vy         paddedWeights
+	// ring holds the horizontal pass of source row sy in slot sy%vy.n:
+	// (dw+1)/2 words, each two outputs in 8.8 fixed point, output 2i in
+	// the low 32 bits of word i and output 2i+1 in the high ones.
+	ring []uint64
+	rows [][]uint64 // scratch: the ring slots of one output row, in order
+	dst  *image.Gray
+	sy   int // source rows fed so far
+	y    int // output rows written so far
+}
+
+// resizeScratch keeps one gray8Resizer (its weights and ring) at a time.
+var resizeScratch = sync.Pool{New: func() any { return new(gray8Resizer) }}
+
+func (r *gray8Resizer) release() {
+	r.dst = nil
+	if cap(r.ring)*8 <= maxPooledBuffer {
+		resizeScratch.Put(r)
+	}
+}
+
+// start prepares r for a sw×sh source scaled to dw×dh, the result in pix
+// when it is large enough.
+func (r *gray8Resizer) start(sw, sh, dw, dh int, pix []byte) *image.Gray {
+	if r.sw != sw || r.dw != dw {
+		r.hx = padTaps(fixedTaps(weights(sw, dw)), sw)
+	}
+	if r.sh != sh || r.dh != dh {
+		r.vy = padTaps(fixedTaps(weights(sh, dh)), sh)
+	}
+	r.sw, r.sh, r.dw, r.dh = sw, sh, dw, dh
+	words := (dw + 1) / 2
+	r.ring = slices.Grow(r.ring[:0], r.vy.n*words)[:r.vy.n*words]
+	r.rows = slices.Grow(r.rows[:0], r.vy.n)[:r.vy.n]
+	if cap(pix) >= dw*dh {
+		r.dst = &image.Gray{Pix: pix[:dw*dh], Stride: dw, Rect: image.Rect(0, 0, dw, dh)} // every pixel is written below
+	} else {
+		r.dst = image.NewGray(image.Rect(0, 0, dw, dh))
+	}
+	r.sy, r.y = 0, 0
+	return r.dst
+}
+
+// feed takes the next source row (sw pixels) and writes every output row
+// whose source rows have all come.
+func (r *gray8Resizer) feed(row []byte) {
+	n, words := r.vy.n, (r.dw+1)/2
+	slot := r.sy % n
+	r.hx.apply(row, r.ring[slot*words:(slot+1)*words])
+	for ; r.y < r.dh && r.vy.start[r.y]+n-1 == r.sy; r.y++ {
+		first := r.vy.start[r.y]
+		for k := range r.rows {
+			s := (first + k) % n
+			r.rows[k] = r.ring[s*words : (s+1)*words]
+		}
+		out := r.dst.Pix[r.y*r.dw : (r.y+1)*r.dw]
+		verticalRow(out, r.rows, r.vy.w[r.y*n:(r.y+1)*n])
+	}
+	r.sy++
+}
 
 // paddedWeights are taps in 2.14 fixed point, n per output: output i
 // reads w[i*n:(i+1)*n] from source sample start[i]. Outputs with fewer
@@ -193,6 +235,15 @@ type paddedWeights struct {
 	n     int
 	start []int
 	w     []uint16
+	// t3 is start and w again, one record per output, when n is 3: the
+	// horizontal pass then loads one record and bounds-checks one slice
+	// per output.
+	t3 []tap3
+}
+
+type tap3 struct {
+	s int
+	w [3]uint32
 }
 
 func padTaps(f fixedWeights, size int) paddedWeights {
@@ -207,70 +258,82 @@ func padTaps(f fixedWeights, size int) paddedWeights {
 		p.start[i] = s
 		copy(p.w[i*n+start-s:], w)
 	}
+	if n == 3 {
+		p.t3 = make([]tap3, len(p.start))
+		for i, s := range p.start {
+			p.t3[i] = tap3{s, [3]uint32{uint32(p.w[3*i]), uint32(p.w[3*i+1]), uint32(p.w[3*i+2])}}
+		}
+	}
 	return p
 }
 
-// apply is the horizontal pass of one row into 8.8 fixed point.
-func (p paddedWeights) apply(row []byte, out []uint16) {
-	n := p.n
-	switch n {
-	case 3:
-		for x := range out {
-			s, w := p.start[x], p.w[3*x:3*x+3:3*x+3]
-			px := row[s : s+3 : s+3]
-			acc := int32(px[0])*int32(w[0]) + int32(px[1])*int32(w[1]) + int32(px[2])*int32(w[2])
-			out[x] = uint16((acc + 1<<5) >> 6) // 8.14 -> 8.8
+// apply is the horizontal pass of one row into 8.8 fixed point, two
+// outputs to a word of out (the high half of the last word is 0 when
+// the outputs are odd in number).
+func (p *paddedWeights) apply(row []byte, out []uint64) {
+	m, n := len(p.start), p.n
+	pairs := m / 2
+	out = out[:(m+1)/2]
+	if n == 3 {
+		t3 := p.t3[:2*pairs]
+		for i := range pairs {
+			a, b := &t3[2*i], &t3[2*i+1]
+			pa, pb := row[a.s:a.s+3:a.s+3], row[b.s:b.s+3:b.s+3]
+			lo := uint32(pa[0])*a.w[0] + uint32(pa[1])*a.w[1] + uint32(pa[2])*a.w[2]
+			hi := uint32(pb[0])*b.w[0] + uint32(pb[1])*b.w[1] + uint32(pb[2])*b.w[2]
+			out[i] = uint64((lo+1<<5)>>6) | uint64((hi+1<<5)>>6)<<32 // 8.14 -> 8.8
 		}
-	case 4:
-		for x := range out {
-			s, w := p.start[x], p.w[4*x:4*x+4:4*x+4]
-			px := row[s : s+4 : s+4]
-			acc := int32(px[0])*int32(w[0]) + int32(px[1])*int32(w[1]) + int32(px[2])*int32(w[2]) + int32(px[3])*int32(w[3])
-			out[x] = uint16((acc + 1<<5) >> 6)
+	} else {
+		for i := range pairs {
+			out[i] = uint64(p.taps(row, 2*i)) | uint64(p.taps(row, 2*i+1))<<32
 		}
-	default:
-		for x := range out {
-			s, w := p.start[x], p.w[n*x:n*x+n]
-			px := row[s : s+n]
-			var acc int32
-			for k, wt := range w {
-				acc += int32(px[k]) * int32(wt)
-			}
-			out[x] = uint16((acc + 1<<5) >> 6)
-		}
+	}
+	if m%2 == 1 {
+		out[pairs] = uint64(p.taps(row, m-1))
 	}
 }
 
+// taps is horizontal output x in 8.8 fixed point.
+func (p *paddedWeights) taps(row []byte, x int) uint32 {
+	n, s := p.n, p.start[x]
+	w, px := p.w[n*x:n*x+n], row[s:s+n]
+	var acc uint32
+	for k, wt := range w {
+		acc += uint32(px[k]) * uint32(wt)
+	}
+	return (acc + 1<<5) >> 6 // 8.14 -> 8.8
+}
+
 // verticalRow combines len(w) rows of the horizontal pass into one output
-// row: 8.8 fixed point times 2.14 weights, rounded to 8 bits. line is
-// scratch of len(out) for filters longer than four taps.
-func verticalRow(out []uint8, rows [][]uint16, w []uint16, line []uint32) {
-	const half = 1 << 21 // 8.22 -> 8
-	switch len(w) {
-	case 3:
-		a, b, c := rows[0][:len(out)], rows[1][:len(out)], rows[2][:len(out)]
-		wa, wb, wc := uint32(w[0]), uint32(w[1]), uint32(w[2])
-		for x := range out {
-			out[x] = uint8((uint32(a[x])*wa + uint32(b[x])*wb + uint32(c[x])*wc + half) >> 22)
+// row: 8.8 fixed point times 2.14 weights, rounded to 8 bits, two
+// outputs per multiplication. Weights summing to 1<<14 keep each half
+// below 1<<31, so no carry crosses from one output to the other.
+func verticalRow(out []uint8, rows [][]uint64, w []uint16) {
+	const half = 1<<21 | 1<<(32+21) // 8.22 -> 8, in both halves
+	pairs := len(out) / 2
+	if len(w) == 3 {
+		a, b, c := rows[0][:pairs], rows[1][:pairs], rows[2][:pairs]
+		wa, wb, wc := uint64(w[0]), uint64(w[1]), uint64(w[2])
+		out := out[:2*pairs]
+		for i := range a {
+			v := a[i]*wa + b[i]*wb + c[i]*wc + half
+			out[2*i], out[2*i+1] = uint8(v>>22), uint8(v>>(32+22))
 		}
-	case 4:
-		a, b, c, d := rows[0][:len(out)], rows[1][:len(out)], rows[2][:len(out)], rows[3][:len(out)]
-		wa, wb, wc, wd := uint32(w[0]), uint32(w[1]), uint32(w[2]), uint32(w[3])
-		for x := range out {
-			out[x] = uint8((uint32(a[x])*wa + uint32(b[x])*wb + uint32(c[x])*wc + uint32(d[x])*wd + half) >> 22)
-		}
-	default:
-		line = line[:len(out)]
-		clear(line)
-		for k, wt := range w {
-			in := rows[k][:len(line)]
-			for x, v := range in {
-				line[x] += uint32(v) * uint32(wt)
+	} else {
+		for i := range pairs {
+			v := uint64(half)
+			for k, wt := range w {
+				v += rows[k][i] * uint64(wt)
 			}
+			out[2*i], out[2*i+1] = uint8(v>>22), uint8(v>>(32+22))
 		}
-		for x, v := range line {
-			out[x] = uint8((v + half) >> 22)
+	}
+	if len(out)%2 == 1 {
+		v := uint64(half)
+		for k, wt := range w {
+			v += rows[k][pairs] * uint64(wt)
 		}
+		out[len(out)-1] = uint8(v >> 22)
 	}
 }
 

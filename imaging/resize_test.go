@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"math/rand/v2"
 	"path/filepath"
@@ -141,6 +142,41 @@ func TestResizeGray8MatchesReference(t *testing.T) {
 			if !bytes.Equal(got.Pix, want.Pix) {
 				t.Errorf("%v: pixels of a sub-image differ from the reference", sz)
 			}
+		}
+	}
+}
+
+// TestResizeGray8RealImagesMatchReference: every 8-bit grey NIH image
+// scaled to 896 gives the reference's pixels.
+func TestResizeGray8RealImagesMatchReference(t *testing.T) {
+	files, _, _ := nihGray8(t)
+	for i, data := range files {
+		img, ok, err := decodeGrayPNG(context.Background(), data)
+		if !ok || err != nil {
+			t.Fatalf("image %d: not decoded (%v)", i, err)
+		}
+		g := img.(*image.Gray)
+		w, h := fitSize(g.Rect.Dx(), g.Rect.Dy(), 896)
+		if got, want := resizeGray8(g, w, h), resizeGray8Reference(g, w, h); !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("image %d: pixels differ from the reference", i)
+		}
+	}
+}
+
+// TestResizeGray8RandomSizes compares the row-fed resizer with the
+// reference on random small sizes, shrinking and enlarging, odd and even
+// widths, one resizer reused (its cached weights must follow the sizes).
+func TestResizeGray8RandomSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 300 {
+		sw, sh, dw, dh := 1+rng.IntN(40), 1+rng.IntN(40), 1+rng.IntN(40), 1+rng.IntN(40)
+		src := image.NewGray(image.Rect(0, 0, sw, sh))
+		for i := range src.Pix {
+			src.Pix[i] = uint8(rng.IntN(256))
+		}
+		got, want := resizeGray8Into(src, dw, dh, make([]byte, 1600)), resizeGray8Reference(src, dw, dh)
+		if !bytes.Equal(got.Pix, want.Pix) || got.Rect != want.Rect {
+			t.Fatalf("%dx%d to %dx%d: pixels differ from the reference", sw, sh, dw, dh)
 		}
 	}
 }
