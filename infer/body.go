@@ -40,7 +40,7 @@ func requestBody(model string, r Request, extra map[string]any) ([]byte, error) 
 		for _, p := range m.Parts {
 			n += len(p.Text) + 64
 			if p.Image != nil {
-				n += p.Image.base64Len()
+				n += base64.StdEncoding.EncodedLen(len(p.Image.Data))
 			}
 		}
 	}
@@ -194,8 +194,8 @@ func (b *bodyWriter) dataURL(e Encoded) {
 		return
 	}
 	b.raw("data:" + e.MIME + ";base64,")
-	if e.b64 != nil {
-		b.write(e.b64)
+	if pw, ok := b.w.(*pieceWriter); ok && b.err == nil {
+		pw.image(e)
 		return
 	}
 	const chunk = 48 << 10 // a multiple of 3: no padding mid-stream
@@ -212,9 +212,6 @@ func appendDataURL(dst []byte, e Encoded) []byte {
 	dst = append(dst, "data:"...)
 	dst = append(dst, e.MIME...)
 	dst = append(dst, ";base64,"...)
-	if e.b64 != nil {
-		return append(dst, e.b64...)
-	}
 	return base64.StdEncoding.AppendEncode(dst, e.Data)
 }
 

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/cxrkit/cxrkit/infer/fakevllm"
 	openai "github.com/sashabaranov/go-openai"
@@ -217,36 +219,60 @@ func TestClientSendsImageBody(t *testing.T) {
 	}
 }
 
-// TestBodyBase64MadeAhead checks that an image whose base64 was made
-// ahead (by Prepare) gives the same bytes on the wire, streamed or
-// appended, and the same request key, as one encoded while sending.
-func TestBodyBase64MadeAhead(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 100_001} {
-		raw := newEncoded("image/png", bytes.Repeat([]byte{9, 8, 7, 6, 5, 4, 3}, n)[:n], Size{Width: 1, Height: 1})
-		ahead := raw.withBase64()
-		if ahead.Data != nil || ahead.b64 == nil {
-			t.Fatalf("n=%d: withBase64 kept the bytes or made no base64", n)
+// TestSentBodyEqualsAppended checks that the body the client sends,
+// read in reads of any size, is byte for byte the body appendBody builds
+// (the one the batch recorder writes and earlier clients sent), for
+// images of every length modulo 3, several images, a file URL and extra
+// fields.
+func TestSentBodyEqualsAppended(t *testing.T) {
+	seed := 7
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 100_001, 100_002} {
+		img := newEncoded("image/png", bytes.Repeat([]byte{9, 8, 7, 6, 5, 4, 3}, n)[:n], Size{Width: 1, Height: 1})
+		url := img
+		url.URL = "file:///tmp/x&y.png"
+		reqs := map[string]Request{
+			"grounding": groundingLike(&img, 0, 0.9, GroundingResponseFormat(1, true)),
+			"two images": {Messages: []Message{{Role: "system", Text: "s"}, {Role: "user", Parts: []Part{
+				{Image: &img}, {Text: "a"}, {Image: testImage()}, {Image: &url}}}},
+				MaxTokens: 3, Seed: &seed, Fields: []Field{{Name: "guided", Value: json.RawMessage(`{"a":1}`)}}},
 		}
-		want, err := requestBody("m", groundingLike(&raw, 0, 0, nil), nil)
-		if err != nil {
-			t.Fatal(err)
+		for name, r := range reqs {
+			extra := map[string]any{"top_k": 1}
+			want, err := requestBody("m", r, extra)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := newSentBody("m", r, extra)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.size != int64(len(want)) {
+				t.Fatalf("%s n=%d: size %d, want %d", name, n, b.size, len(want))
+			}
+			if err := iotest.TestReader(b.reader(), want); err != nil {
+				t.Fatalf("%s n=%d: %v", name, n, err)
+			}
+			for _, chunk := range []int{1, 2, 3, 4, 5, 7, 4096} {
+				got, err := io.ReadAll(io.LimitReader(readChunks{b.reader(), chunk}, int64(len(want))+10))
+				if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("%s n=%d chunk %d: sent body differs (%d bytes, want %d), %v", name, n, chunk, len(got), len(want), err)
+				}
+			}
 		}
-		got, err := requestBody("m", groundingLike(&ahead, 0, 0, nil), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var streamed bytes.Buffer
-		if err := writeBody(&streamed, "m", groundingLike(&ahead, 0, 0, nil), nil, false); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) || !bytes.Equal(streamed.Bytes(), want) {
-			t.Fatalf("n=%d: body with base64 made ahead differs (%d/%d bytes, want %d)", n, len(got), streamed.Len(), len(want))
-		}
-		if ahead.DataURL() != raw.DataURL() {
-			t.Fatalf("n=%d: data URL differs", n)
-		}
-		if RequestKey("m", groundingLike(&ahead, 0, 0, nil), nil) != RequestKey("m", groundingLike(&raw, 0, 0, nil), nil) {
-			t.Fatalf("n=%d: request key differs", n)
-		}
+	}
+}
+
+// readChunks reads at most n bytes at a time.
+type readChunks struct {
+	r io.Reader
+	n int
+}
+
+func (c readChunks) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
+
+func TestSentBodyRejectsInvalidJSONFields(t *testing.T) {
+	r := Request{Messages: []Message{UserText("x")}, ResponseFormat: json.RawMessage(`{"type":`)}
+	if _, err := newSentBody("m", r, nil); err == nil {
+		t.Fatal("invalid response_format accepted")
 	}
 }

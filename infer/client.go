@@ -188,7 +188,7 @@ func (c *Client) Chat(ctx context.Context, r Request) (Response, error) {
 		}
 	}
 	// The body is built once and sent as it is by every attempt.
-	body, err := requestBody(c.opts.Model, r, c.opts.ExtraBody)
+	body, err := newSentBody(c.opts.Model, r, c.opts.ExtraBody)
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: %w", cxrkit.ErrInvalidOptions, err)
 	}
@@ -233,7 +233,7 @@ func unwrapAttempt(err error) error {
 	return err
 }
 
-func (c *Client) once(ctx context.Context, body []byte) (Response, string, error) {
+func (c *Client) once(ctx context.Context, body *sentBody) (Response, string, error) {
 	e := c.acquire()
 	defer c.release(e)
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)

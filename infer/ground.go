@@ -157,13 +157,8 @@ func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, er
 	}
 	enc, err := EncodeImage(ctx, ref, ImageOptions{MaxSide: g.o.MaxSide, ServerResizes: g.o.ServerResizes,
 		PadToSquare: g.o.Profile.PadToSquare, Budget: g.o.Image})
-	switch {
-	case err != nil:
-	case g.o.ImageDir != "":
+	if err == nil && g.o.ImageDir != "" {
 		enc, err = asFileURL(enc, g.o.ImageDir)
-	default:
-		// Done here, by Prepare, while earlier requests wait on the network.
-		enc = enc.withBase64()
 	}
 	if err == nil && key != "" {
 		g.cache.put(key, enc)

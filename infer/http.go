@@ -29,11 +29,13 @@ type completion struct {
 // post sends one chat completion body and decodes the answer. An HTTP
 // error comes back as a *StatusError with the server's message, and the
 // Retry-After header for the retry loop.
-func (c *Client) post(ctx context.Context, url string, body []byte) (completion, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+func (c *Client) post(ctx context.Context, url string, body *sentBody) (completion, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body.reader())
 	if err != nil {
 		return completion{}, "", err
 	}
+	req.ContentLength = body.size
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	c.authorize(req)

@@ -2,7 +2,6 @@ package infer
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"image"
 )
@@ -66,29 +65,6 @@ type Encoded struct {
 	// file holding exactly them, for vllm run-batch); request keys still
 	// use Digest, so the same image has one key however it travels.
 	URL string
-	// b64 is the base64 of the bytes, made ahead of the request (Data is
-	// then nil): a request body copies it rather than encoding a megabyte
-	// while the request waits to be sent.
-	b64 []byte
-}
-
-// withBase64 encodes the bytes to base64 now, so that building a request
-// body later is a copy. The base64 replaces the bytes, keeping one copy.
-func (e Encoded) withBase64() Encoded {
-	if e.URL != "" || e.b64 != nil {
-		return e
-	}
-	e.b64 = base64.StdEncoding.AppendEncode(make([]byte, 0, base64.StdEncoding.EncodedLen(len(e.Data))), e.Data)
-	e.Data = nil
-	return e
-}
-
-// base64Len is the length of the image's base64.
-func (e Encoded) base64Len() int {
-	if e.b64 != nil {
-		return len(e.b64)
-	}
-	return base64.StdEncoding.EncodedLen(len(e.Data))
 }
 
 // newEncoded wraps image bytes, hashing them once.
