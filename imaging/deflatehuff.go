@@ -1,9 +1,7 @@
 package imaging
 
 import (
-	"container/heap"
 	"encoding/binary"
-	"hash/adler32"
 	"math/bits"
 	"slices"
 )
@@ -12,37 +10,101 @@ import (
 // own code: a radiograph's statistics change from region to region.
 const huffBlockSize = 64 << 10
 
+// huffBlock is the code of one Huffman-only deflate block, planned before
+// anything is written so that the stream's exact length is known.
+type huffBlock struct {
+	n     int         // bytes of data the block codes
+	table [257]uint32 // a literal's code (bit-reversed) | its length << 16; 256 ends the block
+	lens  [257]uint8
+	cl    [19]uint32 // the code-length code, packed as table
+	nclen int        // code-length code lengths sent (4..19)
+	bits  int        // the whole block's bits, header included
+}
+
+// planHuffman plans the blocks coding data (one empty block for no data)
+// into blocks (reused when large enough) and returns them with the
+// length of the zlib stream appendHuffman writes: per block a
+// histogram, a code limited to 15 bits and the header's code-length code.
+func planHuffman(blocks []huffBlock, data []byte) ([]huffBlock, int) {
+	nb := max(1, (len(data)+huffBlockSize-1)/huffBlockSize)
+	if cap(blocks) < nb {
+		blocks = make([]huffBlock, nb)
+	}
+	blocks = blocks[:nb]
+	total := 0
+	for i := range blocks {
+		blk := &blocks[i]
+		chunk := data[min(len(data), i*huffBlockSize):min(len(data), (i+1)*huffBlockSize)]
+		freq := histogram(chunk)
+		freq[256] = 1 // end of block
+		blk.plan(len(chunk), &freq)
+		total += blk.bits
+	}
+	return blocks, 2 + (total+7)/8 + 4
+}
+
+// plan sets the block's codes and size from the frequencies of its n
+// bytes.
+func (blk *huffBlock) plan(n int, freq *[257]int) {
+	blk.n = n
+	huffmanLengths(freq[:], blk.lens[:], 15)
+	var codes [257]uint16
+	canonicalCodes(blk.lens[:], codes[:])
+	bits := 0
+	for c := range blk.table {
+		blk.table[c] = uint32(codes[c]) | uint32(blk.lens[c])<<16
+		bits += freq[c] * int(blk.lens[c])
+	}
+	// The header: 257 literal/length code lengths and one distance code
+	// of length 1 (never used; the form compress/flate and zlib write and
+	// accept), themselves coded with a code of at most 7 bits and no
+	// run-length symbols.
+	var clFreq [19]int
+	for _, l := range blk.lens {
+		clFreq[l]++
+	}
+	clFreq[1]++ // the distance code
+	var clLens [19]uint8
+	var clCodes [19]uint16
+	huffmanLengths(clFreq[:], clLens[:], 7)
+	canonicalCodes(clLens[:], clCodes[:])
+	blk.nclen = 19
+	for blk.nclen > 4 && clLens[codeLengthOrder[blk.nclen-1]] == 0 {
+		blk.nclen--
+	}
+	bits += 3 + 5 + 5 + 4 + 3*blk.nclen
+	for s := range blk.cl {
+		blk.cl[s] = uint32(clCodes[s]) | uint32(clLens[s])<<16
+		bits += clFreq[s] * int(clLens[s])
+	}
+	blk.bits = bits
+}
+
 // appendZlibHuffman appends data as a zlib stream of dynamic-Huffman
 // deflate blocks of literals only (what compress/flate's HuffmanOnly
-// writes, without its per-symbol token buffer and generic block
-// writer): per block a histogram, a code limited to 15 bits, a header
-// without run-length codes, and the literals through a 64-bit bit
-// buffer.
+// writes, without its per-symbol token buffer and generic block writer).
 func appendZlibHuffman(dst, data []byte) []byte {
-	sum := adler32.Checksum(data)
+	blocks, n := planHuffman(nil, data)
+	return appendHuffman(slices.Grow(dst, n), data, blocks, adler32Sum(data))
+}
+
+// appendHuffman appends the zlib stream planned by blocks, whose adler32
+// is sum. It writes in place when dst has the planned room, and may write
+// up to 8 bytes past the stream's end within dst's capacity.
+func appendHuffman(dst, data []byte, blocks []huffBlock, sum uint32) []byte {
 	dst = append(dst, 0x78, 0x01) // deflate, 32 KiB window, no dictionary, fastest
 	w := bitWriter{b: dst}
-	var lens [257]uint8
-	var codes [257]uint16
-	var table [256]uint32 // a literal's code, and its length in bits 16 and up
-	for first := true; first || len(data) > 0; first = false {
-		block := data[:min(len(data), huffBlockSize)]
-		data = data[len(block):]
-		freq := histogram(block)
-		freq[256] = 1 // end of block
-		huffmanLengths(freq[:], lens[:], 15)
-		canonicalCodes(lens[:], codes[:])
+	for i := range blocks {
+		blk := &blocks[i]
 		final := uint64(0)
-		if len(data) == 0 {
+		if i == len(blocks)-1 {
 			final = 1
 		}
 		w.write(final|2<<1, 3) // BFINAL, BTYPE=10 (dynamic)
-		writeLiteralHeader(&w, lens[:])
-		for c := range table {
-			table[c] = uint32(codes[c]) | uint32(lens[c])<<16
-		}
-		w.literals(block, &table)
-		w.write(uint64(codes[256]), uint(lens[256]))
+		w.header(blk)
+		w.literals(data[:blk.n], &blk.table)
+		data = data[blk.n:]
+		w.code(blk.table[256])
 	}
 	return binary.BigEndian.AppendUint32(w.flush(), sum)
 }
@@ -86,40 +148,64 @@ func (w *bitWriter) write(v uint64, n uint) {
 	}
 }
 
-// literals writes each byte of block with its code from table. Three
-// codes (45 bits at most, plus 7 pending) fit the accumulator, which is
-// then stored whole and advanced by the bytes it completed: no branch per
-// symbol, no append per word.
-func (w *bitWriter) literals(block []byte, table *[256]uint32) {
+// code writes a packed code (code | length << 16).
+func (w *bitWriter) code(e uint32) { w.write(uint64(e&0xffff), uint(e>>16)) }
+
+// header writes a dynamic block header for 257 literal/length codes and
+// one distance code of length 1.
+func (w *bitWriter) header(blk *huffBlock) {
+	w.write(0, 5) // HLIT: 257 literal/length codes
+	w.write(0, 5) // HDIST: one distance code
+	w.write(uint64(blk.nclen-4), 4)
+	for _, s := range codeLengthOrder[:blk.nclen] {
+		w.write(uint64(blk.cl[s]>>16), 3)
+	}
+	for _, l := range blk.lens {
+		w.code(blk.cl[l])
+	}
+	w.code(blk.cl[1]) // the distance code's length
+}
+
+// literals writes each byte of block with its code from table. Codes go
+// into a 64-bit accumulator, which is then stored whole and advanced by
+// the bytes it completed: no branch per symbol, no append per word. Four
+// codes fit the accumulator (at most 7 bits pending) unless they are
+// long, then two do (30 bits at most). Each store needs 8 bytes of room,
+// which the planned length plus the zlib trailer gives but for the last
+// few codes.
+func (w *bitWriter) literals(block []byte, table *[257]uint32) {
 	for w.nacc >= 8 { // at most 7 bits pending, as the loop assumes
 		w.b = append(w.b, byte(w.acc))
 		w.acc >>= 8
 		w.nacc -= 8
 	}
 	pos := len(w.b)
-	w.b = slices.Grow(w.b, 2*len(block)+16) // 15 bits a byte at most
-	w.b = w.b[:cap(w.b)]
-	out := w.b
+	out := w.b[:cap(w.b)]
 	acc, n := w.acc, w.nacc
-	for len(block) >= 3 && pos+8 <= len(out) {
-		e0, e1, e2 := table[block[0]], table[block[1]], table[block[2]]
+	for len(block) >= 4 && pos+8 <= len(out) {
+		e0, e1, e2, e3 := table[block[0]], table[block[1]], table[block[2]], table[block[3]]
 		acc |= uint64(e0&0xffff) << n
 		n += uint(e0 >> 16)
 		acc |= uint64(e1&0xffff) << n
 		n += uint(e1 >> 16)
-		acc |= uint64(e2&0xffff) << n
-		n += uint(e2 >> 16)
+		if n+uint(e2>>16)+uint(e3>>16) <= 64 {
+			acc |= uint64(e2&0xffff) << n
+			n += uint(e2 >> 16)
+			acc |= uint64(e3&0xffff) << n
+			n += uint(e3 >> 16)
+			block = block[4:]
+		} else {
+			block = block[2:]
+		}
 		binary.LittleEndian.PutUint64(out[pos:], acc)
 		k := n >> 3
 		pos += int(k)
 		acc >>= k * 8
 		n &= 7
-		block = block[3:]
 	}
 	w.b, w.acc, w.nacc = out[:pos], acc, n
 	for _, c := range block {
-		e := table[c]
-		w.write(uint64(e&0xffff), uint(e>>16))
+		w.code(table[c])
 	}
 }
 
@@ -131,35 +217,6 @@ func (w *bitWriter) flush() []byte {
 		w.nacc -= min(w.nacc, 8)
 	}
 	return w.b
-}
-
-// writeLiteralHeader writes a dynamic block header for 257 literal/length
-// codes and one distance code of length 1 (never used; the form
-// compress/flate and zlib write and accept), the code lengths themselves
-// coded with a code of at most 7 bits and no run-length symbols.
-func writeLiteralHeader(w *bitWriter, lens []uint8) {
-	all := append(lens[:257:257], 1) // the one distance code
-	var freq [19]int
-	for _, l := range all {
-		freq[l]++
-	}
-	var clLens [19]uint8
-	var clCodes [19]uint16
-	huffmanLengths(freq[:], clLens[:], 7)
-	canonicalCodes(clLens[:], clCodes[:])
-	nclen := 19
-	for nclen > 4 && clLens[codeLengthOrder[nclen-1]] == 0 {
-		nclen--
-	}
-	w.write(0, 5) // HLIT: 257 literal/length codes
-	w.write(0, 5) // HDIST: one distance code
-	w.write(uint64(nclen-4), 4)
-	for _, s := range codeLengthOrder[:nclen] {
-		w.write(uint64(clLens[s]), 3)
-	}
-	for _, l := range all {
-		w.write(uint64(clCodes[l]), uint(clLens[l]))
-	}
 }
 
 // canonicalCodes assigns deflate's canonical codes to lengths, stored
@@ -184,47 +241,69 @@ func canonicalCodes(lens []uint8, codes []uint16) {
 	}
 }
 
+// maxHuffSymbols bounds the alphabets huffmanLengths codes (deflate's
+// largest has 286 symbols).
+const maxHuffSymbols = 288
+
 // huffmanLengths sets lens to the code lengths of a Huffman code for
 // freq (0 for unused symbols), none longer than maxLen: a plain Huffman
 // code, then, if it is too deep, lengths moved as zlib's and miniz's
 // encoders move them (clip to maxLen, then lengthen the deepest shorter
 // codes until the Kraft sum is one again), handed out to symbols in order
-// of frequency. A lone symbol gets length 1.
+// of frequency. A lone symbol gets length 1. freq has at most
+// maxHuffSymbols entries, each below 2^40.
+//
+// The plain code merges the two lightest nodes until one is left, ties
+// going to the lower id (leaves by symbol, then merged nodes in the order
+// made). Leaves sorted by (weight, symbol) and merged nodes, which are
+// made in order of weight, form two sorted queues, so the lightest node
+// is always at the head of one of them: no heap is needed.
 func huffmanLengths(freq []int, lens []uint8, maxLen int) {
 	clear(lens)
-	var syms []int
+	var leaves [maxHuffSymbols]uint64 // weight << 16 | leaf id
+	var sym [maxHuffSymbols]uint16    // the symbol of a leaf id
+	n := 0
 	for s, f := range freq {
 		if f > 0 {
-			syms = append(syms, s)
+			leaves[n] = uint64(f)<<16 | uint64(n)
+			sym[n] = uint16(s)
+			n++
 		}
 	}
-	switch len(syms) {
+	switch n {
 	case 0:
 		return
 	case 1:
-		lens[syms[0]] = 1
+		lens[sym[0]] = 1
 		return
 	}
 	// Plain Huffman: merge the two lightest nodes until one is left.
-	parent := make([]int, 2*len(syms)-1)
-	h := &nodeHeap{}
-	for i, s := range syms {
-		h.push(huffNode{weight: freq[s], id: i})
+	slices.Sort(leaves[:n])
+	var merged [maxHuffSymbols]uint64 // weights of nodes n, n+1, …
+	var parent [2 * maxHuffSymbols]int16
+	li, mi, mn := 0, 0, 0
+	lightest := func() (int, uint64) {
+		if li < n && (mi == mn || leaves[li]>>16 <= merged[mi]) {
+			li++
+			return int(leaves[li-1] & 0xffff), leaves[li-1] >> 16
+		}
+		mi++
+		return n + mi - 1, merged[mi-1]
 	}
-	heap.Init(h)
-	for next := len(syms); h.Len() > 1; next++ {
-		a, b := heap.Pop(h).(huffNode), heap.Pop(h).(huffNode)
-		parent[a.id], parent[b.id] = next, next
-		heap.Push(h, huffNode{weight: a.weight + b.weight, id: next})
+	for ; mn < n-1; mn++ {
+		a, wa := lightest()
+		b, wb := lightest()
+		parent[a], parent[b] = int16(n+mn), int16(n+mn)
+		merged[mn] = wa + wb
 	}
-	root := len(parent) - 1
-	depth := make([]int, len(parent))
-	var count [64]int
+	root := 2*n - 2
+	var depth [2 * maxHuffSymbols]int
+	var count [16]int
 	for i := root - 1; i >= 0; i-- {
 		depth[i] = depth[parent[i]] + 1
-	}
-	for i := range syms {
-		count[min(depth[i], maxLen)]++
+		if i < n {
+			count[min(depth[i], maxLen)]++
+		}
 	}
 	// Kraft sum in units of 2^-maxLen; clipping can only raise it.
 	total := 0
@@ -241,32 +320,18 @@ func huffmanLengths(freq []int, lens []uint8, maxLen int) {
 			}
 		}
 	}
-	// The most frequent symbols get the shortest codes.
-	slices.SortStableFunc(syms, func(a, b int) int { return freq[b] - freq[a] })
+	// The most frequent symbols get the shortest codes, ties to the
+	// lower symbol.
+	byFreq := leaves[:n]
+	for i := range byFreq {
+		byFreq[i] = uint64(1<<40-1-freq[sym[i]])<<16 | uint64(sym[i])
+	}
+	slices.Sort(byFreq)
 	i := 0
 	for l := 1; l <= maxLen; l++ {
 		for range count[l] {
-			lens[syms[i]] = uint8(l)
+			lens[byFreq[i]&0xffff] = uint8(l)
 			i++
 		}
 	}
 }
-
-type huffNode struct{ weight, id int }
-
-// nodeHeap orders nodes by weight, then id, so codes are deterministic.
-type nodeHeap []huffNode
-
-func (h nodeHeap) Len() int { return len(h) }
-func (h nodeHeap) Less(i, j int) bool {
-	return h[i].weight < h[j].weight || h[i].weight == h[j].weight && h[i].id < h[j].id
-}
-func (h nodeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *nodeHeap) Push(x any)   { *h = append(*h, x.(huffNode)) }
-func (h *nodeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-func (h *nodeHeap) push(n huffNode) { *h = append(*h, n) }

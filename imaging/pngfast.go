@@ -1,60 +1,91 @@
 package imaging
 
 import (
-	"bufio"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
-	"io"
 	"slices"
 	"sync"
 )
 
-// encodeGrayPNG writes an 8- or 16-bit grey PNG with the "Up" filter on
-// every row and Huffman-only deflate. The standard encoder tries five
-// filters per row, which costs more than the compression; for radiographs
-// Up is nearly as small and several times faster. After Up, a radiograph
-// is mostly small differences with few long repeats, so Huffman coding
-// alone compresses it better than BestSpeed's match search (475 against
-// 540 KB for a 1024² NIH image) at about half the CPU; our own
-// Huffman-only writer (appendZlibHuffman) takes about a third of the
-// CPU of compress/flate's for the same size.
-func encodeGrayPNG(w io.Writer, pix []byte, width, height, stride, bytesPerPixel int) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
-	bw.WriteString("\x89PNG\r\n\x1a\n")
-	var ihdr [13]byte
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(height))
-	ihdr[8] = byte(8 * bytesPerPixel) // bit depth
-	ihdr[9] = 0                       // greyscale
-	writeChunk(bw, "IHDR", ihdr[:])
+// appendGrayPNG appends an 8- or 16-bit grey PNG with the "Up" filter
+// on every row and Huffman-only deflate to dst. The standard encoder
+// tries five filters per row, which costs more than the compression; for
+// radiographs Up is nearly as small and several times faster. After Up,
+// a radiograph is mostly small differences with few long repeats, so
+// Huffman coding alone compresses it better than BestSpeed's match
+// search (475 against 540 KB for a 1024² NIH image) at about half the
+// CPU; our own Huffman-only writer takes about a third of the CPU of
+// compress/flate's for the same size.
+//
+// Every block's code is planned before anything is written, so the PNG's
+// length is known: dst grows once to hold it and the deflate stream is
+// written in place, its 256 KiB IDAT chunks then moved apart for their
+// headers, instead of going through a bufio.Writer into a growing buffer.
+func appendGrayPNG(dst, pix []byte, width, height, stride, bytesPerPixel int) ([]byte, error) {
 	rowLen := width * bytesPerPixel
-	bufs := encodeBuffers.Get().(*[2][]byte)
+	sc := encodeBuffers.Get().(*encodeScratch)
 	defer func() {
-		if cap(bufs[0])+cap(bufs[1]) <= maxPooledBuffer {
-			encodeBuffers.Put(bufs)
+		if cap(sc.filtered) <= maxPooledBuffer {
+			encodeBuffers.Put(sc)
 		}
 	}()
-	filtered := slices.Grow(bufs[0][:0], (1+rowLen)*height)[:(1+rowLen)*height]
+	filtered := slices.Grow(sc.filtered[:0], (1+rowLen)*height)[:(1+rowLen)*height]
+	sc.filtered = filtered[:0]
 	prev := make([]byte, rowLen)
 	for y := 0; y < height; y++ {
 		row := filtered[y*(1+rowLen) : (y+1)*(1+rowLen)]
 		row[0] = 2 // Up
 		cur := pix[y*stride : y*stride+rowLen]
-		for i, c := range cur {
-			row[1+i] = c - prev[i]
-		}
+		subBytes(row[1:], cur, prev)
 		prev = cur
 	}
-	z := appendZlibHuffman(bufs[1][:0], filtered)
-	bufs[0], bufs[1] = filtered[:0], z[:0]
-	for len(z) > 0 {
-		n := min(len(z), 1<<18) // IDAT chunks of up to 256 KiB
-		writeChunk(bw, "IDAT", z[:n])
-		z = z[n:]
+	var zlen int
+	sc.blocks, zlen = planHuffman(sc.blocks, filtered)
+	const chunk = 1 << 18 // IDAT chunks of up to 256 KiB
+	chunks := (zlen + chunk - 1) / chunk
+	dst = slices.Grow(dst, 8+12+13+chunks*12+zlen+12)
+	dst = append(dst, "\x89PNG\r\n\x1a\n"...)
+	var ihdr [13]byte
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(height))
+	ihdr[8] = byte(8 * bytesPerPixel) // bit depth
+	ihdr[9] = 0                       // greyscale
+	dst = appendChunk(dst, "IHDR", ihdr[:])
+	zoff := len(dst) + 8 // the first chunk's data
+	z := appendHuffman(dst[:zoff], filtered, sc.blocks, adler32Sum(filtered))
+	if len(z) != zoff+zlen || &z[0] != &dst[0] {
+		return nil, fmt.Errorf("imaging: PNG encoder wrote %d stream bytes, planned %d", len(z)-zoff, zlen)
 	}
-	writeChunk(bw, "IEND", nil)
-	return bw.Flush()
+	dst = dst[:zoff-8+chunks*12+zlen]
+	for i := chunks - 1; i > 0; i-- { // the last first: chunks move right
+		n := min(chunk, zlen-i*chunk)
+		copy(dst[zoff+i*(chunk+12):], dst[zoff+i*chunk:zoff+i*chunk+n])
+	}
+	for i := range chunks {
+		n := min(chunk, zlen-i*chunk)
+		h := zoff - 8 + i*(chunk+12)
+		binary.BigEndian.PutUint32(dst[h:], uint32(n))
+		copy(dst[h+4:], "IDAT")
+		binary.BigEndian.PutUint32(dst[h+8+n:], crc32.ChecksumIEEE(dst[h+4:h+8+n]))
+	}
+	return appendChunk(dst, "IEND", nil), nil
+}
+
+// subBytes sets dst[i] = a[i] - b[i] (mod 256), eight bytes a step: the
+// high bit of each byte is set in a and cleared in b, so that no byte
+// borrows from the next, and put back by an exclusive or.
+func subBytes(dst, a, b []byte) {
+	const high = 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x, y := binary.LittleEndian.Uint64(a[i:]), binary.LittleEndian.Uint64(b[i:])
+		binary.LittleEndian.PutUint64(dst[i:], ((x|high)-(y&^high))^((x^^y)&high))
+	}
+	for ; i < len(a); i++ {
+		dst[i] = a[i] - b[i]
+	}
 }
 
 // maxPooledBuffer bounds what one entry of imaging's pools (encodeBuffers,
@@ -66,22 +97,21 @@ func encodeGrayPNG(w io.Writer, pix []byte, width, height, stride, bytesPerPixel
 // them. docs/decisions.md says why these pools are allowed.
 const maxPooledBuffer = 8 << 20
 
-// encodeBuffers keep the filtered rows and the deflate stream of one
+// encodeBuffers keep the filtered rows and the block plans of one
 // encoding at a time.
-var encodeBuffers = sync.Pool{New: func() any { return new([2][]byte) }}
+var encodeBuffers = sync.Pool{New: func() any { return new(encodeScratch) }}
 
-func writeChunk(w *bufio.Writer, typ string, data []byte) {
-	var hdr [8]byte
-	binary.BigEndian.PutUint32(hdr[:4], uint32(len(data)))
-	copy(hdr[4:], typ)
-	w.Write(hdr[:])
-	w.Write(data)
-	crc := crc32.NewIEEE()
-	crc.Write(hdr[4:])
-	crc.Write(data)
-	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], crc.Sum32())
-	w.Write(sum[:])
+type encodeScratch struct {
+	filtered []byte
+	blocks   []huffBlock
+}
+
+// appendChunk appends a PNG chunk.
+func appendChunk(dst []byte, typ string, data []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(data)))
+	h := len(dst)
+	dst = append(append(dst, typ...), data...)
+	return binary.BigEndian.AppendUint32(dst, crc32.ChecksumIEEE(dst[h:]))
 }
 
 // fastGray reports whether img can take the fast grey path.
