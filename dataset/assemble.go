@@ -157,11 +157,10 @@ type assembleScratch struct {
 	fused    []labeledFused
 	ranked   []boxes.Ranked
 	merger   boxes.Merger
-	// findings, boxes and strings are the slabs the records' finding
-	// lists, boxes and other labels are cut from.
+	// findings and boxes are the slabs the images' finding lists and
+	// boxes are cut from.
 	findings slab[cxrkit.Finding]
 	boxes    slab[boxes.Box]
-	strings  slab[string]
 	// ranks caches the vocabulary's specificity rank of each label
 	// (rankOK), asked once per box.
 	ranks  [labelmap.NumLabels]int

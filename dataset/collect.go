@@ -71,13 +71,12 @@ func (a *imageAcc) addOther(native string) {
 }
 
 // otherLabels returns the image's other labels sorted and deduplicated,
-// in a list cut from s.
-func (a *imageAcc) otherLabels(s *slab[string]) []string {
+// in dst's memory when it has room.
+func (a *imageAcc) otherLabels(dst []string) []string {
 	if len(a.other) == 0 {
 		return nil
 	}
-	out := s.take(len(a.other))
-	copy(out, a.other)
+	out := append(dst[:0], a.other...)
 	slices.Sort(out)
 	return slices.Compact(out)
 }

@@ -93,7 +93,7 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 	if err := p.readAll(); err != nil {
 		return nil, err
 	}
-	records, rep, err := p.build()
+	corpus, rep, err := p.build()
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 	}
 	// Outputs lists only files that exist when Prepare returns, so no
 	// caller prints the path of a file a failed write never made.
-	if err := writeCorpus(rep.Outputs["corpus"], records); err != nil {
+	if err := writeCorpus(rep.Outputs["corpus"], corpus); err != nil {
 		delete(rep.Outputs, "corpus")
 		delete(rep.Outputs, "report")
 		return rep, err
@@ -201,8 +201,33 @@ const (
 // while hashing (NIH ChestX-ray14 has twelve).
 const maxOpenArchives = 16
 
-// build turns the accumulated images into sorted, balanced, split records.
-func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
+// builtImage is one image of the corpus as build decides it: its
+// accumulator and what build adds. Its corpus record is made only as the
+// line is written (corpusRecord): a Record for each of tens of thousands
+// of images was the largest allocation of build.
+type builtImage struct {
+	acc           *imageAcc
+	findings      []cxrkit.Finding
+	imagePath     string
+	width, height int
+	split         cxrkit.Split
+}
+
+// key is the image's corpus key, "source:image_id".
+func (b *builtImage) key() string { return cxrkit.ImageKey(b.acc.source, b.acc.id) }
+
+// corpusRecord fills rec with b's corpus record, its other labels in
+// others' memory (reused from line to line).
+func (b *builtImage) corpusRecord(rec *cxrkit.Record, others []string) {
+	a := b.acc
+	*rec = cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Split: b.split,
+		Width: b.width, Height: b.height, ImagePath: b.imagePath, Findings: b.findings,
+		OtherLabels: a.otherLabels(others)}
+}
+
+// build turns the accumulated images into sorted, balanced, split corpus
+// images.
+func (p *preparer) build() ([]builtImage, *Report, error) {
 	rep := &Report{Tool: "cxrkit prepare", Version: cxrkit.VersionString(), Disclaimer: cxrkit.Disclaimer,
 		Flags: p.opts.Flags, Inputs: p.inputs, Sources: map[cxrkit.Source]*SourceImages{}, Duplicates: []Duplicate{},
 		Splits: map[cxrkit.Split]*SplitCount{}, Labels: map[string]int{}, Identities: map[string]bool{},
@@ -212,9 +237,7 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 		rep.Identities[name] = s.Balanced()
 	}
 	accs := p.images.sorted()
-	// The records are cut from one slab.
-	slab := make([]cxrkit.Record, 0, len(accs))
-	records := make([]*cxrkit.Record, 0, len(accs))
+	images := make([]builtImage, 0, len(accs))
 	for i, a := range accs {
 		if i%4096 == 0 {
 			if err := p.ctx.Err(); err != nil {
@@ -231,34 +254,32 @@ func (p *preparer) build() ([]*cxrkit.Record, *Report, error) {
 			}
 			continue
 		}
-		slab = append(slab, cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Findings: findings})
-		rec := &slab[len(slab)-1]
-		rec.OtherLabels = a.otherLabels(&p.scratch.strings)
-		p.placeImage(rec, a, si)
-		records = append(records, rec)
+		images = append(images, builtImage{acc: a, findings: findings})
+		p.placeImage(&images[len(images)-1], si)
 	}
-	dups, err := p.dedup(records, rep)
+	dups, err := p.dedup(images, rep)
 	if err != nil {
 		return nil, nil, err
 	}
-	keys := recordKeys(records)
-	records, keys, dups = p.balance(records, keys, dups, rep)
-	p.split(records, keys, dups, rep)
-	for _, r := range records {
-		rep.source(r.Source).ImagesWritten++
-		sc := rep.Splits[r.Split]
+	keys := recordKeys(images)
+	images, keys, dups = p.balance(images, keys, dups, rep)
+	p.split(images, keys, dups, rep)
+	for i := range images {
+		b := &images[i]
+		rep.source(b.acc.source).ImagesWritten++
+		sc := rep.Splits[b.split]
 		if sc == nil {
 			sc = &SplitCount{Labels: map[string]int{}}
-			rep.Splits[r.Split] = sc
+			rep.Splits[b.split] = sc
 		}
 		sc.Images++
-		for _, l := range labelSetOf(r.Findings) {
+		for _, l := range labelSetOf(b.findings) {
 			sc.Labels[string(l)]++
 			rep.Labels[string(l)]++
 		}
 	}
-	rep.Images = len(records)
-	return records, rep, nil
+	rep.Images = len(images)
+	return images, rep, nil
 }
 
 func (r *Report) source(name cxrkit.Source) *SourceImages {
@@ -270,8 +291,9 @@ func (r *Report) source(name cxrkit.Source) *SourceImages {
 	return s
 }
 
-// placeImage sets the record's size and image path.
-func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages) {
+// placeImage sets the image's size and path.
+func (p *preparer) placeImage(b *builtImage, si *SourceImages) {
+	a := b.acc
 	var dir *imageDir
 	var def Size
 	switch a.source {
@@ -286,7 +308,7 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 	if a.width > 0 && a.height > 0 {
 		def = Size{Width: a.width, Height: a.height}
 	}
-	rec.Width, rec.Height = def.Width, def.Height
+	b.width, b.height = def.Width, def.Height
 	if dir == nil {
 		return
 	}
@@ -295,7 +317,7 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 		si.MissingImageFiles++
 		return
 	}
-	rec.ImagePath = cxrkit.RelativePath(p.opts.Out, path)
+	b.imagePath = cxrkit.RelativePath(p.opts.Out, path)
 	s, _, err := dir.size(a.id)
 	if err != nil {
 		si.SizeUnreadable++
@@ -304,7 +326,7 @@ func (p *preparer) placeImage(rec *cxrkit.Record, a *imageAcc, si *SourceImages)
 			si.SizeMismatch++
 		}
 		if a.source != cxrkit.SourceVinDr || def.Width == 0 {
-			rec.Width, rec.Height = s.Width, s.Height
+			b.width, b.height = s.Width, s.Height
 		}
 	}
 }
@@ -392,14 +414,14 @@ func (c *strataCache) of(fs []cxrkit.Finding) string {
 	return st
 }
 
-func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error) {
+func (p *preparer) dedup(images []builtImage, rep *Report) ([][2]int, error) {
 	if !p.opts.DedupImages {
 		return nil, nil
 	}
-	paths := make([]string, len(records))
-	sources := make([]cxrkit.Source, len(records))
-	for i, r := range records {
-		paths[i], sources[i] = cxrkit.ResolvePath(p.opts.Out, r.ImagePath), r.Source
+	paths := make([]string, len(images))
+	sources := make([]cxrkit.Source, len(images))
+	for i, b := range images {
+		paths[i], sources[i] = cxrkit.ResolvePath(p.opts.Out, b.imagePath), b.acc.source
 	}
 	var progress func(int, int)
 	if p.opts.Progress != nil {
@@ -415,7 +437,7 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 	if len(failed) > 0 {
 		rep.Undecodable = map[string]string{}
 		for i, err := range failed {
-			rep.Undecodable[records[i].Key()] = err.Error()
+			rep.Undecodable[images[i].key()] = err.Error()
 		}
 	}
 	slices.SortFunc(fps, func(a, b fingerprinted) int { return cmp.Compare(a.index, b.index) })
@@ -427,7 +449,7 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 	slices.SortFunc(pairs, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
 	for _, pr := range pairs {
 		fa, fb := byIndex[pr[0]], byIndex[pr[1]]
-		rep.Duplicates = append(rep.Duplicates, Duplicate{A: records[pr[0]].Key(), B: records[pr[1]].Key(),
+		rep.Duplicates = append(rep.Duplicates, Duplicate{A: images[pr[0]].key(), B: images[pr[1]].key(),
 			Distance: fa.fp.Hash.Distance(fb.fp.Hash), Correlation: roundTo(fa.fp.Correlation(fb.fp), 4)})
 	}
 	return pairs, nil
@@ -435,17 +457,17 @@ func (p *preparer) dedup(records []*cxrkit.Record, rep *Report) ([][2]int, error
 
 // balance keeps every positive image and a deterministic sample of normal
 // ones; holdout images are always kept. Duplicate pairs are re-indexed.
-// keys[i] is records[i].Key(); the kept keys are returned with the kept
-// records, both compacted in place.
-func (p *preparer) balance(records []*cxrkit.Record, keys []string, dups [][2]int, rep *Report) ([]*cxrkit.Record, []string, [][2]int) {
+// keys[i] is images[i].key(); the kept keys are returned with the kept
+// images, both compacted in place.
+func (p *preparer) balance(images []builtImage, keys []string, dups [][2]int, rep *Report) ([]builtImage, []string, [][2]int) {
 	holdout := p.holdoutSet()
 	// normal[i] marks the normal images the sample is drawn from.
-	normal := make([]bool, len(records))
+	normal := make([]bool, len(images))
 	positives, normals := 0, 0
-	for i, r := range records {
-		if hasPositive(r.Findings) {
+	for i := range images {
+		if hasPositive(images[i].findings) {
 			positives++
-		} else if !holdout[r.ImageID] {
+		} else if !holdout[images[i].acc.id] {
 			normal[i] = true
 			normals++
 		}
@@ -464,16 +486,16 @@ func (p *preparer) balance(records []*cxrkit.Record, keys []string, dups [][2]in
 			normal[i] = !keepNormal[k]
 			k++
 			if normal[i] {
-				rep.source(records[i].Source).LeftOut[leftBalance]++
+				rep.source(images[i].acc.source).LeftOut[leftBalance]++
 			}
 		}
 	}
 	var newIndex []int
 	if len(dups) > 0 {
-		newIndex = make([]int, len(records))
+		newIndex = make([]int, len(images))
 	}
-	out, outKeys := records[:0], keys[:0]
-	for i, r := range records {
+	out, outKeys := images[:0], keys[:0]
+	for i := range images {
 		if newIndex != nil {
 			newIndex[i] = -1
 		}
@@ -481,7 +503,7 @@ func (p *preparer) balance(records []*cxrkit.Record, keys []string, dups [][2]in
 			if newIndex != nil {
 				newIndex[i] = len(out)
 			}
-			out = append(out, r)
+			out = append(out, images[i])
 			outKeys = append(outKeys, keys[i])
 		}
 	}
@@ -494,24 +516,24 @@ func (p *preparer) balance(records []*cxrkit.Record, keys []string, dups [][2]in
 	return out, outKeys, kept
 }
 
-// recordKeys returns each record's Key, the keys cut from one string.
-func recordKeys(records []*cxrkit.Record) []string {
+// recordKeys returns each image's key, the keys cut from one string.
+func recordKeys(images []builtImage) []string {
 	n := 0
-	for _, r := range records {
-		n += len(r.Source) + 1 + len(r.ImageID)
+	for _, im := range images {
+		n += len(im.acc.source) + 1 + len(im.acc.id)
 	}
 	var b strings.Builder
 	b.Grow(n)
-	for _, r := range records {
-		b.WriteString(string(r.Source))
+	for _, im := range images {
+		b.WriteString(string(im.acc.source))
 		b.WriteByte(':')
-		b.WriteString(r.ImageID)
+		b.WriteString(im.acc.id)
 	}
 	all := b.String()
-	keys := make([]string, len(records))
+	keys := make([]string, len(images))
 	start := 0
-	for i, r := range records {
-		end := start + len(r.Source) + 1 + len(r.ImageID)
+	for i, im := range images {
+		end := start + len(im.acc.source) + 1 + len(im.acc.id)
 		keys[i] = all[start:end]
 		start = end
 	}
@@ -528,26 +550,27 @@ func (p *preparer) holdoutSet() map[string]bool {
 	return set
 }
 
-// keys[i] is records[i].Key().
-func (p *preparer) split(records []*cxrkit.Record, keys []string, dups [][2]int, rep *Report) {
+// keys[i] is images[i].key().
+func (p *preparer) split(images []builtImage, keys []string, dups [][2]int, rep *Report) {
 	holdout := p.holdoutSet()
-	items := make([]splitItem, len(records))
+	items := make([]splitItem, len(images))
 	matched := map[string]bool{}
 	var strata strataCache
-	for i, r := range records {
-		items[i] = splitItem{key: keys[i], stratum: strata.of(r.Findings), holdout: holdout[r.ImageID]}
-		if r.PatientID != "" {
-			items[i].group = string(r.Source) + ":" + r.PatientID
+	for i := range images {
+		a := images[i].acc
+		items[i] = splitItem{key: keys[i], stratum: strata.of(images[i].findings), holdout: holdout[a.id]}
+		if a.patient != "" {
+			items[i].group = string(a.source) + ":" + a.patient
 		}
 		if items[i].holdout {
-			matched[r.ImageID] = true
+			matched[a.id] = true
 		}
 	}
 	splits := assignSplits(items, dups, p.opts.ValFraction, p.opts.TestFraction, p.opts.Seed)
 	inTest := 0
-	for i, r := range records {
-		r.Split = splits[i]
-		if r.Split == cxrkit.SplitTest {
+	for i := range images {
+		images[i].split = splits[i]
+		if splits[i] == cxrkit.SplitTest {
 			inTest++
 		}
 	}
@@ -557,14 +580,21 @@ func (p *preparer) split(records []*cxrkit.Record, keys []string, dups [][2]int,
 	}
 }
 
-func writeCorpus(path string, records []*cxrkit.Record) error {
+func writeCorpus(path string, images []builtImage) error {
 	return cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error {
-		for _, r := range records {
+		// One record and one other-label list serve every line.
+		var rec cxrkit.Record
+		var others []string
+		for i := range images {
+			images[i].corpusRecord(&rec, others)
+			if rec.OtherLabels != nil {
+				others = rec.OtherLabels[:0]
+			}
 			// The line is built in the writer's free buffer when it fits,
 			// so Write copies nothing.
-			line, err := r.AppendJSON(w.AvailableBuffer())
+			line, err := rec.AppendJSON(w.AvailableBuffer())
 			if err != nil {
-				return fmt.Errorf("%s: %s: %w", path, r.Key(), err)
+				return fmt.Errorf("%s: %s: %w", path, rec.Key(), err)
 			}
 			if _, err := w.Write(append(line, '\n')); err != nil {
 				return err
