@@ -140,6 +140,15 @@ func scanGrayPNG(data []byte) (h grayHeader, idat int, ok bool) {
 
 // pngChunk reads the chunk at off, checking its CRC.
 func pngChunk(data []byte, off int) (typ string, body []byte, next int, ok bool) {
+	typ, body, next, ok = chunkAt(data, off)
+	if !ok || crc32.ChecksumIEEE(data[off+4:next-4]) != binary.BigEndian.Uint32(data[next-4:]) {
+		return "", nil, 0, false
+	}
+	return typ, body, next, true
+}
+
+// chunkAt reads the chunk at off without checking its CRC.
+func chunkAt(data []byte, off int) (typ string, body []byte, next int, ok bool) {
 	if len(data)-off < 12 {
 		return "", nil, 0, false
 	}
@@ -148,19 +157,16 @@ func pngChunk(data []byte, off int) (typ string, body []byte, next int, ok bool)
 		return "", nil, 0, false
 	}
 	end := off + 8 + int(n)
-	if crc32.ChecksumIEEE(data[off+4:end]) != binary.BigEndian.Uint32(data[end:]) {
-		return "", nil, 0, false
-	}
 	return string(data[off+4 : off+8]), data[off+8 : end], end + 4, true
 }
 
-// idatStream is the zlib stream of the consecutive IDAT chunks from off
-// (checked by scanGrayPNG): the one chunk's payload, or the payloads
-// appended to buf.
+// idatStream is the zlib stream of the consecutive IDAT chunks from off:
+// the one chunk's payload, or the payloads appended to buf. scanGrayPNG
+// has checked these chunks' CRCs: they are not computed again.
 func idatStream(data []byte, off int, buf []byte) (stream, grown []byte) {
-	_, first, off, _ := pngChunk(data, off)
+	_, first, off, _ := chunkAt(data, off)
 	for n := 1; ; n++ {
-		typ, body, next, _ := pngChunk(data, off)
+		typ, body, next, _ := chunkAt(data, off)
 		if typ != "IDAT" {
 			if n == 1 {
 				return first, buf
