@@ -22,12 +22,13 @@ const (
 	inputChestXDet = "chestxdet"
 )
 
-// imageAcc accumulates what the rows of one image say.
+// imageAcc accumulates what the rows of one image say. There is one per
+// image (tens of thousands, each written to fresh memory): the fields are
+// grouped so that the flags share one word (200 bytes, not 232).
 type imageAcc struct {
 	source  cxrkit.Source
 	id      string
 	patient string
-	view    string
 	origW   int
 	origH   int
 	width   int
@@ -35,31 +36,29 @@ type imageAcc struct {
 	// readings are the image's boxes in row order, each with its label's
 	// index; labelReadings counts them per label. One slice per image, not
 	// one per label: most images have none, and the accumulator stays small.
-	readings      []labeledReading
-	labelReadings [labelmap.NumLabels]int32
-	// boxless marks labels asserted without a box (NIH image-level labels,
-	// VQA rows without a location).
-	boxless [labelmap.NumLabels]bool
+	readings []labeledReading
 	// other holds the native labels outside the six-label space, in row
 	// order, a repeat of the label before skipped: build sorts and
 	// deduplicates them. A slice, not a set: most images have none or one.
 	other []string
-	// exhaustive is set when a row came from a reading of all the
-	// source's classes: only such an image can be normal.
-	exhaustive bool
-	// normal is set when a reader or an image-level label said "no finding".
-	normal bool
 	// rejectedPositive counts positive rows rejected for this image: if no
 	// positive survives, the image is ambiguous, never normal.
 	rejectedPositive int
 	// unknownLabels counts rows whose native label the map does not know:
 	// such an image is never called normal on their account.
 	unknownLabels int
-	// hasEntry is set for NIH images with a Data_Entry row.
-	hasEntry bool
 	// meta is the image's --vindr-meta size (hasMeta), looked up once per
 	// image rather than once per box (metaLooked).
-	meta                Size
+	meta          Size
+	labelReadings [labelmap.NumLabels]int32
+	// boxless marks labels asserted without a box (NIH image-level labels,
+	// VQA rows without a location).
+	boxless [labelmap.NumLabels]bool
+	// exhaustive is set when a row came from a reading of all the
+	// source's classes: only such an image can be normal.
+	exhaustive bool
+	// normal is set when a reader or an image-level label said "no finding".
+	normal              bool
 	hasMeta, metaLooked bool
 }
 
@@ -308,9 +307,6 @@ func (a *imageAcc) setFacts(r row) {
 	if r.patient != "" && a.patient == "" {
 		a.patient = r.patient
 	}
-	if r.view != "" {
-		a.view = r.view
-	}
 	if r.orig.Width > 0 {
 		a.origW = r.orig.Width
 	}
@@ -319,8 +315,5 @@ func (a *imageAcc) setFacts(r row) {
 	}
 	if r.size.Width > 0 && r.size.Height > 0 {
 		a.width, a.height = r.size.Width, r.size.Height
-	}
-	if r.hasEntry {
-		a.hasEntry = true
 	}
 }

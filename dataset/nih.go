@@ -107,10 +107,10 @@ func (nihDataEntry) read(ctx context.Context, path string, emit func(row) error)
 	if idCol < 0 || labelsCol < 0 {
 		return fmt.Errorf("%s:1: not an NIH Data_Entry file: want `Image Index` and `Finding Labels` columns; got %v", path, t.header)
 	}
-	patientCol, viewCol := t.col("patient id"), t.col("view position")
+	patientCol := t.col("patient id")
 	wCol, hCol := t.col("originalimage[width", "originalimagewidth"), t.col("height]", "originalimageheight")
 	return csvRows(ctx, t, max(idCol, labelsCol)+1, emit, func(rec []string, _ int) row {
-		r := row{id: stripImageExt(field(rec, idCol)), hasEntry: true, view: field(rec, viewCol), patient: field(rec, patientCol)}
+		r := row{id: stripImageExt(field(rec, idCol)), patient: field(rec, patientCol)}
 		r.orig.Width, _ = strconv.Atoi(field(rec, wCol))
 		r.orig.Height, _ = strconv.Atoi(field(rec, hCol))
 		for _, native := range strings.Split(field(rec, labelsCol), "|") {

@@ -87,11 +87,9 @@ type row struct {
 	reader string // who drew the box (rad_id, "vqa", the source)
 
 	// Image facts, applied when set.
-	patient  string
-	view     string
-	orig     Size // original acquisition size (NIH Data_Entry)
-	size     Size // pixel size the row's boxes are drawn in
-	hasEntry bool // the row is the image's NIH Data_Entry row
+	patient string
+	orig    Size // original acquisition size (NIH Data_Entry)
+	size    Size // pixel size the row's boxes are drawn in
 }
 
 // Native-label names counted for rows that name no label.
