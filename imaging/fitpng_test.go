@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"strings"
 	"testing"
 )
 
@@ -62,4 +63,58 @@ func TestFitPNGSameAsThreeCalls(t *testing.T) {
 	if _, _, err := (Options{MaxPixels: 100}).FitPNG(ctx, files["noise-e-0"], 896); !errors.Is(err, ErrOverBudget) {
 		t.Errorf("over budget: %v", err)
 	}
+}
+
+// fitUnfused is FitPNG the long way: the whole image decoded, then
+// scaled, then encoded.
+func fitUnfused(data []byte, maxSide int) ([]byte, error) {
+	img, _, err := Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return PNGBytes(FitLongSide(img, maxSide), true)
+}
+
+// TestFitPNGFusedMatchesUnfused: on every 8-bit grey NIH image, where
+// FitPNG feeds each row to the resizer as it is unfiltered, the result
+// is the bytes of decoding the whole image, scaling it and encoding it.
+func TestFitPNGFusedMatchesUnfused(t *testing.T) {
+	files, _, _ := nihGray8(t)
+	for i, data := range files {
+		for _, maxSide := range []int{896, 300} {
+			got, _, err := Options{}.FitPNG(context.Background(), data, maxSide)
+			want, werr := fitUnfused(data, maxSide)
+			if err != nil || werr != nil || !bytes.Equal(got, want) {
+				t.Errorf("image %d at %d: %d bytes (%v), want %d (%v)", i, maxSide, len(got), err, len(want), werr)
+			}
+		}
+	}
+}
+
+// FuzzFitPNG: whatever the bytes, FitPNG (fused for 8-bit grey PNGs)
+// gives the bytes, or the error, of decoding, scaling and encoding in
+// turn.
+func FuzzFitPNG(f *testing.F) {
+	for name, data := range grayTestPNGs(f) {
+		if len(data) < 4<<10 && !strings.Contains(name, "16") {
+			f.Add(data, uint16(3))
+		}
+	}
+	g := image.NewGray(image.Rect(0, 0, 9, 7))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i * 29)
+	}
+	f.Add(rawGrayPNG(f, g, 2, 6), uint16(4)) // an unknown row filter
+	f.Add(rawGrayPNG(f, g, 3, 4), uint16(5))
+	f.Fuzz(func(t *testing.T, data []byte, side uint16) {
+		if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<16 {
+			return
+		}
+		maxSide := int(side % 80)
+		got, _, err := Options{}.FitPNG(context.Background(), data, maxSide)
+		want, werr := fitUnfused(data, maxSide)
+		if (err == nil) != (werr == nil) || (err != nil && err.Error() != werr.Error()) || !bytes.Equal(got, want) {
+			t.Fatalf("at %d: %d bytes (%v), want %d (%v)", maxSide, len(got), err, len(want), werr)
+		}
+	})
 }

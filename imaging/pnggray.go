@@ -37,15 +37,35 @@ func decodeGrayPNG(ctx context.Context, data []byte) (img image.Image, ok bool, 
 // decodeGrayPNGInto is decodeGrayPNG decoding into buf when it is large
 // enough (the image's pixels then share its memory).
 func decodeGrayPNGInto(ctx context.Context, data, buf []byte) (img image.Image, ok bool, err error) {
+	img, _, ok, err = decodeGrayPNGRows(ctx, data, buf, nil)
+	return img, ok, err
+}
+
+// grayRowSink takes the rows of an 8-bit grey PNG as they are
+// unfiltered, top to bottom, instead of a decoded image: start is told
+// the size first and returns false to decline (the image is then
+// decoded whole), feed gets each row, valid only during the call.
+type grayRowSink interface {
+	start(width, height int) bool
+	feed(row []byte)
+}
+
+// decodeGrayPNGRows is decodeGrayPNGInto handing the rows of an 8-bit
+// image to sink when sink takes them: img is then nil, with ok true and
+// err nil once every row has been fed and the checksum holds (on an error
+// the sink has had some rows, and its result must be dropped). raw is the
+// buffer the rows were inflated into (buf when it was large enough), for
+// the caller to reuse.
+func decodeGrayPNGRows(ctx context.Context, data, buf []byte, sink grayRowSink) (img image.Image, raw []byte, ok bool, err error) {
 	h, idat, ok := scanGrayPNG(data)
 	if !ok {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	rowLen := h.width * h.bpp
-	raw := buf
+	raw = buf
 	if n := (1 + rowLen) * h.height; cap(raw) >= n {
 		raw = raw[:n]
 	} else {
@@ -61,21 +81,28 @@ func decodeGrayPNGInto(ctx context.Context, data, buf []byte) (img image.Image, 
 	*z = grown[:0]
 	wellFormed, sum := inflateZlibStream(raw, stream)
 	if !wellFormed {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
+	}
+	var feed func([]byte)
+	if sink != nil && h.bpp == 1 && sink.start(h.width, h.height) {
+		feed = sink.feed
 	}
 	// image/png unfilters each row as it reads it and checks the
 	// checksum after the last: a bad filter is its verdict first.
-	if !unfilterRows(raw, rowLen, h.bpp) {
-		return nil, false, fmt.Errorf("%w: PNG: png: invalid format: bad filter type", ErrMalformed)
+	if !unfilterRows(raw, rowLen, h.bpp, feed) {
+		return nil, nil, false, fmt.Errorf("%w: PNG: png: invalid format: bad filter type", ErrMalformed)
 	}
 	if !sum {
-		return nil, false, fmt.Errorf("%w: PNG: png: invalid format: zlib: invalid checksum", ErrMalformed)
+		return nil, nil, false, fmt.Errorf("%w: PNG: png: invalid format: zlib: invalid checksum", ErrMalformed)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
+	}
+	if feed != nil {
+		return nil, raw, true, nil
 	}
 	// Pack the rows over their filter bytes: row y moves from
 	// y*(1+rowLen)+1 to y*rowLen, never over a row not yet moved.
@@ -85,9 +112,9 @@ func decodeGrayPNGInto(ctx context.Context, data, buf []byte) (img image.Image, 
 	pix := raw[:rowLen*h.height] // its capacity is raw's, for reuse
 	r := image.Rect(0, 0, h.width, h.height)
 	if h.bpp == 2 {
-		return &image.Gray16{Pix: pix, Stride: rowLen, Rect: r}, true, nil
+		return &image.Gray16{Pix: pix, Stride: rowLen, Rect: r}, raw, true, nil
 	}
-	return &image.Gray{Pix: pix, Stride: rowLen, Rect: r}, true, nil
+	return &image.Gray{Pix: pix, Stride: rowLen, Rect: r}, raw, true, nil
 }
 
 type grayHeader struct{ width, height, bpp int }
@@ -185,9 +212,10 @@ func idatStream(data []byte, off int, buf []byte) (stream, grown []byte) {
 var idatBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // unfilterRows undoes the PNG row filters in raw (rows of 1+rowLen bytes,
-// filter type first), bpp bytes per pixel. ok is false for an unknown
-// filter type.
-func unfilterRows(raw []byte, rowLen, bpp int) bool {
+// filter type first), bpp bytes per pixel, handing each row to feed (when
+// not nil) as soon as it is unfiltered. ok is false for an unknown filter
+// type.
+func unfilterRows(raw []byte, rowLen, bpp int, feed func(row []byte)) bool {
 	stride := 1 + rowLen
 	prev := make([]byte, rowLen) // the row above the first is zero
 	var pt paethTable
@@ -196,6 +224,9 @@ func unfilterRows(raw []byte, rowLen, bpp int) bool {
 		cur := raw[y+1 : y+stride : y+stride]
 		if !unfilterRow(raw[y], cur, prev, bpp, &pt) {
 			return false
+		}
+		if feed != nil {
+			feed(cur)
 		}
 		prev = cur
 	}

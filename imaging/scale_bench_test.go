@@ -47,7 +47,7 @@ func BenchmarkUnfilterNIH(b *testing.B) {
 			work = append(work[:0], raw...)
 			b.StartTimer()
 			t0 := cpuTime()
-			if !unfilterRows(work, hdrs[i].width, 1) {
+			if !unfilterRows(work, hdrs[i].width, 1, nil) {
 				b.Fatal("bad filter")
 			}
 			cpu += cpuTime() - t0
