@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
+	"sync"
 )
 
 // Options bound what decoding may cost. Every check happens on the
@@ -129,12 +131,41 @@ func (o Options) Open(path string) (io.ReadCloser, error) {
 // ReadFile reads an image into memory: a regular file or a zip member
 // (ARCHIVE.zip!MEMBER), no larger than the byte budget.
 func (o Options) ReadFile(path string) ([]byte, error) {
+	return o.appendFile(nil, path)
+}
+
+// LendFile reads an image as ReadFile does, but into a buffer reused from
+// one call to the next, and passes its bytes to use, which must not keep
+// them (nor anything sharing their memory) once it returns. A batch that
+// decodes and re-encodes each image then neither allocates nor faults in
+// fresh pages for every file it reads. The error is ReadFile's or use's.
+func (o Options) LendFile(path string, use func(data []byte) error) error {
+	buf := fileBuffers.Get().(*[]byte)
+	data, err := o.appendFile((*buf)[:0], path)
+	if err == nil {
+		err = use(data)
+	}
+	if data != nil {
+		*buf = data[:0]
+	}
+	if cap(*buf) <= maxPooledBuffer {
+		fileBuffers.Put(buf)
+	}
+	return err
+}
+
+// fileBuffers keep the bytes of one file LendFile reads at a time.
+var fileBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// appendFile reads an image into dst's room, grown to the declared size
+// (within the budget, checked by openImage) before reading.
+func (o Options) appendFile(dst []byte, path string) ([]byte, error) {
 	f, size, err := o.openImage(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data := make([]byte, 0, size+1)
+	data := slices.Grow(dst[:0], int(size)+1)
 	data, err = readAllLimited(f, data, o.withDefaults().MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

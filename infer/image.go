@@ -46,17 +46,38 @@ type ImageOptions struct {
 // budget (regular files only, declared size checked before decoding) and
 // stop when ctx is done.
 func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Encoded, error) {
-	budget := o.Budget
-	data := ref.Data
-	if data == nil && ref.Path == "" {
+	if ref.Data != nil {
+		return encodeBytes(ctx, ref, ref.Data, o, false)
+	}
+	if ref.Path == "" {
 		return Encoded{}, &ImageError{Key: ref.Key(), Err: ErrNoImagePath}
 	}
-	if data == nil {
-		var err error
-		if data, err = budget.ReadFile(ref.Path); err != nil {
+	if o.ServerResizes || o.MaxSide <= 0 && !o.PadToSquare {
+		// Most likely sent as read: the bytes are the Encoded's own.
+		data, err := o.Budget.ReadFile(ref.Path)
+		if err != nil {
 			return Encoded{}, &ImageError{Key: ref.Key(), Err: err}
 		}
+		return encodeBytes(ctx, ref, data, o, false)
 	}
+	// Most likely decoded and scaled: the file's bytes are only lent.
+	var enc Encoded
+	err := o.Budget.LendFile(ref.Path, func(data []byte) error {
+		var err error
+		enc, err = encodeBytes(ctx, ref, data, o, true)
+		return err
+	})
+	var ie *ImageError
+	if err != nil && !errors.As(err, &ie) {
+		err = &ImageError{Key: ref.Key(), Err: err}
+	}
+	return enc, err
+}
+
+// encodeBytes is EncodeImage for the image's bytes; lent bytes are copied
+// if they are sent as they are.
+func encodeBytes(ctx context.Context, ref cxrkit.ImageRef, data []byte, o ImageOptions, lent bool) (Encoded, error) {
+	budget := o.Budget
 	format := imaging.Sniff(data[:min(len(data), 132)])
 	if (format == imaging.PNG || format == imaging.JPEG) && !o.PadToSquare {
 		s, err := budget.ProbeReader(bytes.NewReader(data))
@@ -67,6 +88,9 @@ func EncodeImage(ctx context.Context, ref cxrkit.ImageRef, o ImageOptions) (Enco
 			mime := "image/png"
 			if format == imaging.JPEG {
 				mime = "image/jpeg"
+			}
+			if lent {
+				data = bytes.Clone(data)
 			}
 			return newEncoded(mime, data, Size(s)), nil
 		}
