@@ -89,11 +89,11 @@ func subBytes(dst, a, b []byte) {
 }
 
 // maxPooledBuffer bounds what one entry of imaging's pools (encodeBuffers,
-// idatBuffers, resizeScratch, fitBuffers) keeps between images: a
-// radiograph's buffers (a 1024x1024 16-bit image's rows are 2 MiB, its
-// IDAT less), not those of the largest image the budget allows. Larger
-// buffers are allocated for the one image and dropped, so an idle
-// process holds at most 4 pools x 8 MiB per P until the collector empties
+// idatBuffers, resizeScratch, fitBuffers, fileBuffers) keeps between
+// images: a radiograph's buffers (a 1024x1024 16-bit image's rows are 2
+// MiB, its IDAT less), not those of the largest image the budget allows.
+// Larger buffers are allocated for the one image and dropped, so an idle
+// process holds at most 5 pools x 8 MiB per P until the collector empties
 // them. docs/decisions.md says why these pools are allowed.
 const maxPooledBuffer = 8 << 20
 
