@@ -2,7 +2,6 @@ package imaging
 
 import (
 	"encoding/binary"
-	"hash/adler32"
 	"math/bits"
 	"sync"
 )
@@ -42,7 +41,7 @@ func inflateZlibStream(dst, src []byte) (ok, sum bool) {
 	if !ok || end != len(src)-4 {
 		return false, false
 	}
-	return true, adler32.Checksum(dst) == binary.BigEndian.Uint32(src[len(src)-4:])
+	return true, adler32Sum(dst) == binary.BigEndian.Uint32(src[len(src)-4:])
 }
 
 // bitReader reads deflate's LSB-first bit stream. Past the end of src it
@@ -121,7 +120,7 @@ const (
 	pairFlag = 1 << 15
 
 	litBits  = 11 // root index bits of the literal/length table
-	distBits = 8
+	distBits = 10
 	clenBits = 7 // code-length codes are at most 7 bits: no subtables
 )
 
@@ -240,14 +239,16 @@ func (h *huffTable) pairLiterals() {
 	// Downwards: root[i>>l] (at or below i) is still a single symbol.
 	for i := len(root) - 1; i >= 0; i-- {
 		e := root[i]
-		if e&kindMask != kindLit {
-			continue
-		}
 		l := e & 63
 		e2 := root[i>>l]
-		if l2 := e2 & 63; e2&(kindMask|pairFlag) == kindLit && uint(l+l2) <= h.rootBits {
-			root[i] = e&0xff0000 | e2>>16<<24 | pairFlag | (l + l2)
+		l2 := e2 & 63
+		// Both single literals, and both codes within the root index
+		// (else rootBits-l-l2 wraps to its top bit); without branches.
+		pair := e&0xff0000 | e2>>16<<24 | pairFlag | (l + l2)
+		if (e|e2)&(kindMask|pairFlag)|(uint32(h.rootBits)-l-l2)&(1<<31) == 0 {
+			e = pair
 		}
+		root[i] = e
 	}
 }
 
@@ -384,6 +385,14 @@ func (f *inflater) dynamic() bool {
 	return true
 }
 
+// The fast loop's bit budget (see codesFast), checked at compile time:
+// four root entries and the next lookup, or a length and a distance with
+// their extra bits and the next lookup, within the 64 bits of a refill.
+const (
+	_ = uint(64 - 5*litBits)
+	_ = uint(64 - (15 + 5 + 15 + 13) - litBits)
+)
+
 // fastRoom is the output room the fast loop needs: the longest match
 // rounded up to the 8-byte words it is copied in.
 const fastRoom = 264
@@ -400,11 +409,11 @@ func (f *inflater) codes(lit, dist *huffTable) bool {
 
 // codesFast keeps the bit buffer in locals and refills it with one
 // 8-byte load per step. After a refill all 64 bits of the buffer are
-// the stream's (n counts at least 56 of them): enough to consume three
-// root entries (11 bits each) or a length code with its extra bits
-// (15+5) and a distance code with its extra bits (15+13), and then look
-// up the next entry (11 bits) before the next refill, so that the lookup
-// does not wait for it. Output writes may run up to 15 bytes past a
+// the stream's (n counts at least 56 of them): enough to consume four
+// root entries (11 bits each, 44) or a length code with its extra bits
+// (15+5) and a distance code with its extra bits (15+13), 48 in all,
+// and then look up the next entry (11 bits) before the next refill, so
+// that the lookup does not wait for it. Output writes may run up to 15 bytes past a
 // match: the room check covers them, and what follows overwrites them.
 // done is false when it stops for lack of input or room, the block not
 // finished.
@@ -423,7 +432,7 @@ func (f *inflater) codesFast(lit, dist *huffTable) (done, ok bool) {
 	e := lroot[bb&(1<<litBits-1)]
 	for {
 		if e&kindMask == kindLit {
-			// Up to three root entries of one or two literals each.
+			// Up to four root entries of one or two literals each.
 			op = putLiterals(dst, op, e)
 			bb, n = bb>>(e&63), n-uint(e&63)
 			if e = lroot[bb&(1<<litBits-1)]; e&kindMask == kindLit {
@@ -432,7 +441,11 @@ func (f *inflater) codesFast(lit, dist *huffTable) (done, ok bool) {
 				if e = lroot[bb&(1<<litBits-1)]; e&kindMask == kindLit {
 					op = putLiterals(dst, op, e)
 					bb, n = bb>>(e&63), n-uint(e&63)
-					e = lroot[bb&(1<<litBits-1)]
+					if e = lroot[bb&(1<<litBits-1)]; e&kindMask == kindLit {
+						op = putLiterals(dst, op, e)
+						bb, n = bb>>(e&63), n-uint(e&63)
+						e = lroot[bb&(1<<litBits-1)]
+					}
 				}
 			}
 		} else {
