@@ -44,7 +44,9 @@ func decodeGrayPNGInto(ctx context.Context, data, buf []byte) (img image.Image, 
 // grayRowSink takes the rows of an 8-bit grey PNG as they are
 // unfiltered, top to bottom, instead of a decoded image: start is told
 // the size first and returns false to decline (the image is then
-// decoded whole), feed gets each row, valid only during the call.
+// decoded whole), feed gets each row, which stays unchanged until the
+// next feed returns (the resizer scales two rows at a time) and must not
+// be kept longer.
 type grayRowSink interface {
 	start(width, height int) bool
 	feed(row []byte)

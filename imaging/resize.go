@@ -167,22 +167,28 @@ func resizeGray8Into(src *image.Gray, dw, dh int, pix []byte) *image.Gray {
 type gray8Resizer struct {
 	sw, sh, dw, dh int
 	hx, vy         paddedWeights
-	// ring holds the horizontal pass of source row sy in slot sy%vy.n:
-	// (dw+1)/2 words, each two outputs in 8.8 fixed point, output 2i in
-	// the low 32 bits of word i and output 2i+1 in the high ones.
+	// ring holds the horizontal pass of source row sy in slot
+	// sy%(vy.n+1): (dw+1)/2 words, each two outputs in 8.8 fixed point,
+	// output 2i in the low 32 bits of word i and output 2i+1 in the high
+	// ones. The extra slot lets two source rows be added before the
+	// output rows they complete are written.
 	ring []uint64
 	rows [][]uint64 // scratch: the ring slots of one output row, in order
-	dst  *image.Gray
-	sy   int // source rows fed so far
-	y    int // output rows written so far
+	// pair is scratch for two source rows interleaved, a pixel of each
+	// per word, so that the horizontal pass does both at once.
+	pair    []uint64
+	pending []byte // an even source row waiting for the next one
+	dst     *image.Gray
+	sy      int // source rows fed so far
+	y       int // output rows written so far
 }
 
 // resizeScratch keeps one gray8Resizer (its weights and ring) at a time.
 var resizeScratch = sync.Pool{New: func() any { return new(gray8Resizer) }}
 
 func (r *gray8Resizer) release() {
-	r.dst = nil
-	if cap(r.ring)*8 <= maxPooledBuffer {
+	r.dst, r.pending = nil, nil
+	if (cap(r.ring)+cap(r.pair))*8 <= maxPooledBuffer {
 		resizeScratch.Put(r)
 	}
 }
@@ -198,33 +204,46 @@ func (r *gray8Resizer) start(sw, sh, dw, dh int, pix []byte) *image.Gray {
 	}
 	r.sw, r.sh, r.dw, r.dh = sw, sh, dw, dh
 	words := (dw + 1) / 2
-	r.ring = slices.Grow(r.ring[:0], r.vy.n*words)[:r.vy.n*words]
+	r.ring = slices.Grow(r.ring[:0], (r.vy.n+1)*words)[:(r.vy.n+1)*words]
+	r.pair = slices.Grow(r.pair[:0], sw)[:sw]
 	r.rows = slices.Grow(r.rows[:0], r.vy.n)[:r.vy.n]
 	if cap(pix) >= dw*dh {
 		r.dst = &image.Gray{Pix: pix[:dw*dh], Stride: dw, Rect: image.Rect(0, 0, dw, dh)} // every pixel is written below
 	} else {
 		r.dst = image.NewGray(image.Rect(0, 0, dw, dh))
 	}
-	r.sy, r.y = 0, 0
+	r.sy, r.y, r.pending = 0, 0, nil
 	return r.dst
 }
 
 // feed takes the next source row (sw pixels) and writes every output row
-// whose source rows have all come.
+// whose source rows have all come. Rows are scaled two at a time: an even
+// row must stay as it is until the next feed returns.
 func (r *gray8Resizer) feed(row []byte) {
-	n, words := r.vy.n, (r.dw+1)/2
-	slot := r.sy % n
-	r.hx.apply(row, r.ring[slot*words:(slot+1)*words])
-	for ; r.y < r.dh && r.vy.start[r.y]+n-1 == r.sy; r.y++ {
+	i, n, words := r.sy, r.vy.n, (r.dw+1)/2
+	r.sy++
+	slot := func(sy int) []uint64 {
+		s := sy % (n + 1)
+		return r.ring[s*words : (s+1)*words]
+	}
+	switch {
+	case i%2 == 0 && i+1 < r.sh:
+		r.pending = row
+		return
+	case i%2 == 1:
+		r.hx.applyPair(r.pending, row, slot(i-1), slot(i), r.pair)
+		r.pending = nil
+	default:
+		r.hx.apply(row, slot(i))
+	}
+	for ; r.y < r.dh && r.vy.start[r.y]+n-1 <= i; r.y++ {
 		first := r.vy.start[r.y]
 		for k := range r.rows {
-			s := (first + k) % n
-			r.rows[k] = r.ring[s*words : (s+1)*words]
+			r.rows[k] = slot(first + k)
 		}
 		out := r.dst.Pix[r.y*r.dw : (r.y+1)*r.dw]
 		verticalRow(out, r.rows, r.vy.w[r.y*n:(r.y+1)*n])
 	}
-	r.sy++
 }
 
 // paddedWeights are taps in 2.14 fixed point, n per output: output i
@@ -235,15 +254,14 @@ type paddedWeights struct {
 	n     int
 	start []int
 	w     []uint16
-	// t3 is start and w again, one record per output, when n is 3: the
-	// horizontal pass then loads one record and bounds-checks one slice
-	// per output.
+	// t3 is start and w again, one record per output, when n is 3, and
+	// a zero record after an odd number of outputs.
 	t3 []tap3
 }
 
 type tap3 struct {
 	s int
-	w [3]uint32
+	w [3]uint64
 }
 
 func padTaps(f fixedWeights, size int) paddedWeights {
@@ -259,9 +277,9 @@ func padTaps(f fixedWeights, size int) paddedWeights {
 		copy(p.w[i*n+start-s:], w)
 	}
 	if n == 3 {
-		p.t3 = make([]tap3, len(p.start))
+		p.t3 = make([]tap3, len(p.start)+len(p.start)%2)
 		for i, s := range p.start {
-			p.t3[i] = tap3{s, [3]uint32{uint32(p.w[3*i]), uint32(p.w[3*i+1]), uint32(p.w[3*i+2])}}
+			p.t3[i] = tap3{s, [3]uint64{uint64(p.w[3*i]), uint64(p.w[3*i+1]), uint64(p.w[3*i+2])}}
 		}
 	}
 	return p
@@ -279,8 +297,8 @@ func (p *paddedWeights) apply(row []byte, out []uint64) {
 		for i := range pairs {
 			a, b := &t3[2*i], &t3[2*i+1]
 			pa, pb := row[a.s:a.s+3:a.s+3], row[b.s:b.s+3:b.s+3]
-			lo := uint32(pa[0])*a.w[0] + uint32(pa[1])*a.w[1] + uint32(pa[2])*a.w[2]
-			hi := uint32(pb[0])*b.w[0] + uint32(pb[1])*b.w[1] + uint32(pb[2])*b.w[2]
+			lo := uint32(pa[0])*uint32(a.w[0]) + uint32(pa[1])*uint32(a.w[1]) + uint32(pa[2])*uint32(a.w[2])
+			hi := uint32(pb[0])*uint32(b.w[0]) + uint32(pb[1])*uint32(b.w[1]) + uint32(pb[2])*uint32(b.w[2])
 			out[i] = uint64((lo+1<<5)>>6) | uint64((hi+1<<5)>>6)<<32 // 8.14 -> 8.8
 		}
 	} else {
@@ -290,6 +308,39 @@ func (p *paddedWeights) apply(row []byte, out []uint64) {
 	}
 	if m%2 == 1 {
 		out[pairs] = uint64(p.taps(row, m-1))
+	}
+}
+
+// applyPair is apply on rows a and b at once, into outA and outB, with
+// pair as scratch of len(a) words: a pixel of a and the one of b below
+// it share a word (a's in the low 32 bits), so one multiplication by a
+// tap weight does both rows; each half stays below 1<<23, so no carry
+// crosses.
+func (p *paddedWeights) applyPair(a, b []byte, outA, outB []uint64, pair []uint64) {
+	if p.n != 3 {
+		p.apply(a, outA)
+		p.apply(b, outB)
+		return
+	}
+	b = b[:len(a)]
+	pair = pair[:len(a)]
+	for x, v := range a {
+		pair[x] = uint64(v) | uint64(b[x])<<32
+	}
+	const (
+		round = 1<<5 | 1<<(32+5)    // 8.14 -> 8.8 in both halves
+		mask  = 0xffff | 0xffff<<32 // the 8.8 value of each half
+		low   = 0xffffffff          // the low half
+	)
+	t3 := p.t3[:2*len(outA)]
+	outB = outB[:len(outA)]
+	for i := range outA {
+		t, u := &t3[2*i], &t3[2*i+1]
+		pt, pu := pair[t.s:t.s+3:t.s+3], pair[u.s:u.s+3:u.s+3]
+		x0 := (pt[0]*t.w[0] + pt[1]*t.w[1] + pt[2]*t.w[2] + round) >> 6 & mask
+		x1 := (pu[0]*u.w[0] + pu[1]*u.w[1] + pu[2]*u.w[2] + round) >> 6 & mask
+		outA[i] = x0&low | x1<<32
+		outB[i] = x0>>32 | x1&^low
 	}
 }
 
