@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"slices"
 	"sync"
 )
 
@@ -165,7 +164,12 @@ func (o Options) appendFile(dst []byte, path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data := slices.Grow(dst[:0], int(size)+1)
+	data := dst[:0]
+	if cap(data) < int(size)+1 {
+		// make, not slices.Grow: memory fresh from the system is not
+		// cleared (and faulted in) once more before the read fills it.
+		data = make([]byte, 0, size+1)
+	}
 	data, err = readAllLimited(f, data, o.withDefaults().MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -45,7 +45,11 @@ func appendGrayPNG(dst, pix []byte, width, height, stride, bytesPerPixel int) ([
 	sc.blocks, zlen = planHuffman(sc.blocks, filtered)
 	const chunk = 1 << 18 // IDAT chunks of up to 256 KiB
 	chunks := (zlen + chunk - 1) / chunk
-	dst = slices.Grow(dst, 8+12+13+chunks*12+zlen+12)
+	if n := 8 + 12 + 13 + chunks*12 + zlen + 12; cap(dst)-len(dst) < n {
+		// make, not slices.Grow: memory fresh from the system is not
+		// cleared before it is written.
+		dst = append(make([]byte, 0, len(dst)+n), dst...)
+	}
 	dst = append(dst, "\x89PNG\r\n\x1a\n"...)
 	var ihdr [13]byte
 	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
