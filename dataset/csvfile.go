@@ -92,15 +92,21 @@ func (t *csvTable) col(names ...string) int {
 // table. The record is reused by the next call; its strings are not.
 func (t *csvTable) next() (rec []string, line int, rowErr error, err error) {
 	view, line, rowErr, err := t.nextView()
-	rec = t.rec[:0]
+	return t.strings(view), line, rowErr, err
+}
+
+// strings copies a record of views into strings, in a record reused by
+// the next call (nil for nil).
+func (t *csvTable) strings(view [][]byte) []string {
+	if view == nil {
+		return nil
+	}
+	rec := t.rec[:0]
 	for _, f := range view {
 		rec = append(rec, t.lines.cloneBytes(f))
 	}
 	t.rec = rec
-	if view == nil {
-		rec = nil
-	}
-	return rec, line, rowErr, err
+	return rec
 }
 
 // nextView is next with the record's fields as views into the reader's
@@ -223,8 +229,13 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // each calls fn for every row of a strict file, where a malformed row is
 // an error naming the file and line (meta CSVs, report files).
 func (t *csvTable) each(fn func(rec []string, line int) error) error {
+	return t.eachView(func(view [][]byte, line int) error { return fn(t.strings(view), line) })
+}
+
+// eachView is each with the record as views, valid until fn returns.
+func (t *csvTable) eachView(fn func(rec [][]byte, line int) error) error {
 	for {
-		rec, line, rowErr, err := t.next()
+		rec, line, rowErr, err := t.nextView()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}

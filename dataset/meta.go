@@ -16,6 +16,33 @@ type Size = imaging.Size
 // malformed row is an error naming the file and line: a wrong size would
 // silently misplace every box of that image.
 func ReadMeta(path string, into map[string]Size) error {
+	return withMetaTable(path, func(t *csvTable, idCol, wCol, hCol int) error {
+		return readMetaRows(t, idCol, wCol, hCol, into)
+	})
+}
+
+// readMetaRows reads the rows of a size file. Rows are read as views;
+// only the id, kept as the map's key, is copied (string(b) in Atoi stays
+// on the stack).
+func readMetaRows(t *csvTable, idCol, wCol, hCol int, into map[string]Size) error {
+	return t.eachView(func(rec [][]byte, _ int) error {
+		w, werr := strconv.Atoi(string(fieldView(rec, wCol)))
+		h, herr := strconv.Atoi(string(fieldView(rec, hCol)))
+		id := ""
+		if b := fieldView(rec, idCol); len(b) > 0 {
+			id = stripImageExt(t.lines.cloneBytes(b))
+		}
+		if id == "" || werr != nil || herr != nil || w <= 0 || h <= 0 {
+			return fmt.Errorf("want an image id and positive integer width and height, got %q", rec)
+		}
+		into[id] = Size{Width: w, Height: h}
+		return nil
+	})
+}
+
+// withMetaTable opens the size file at path and calls fn with its id,
+// width and height columns.
+func withMetaTable(path string, fn func(t *csvTable, idCol, wCol, hCol int) error) error {
 	t, err := openCSV(path)
 	if err != nil {
 		return err
@@ -29,14 +56,5 @@ func ReadMeta(path string, into map[string]Size) error {
 	if idCol < 0 || wCol < 0 || hCol < 0 {
 		return fmt.Errorf("%s:1: want columns image_id,dim0,dim1 or image_id,width,height; got %v", path, t.header)
 	}
-	return t.each(func(rec []string, _ int) error {
-		id := stripImageExt(field(rec, idCol))
-		w, werr := strconv.Atoi(field(rec, wCol))
-		h, herr := strconv.Atoi(field(rec, hCol))
-		if id == "" || werr != nil || herr != nil || w <= 0 || h <= 0 {
-			return fmt.Errorf("want an image id and positive integer width and height, got %q", rec)
-		}
-		into[id] = Size{Width: w, Height: h}
-		return nil
-	})
+	return fn(t, idCol, wCol, hCol)
 }
