@@ -271,7 +271,7 @@ func (p *preparer) apply(f *fileApply, r row) error {
 		case rules.once && img.hasBox(label, b):
 			st.RowsDuplicate++
 		default:
-			img.addReading(label, b, r.reader)
+			p.images.readings.add(img, label, b, r.reader)
 		}
 	}
 	if kept {

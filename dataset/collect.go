@@ -86,15 +86,6 @@ type labeledReading struct {
 	boxes.Reading
 }
 
-func (a *imageAcc) addReading(l labelmap.Label, b boxes.Box, reader string) {
-	if a.readings == nil {
-		// VinDr has three readers per image: room for their boxes at once.
-		a.readings = make([]labeledReading, 0, firstReadings)
-	}
-	a.readings = append(a.readings, labeledReading{l.Index(), boxes.Reading{Box: b, Reader: reader}})
-	a.labelReadings[l.Index()]++
-}
-
 // labelReadingsOf appends the readings of label index k to dst, in row
 // order.
 func (a *imageAcc) labelReadingsOf(k int, dst []boxes.Reading) []boxes.Reading {
@@ -106,7 +97,8 @@ func (a *imageAcc) labelReadingsOf(k int, dst []boxes.Reading) []boxes.Reading {
 	return dst
 }
 
-// firstReadings is the capacity an image's first reading allocates.
+// firstReadings is the capacity of an image's first reading list: VinDr
+// has three readers per image, room for their boxes at once.
 const firstReadings = 4
 
 // hasBox reports whether an equal box (within half the corpus rounding
@@ -143,6 +135,8 @@ type images struct {
 	ids stringChunks
 	// hint is the expected number of images of a source, to size its map.
 	hint map[cxrkit.Source]int
+	// readings grows the images' reading lists.
+	readings readingLists
 }
 
 // accSlab is how many accumulators one allocation holds: as many as fill
