@@ -413,10 +413,11 @@ func (f *inflater) codes(lit, dist *huffTable) bool {
 // root entries (11 bits each, 44) or a length code with its extra bits
 // (15+5) and a distance code with its extra bits (15+13), 48 in all,
 // and then look up the next entry (11 bits) before the next refill, so
-// that the lookup does not wait for it. Output writes may run up to 15 bytes past a
-// match: the room check covers them, and what follows overwrites them.
-// done is false when it stops for lack of input or room, the block not
-// finished.
+// that the lookup does not wait for it. Output writes may run past what
+// the stream has produced (13 bytes after a 3-byte match copied as two
+// words, 1 after a single literal): the room check covers them, and what
+// follows overwrites them. done is false when it stops for lack of input
+// or room, the block not finished.
 func (f *inflater) codesFast(lit, dist *huffTable) (done, ok bool) {
 	src, dst, op := f.br.src, f.dst, f.op
 	bb, n, pos := f.br.bits, f.br.n, f.br.pos
