@@ -208,7 +208,7 @@ func (p *preparer) apply(f *fileApply, r row) error {
 	}
 	if r.reject != nil {
 		if r.rejectsPositive && r.hasID() {
-			p.image(rules, &r).rejectedPositive++
+			p.image(rules, &r).rejectedPositive = true
 		}
 		return p.rejects.add(st, path, r.line, r.reject, r.rawValue())
 	}
@@ -234,7 +234,7 @@ func (p *preparer) apply(f *fileApply, r row) error {
 		label, status := p.native(f, m, native)
 		if status != labelmap.Mapped {
 			if status == labelmap.Unknown {
-				img.unknownLabels++
+				img.unknownLabels = true
 			}
 			img.addOther(native)
 			continue
@@ -253,7 +253,7 @@ func (p *preparer) apply(f *fileApply, r row) error {
 			b, hasBox, err = r.locate()
 		}
 		if err != nil {
-			img.rejectedPositive++
+			img.rejectedPositive = true
 			return p.rejects.add(st, path, r.line, err, r.rawValue())
 		}
 		if !hasBox && rules.boxOnly {
@@ -290,8 +290,8 @@ func (p *preparer) image(rules sourceRules, r *row) *imageAcc {
 	} else {
 		img = p.images.get(rules.corpus, r.id)
 	}
-	if img.patient == "" && rules.patientOf != nil {
-		img.patient = rules.patientOf(img.id)
+	if rules.patientOf != nil && img.patient() == "" {
+		img.setPatient(rules.patientOf(img.id))
 	}
 	return img
 }

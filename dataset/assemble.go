@@ -128,9 +128,9 @@ func (p *preparer) assembleEmpty(a *imageAcc, markedPositive bool) ([]cxrkit.Fin
 	switch {
 	case markedPositive:
 		return nil, leftAmbiguous
-	case a.rejectedPositive > 0:
+	case a.rejectedPositive:
 		return nil, leftRejected
-	case a.unknownLabels > 0:
+	case a.unknownLabels:
 		return nil, leftUnknown
 	case !a.exhaustive && a.source == cxrkit.SourceNIH:
 		return nil, leftNotExhaustive

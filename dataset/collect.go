@@ -23,16 +23,14 @@ const (
 )
 
 // imageAcc accumulates what the rows of one image say. There is one per
-// image (tens of thousands, each written to fresh memory): the fields are
-// grouped so that the flags share one word (200 bytes, not 232).
+// image (tens of thousands, each written to fresh memory): what few images
+// have (a patient, sizes stated by rows) is in facts, and the flags share
+// one word (144 bytes, not 200).
 type imageAcc struct {
-	source  cxrkit.Source
-	id      string
-	patient string
-	origW   int
-	origH   int
-	width   int
-	height  int
+	source cxrkit.Source
+	id     string
+	// facts are the image-level facts its rows state, nil when none did.
+	facts *imageFacts
 	// readings are the image's boxes in row order, each with its label's
 	// index; labelReadings counts them per label. One slice per image, not
 	// one per label: most images have none, and the accumulator stays small.
@@ -41,12 +39,6 @@ type imageAcc struct {
 	// order, a repeat of the label before skipped: build sorts and
 	// deduplicates them. A slice, not a set: most images have none or one.
 	other []string
-	// rejectedPositive counts positive rows rejected for this image: if no
-	// positive survives, the image is ambiguous, never normal.
-	rejectedPositive int
-	// unknownLabels counts rows whose native label the map does not know:
-	// such an image is never called normal on their account.
-	unknownLabels int
 	// meta is the image's --vindr-meta size (hasMeta), looked up once per
 	// image rather than once per box (metaLooked).
 	meta          Size
@@ -60,6 +52,56 @@ type imageAcc struct {
 	// normal is set when a reader or an image-level label said "no finding".
 	normal              bool
 	hasMeta, metaLooked bool
+	// rejectedPositive is set when a positive row was rejected for this
+	// image: if no positive survives, the image is ambiguous, never normal.
+	rejectedPositive bool
+	// unknownLabels is set when a row named a native label the map does
+	// not know: such an image is never called normal on its account.
+	unknownLabels bool
+}
+
+// imageFacts are the image-level facts rows state about an image.
+type imageFacts struct {
+	patient      string
+	origW, origH int // original acquisition size (NIH Data_Entry, VinDr mirror rows)
+	width        int // pixel size the rows' boxes are drawn in
+	height       int
+}
+
+// patient is the image's patient id, "" when unknown.
+func (a *imageAcc) patient() string {
+	if a.facts == nil {
+		return ""
+	}
+	return a.facts.patient
+}
+
+// setPatient records the image's patient id.
+func (a *imageAcc) setPatient(id string) {
+	if a.facts == nil {
+		if id == "" {
+			return
+		}
+		a.facts = &imageFacts{}
+	}
+	a.facts.patient = id
+}
+
+// orig is the image's original size as rows stated it (zero when none did).
+func (a *imageAcc) orig() (w, h int) {
+	if a.facts == nil {
+		return 0, 0
+	}
+	return a.facts.origW, a.facts.origH
+}
+
+// rowSize is the pixel size the image's rows drew their boxes in (zero
+// when none said).
+func (a *imageAcc) rowSize() (w, h int) {
+	if a.facts == nil {
+		return 0, 0
+	}
+	return a.facts.width, a.facts.height
 }
 
 // addOther records a native label outside the six-label space.
@@ -298,16 +340,23 @@ func (im *images) all() []*imageAcc {
 
 // setFacts records the image-level facts a row states.
 func (a *imageAcc) setFacts(r row) {
-	if r.patient != "" && a.patient == "" {
-		a.patient = r.patient
+	if r.patient == "" && r.orig.Width <= 0 && r.orig.Height <= 0 && (r.size.Width <= 0 || r.size.Height <= 0) {
+		return
+	}
+	if a.facts == nil {
+		a.facts = &imageFacts{}
+	}
+	f := a.facts
+	if r.patient != "" && f.patient == "" {
+		f.patient = r.patient
 	}
 	if r.orig.Width > 0 {
-		a.origW = r.orig.Width
+		f.origW = r.orig.Width
 	}
 	if r.orig.Height > 0 {
-		a.origH = r.orig.Height
+		f.origH = r.orig.Height
 	}
 	if r.size.Width > 0 && r.size.Height > 0 {
-		a.width, a.height = r.size.Width, r.size.Height
+		f.width, f.height = r.size.Width, r.size.Height
 	}
 }

@@ -49,14 +49,18 @@ func openCSV(path string) (*csvTable, error) {
 	return openCSVInput(context.Background(), path)
 }
 
-func newCSVTable(r io.Reader, path string) (*csvTable, error) {
-	capped := &lineCapReader{r: bufio.NewReaderSize(r, 1<<16), max: maxCSVLineBytes, cut: map[int]bool{}}
+// newCSVTable reads the CSV file r, of size bytes (-1 when unknown), at
+// path. Close gives its read buffer back.
+func newCSVTable(r io.Reader, path string, size int64) (*csvTable, error) {
+	capped := &lineCapReader{r: newFileReader(r, size), max: maxCSVLineBytes, cut: map[int]bool{}}
 	t := &csvTable{path: path, cols: map[string]int{}, capped: capped, lines: stringChunks{chunk: lineChunk}}
 	header, _, err := t.read()
 	if errors.Is(err, io.EOF) {
+		t.release()
 		return nil, fmt.Errorf("%s:1: empty file, want a header row", path)
 	}
 	if err != nil {
+		t.release()
 		return nil, fmt.Errorf("%s:1: header: %w", path, err)
 	}
 	for _, b := range header {
@@ -71,10 +75,18 @@ func newCSVTable(r io.Reader, path string) (*csvTable, error) {
 }
 
 func (t *csvTable) Close() error {
+	t.release()
 	if t.f != nil {
 		return t.f.Close()
 	}
 	return nil
+}
+
+// release gives the table's read buffer back (once); the table reads
+// nothing more.
+func (t *csvTable) release() {
+	releaseFileReader(t.capped.r)
+	t.capped.r, t.capped.out = nil, nil
 }
 
 // col returns the index of the first header among names, or -1.

@@ -74,7 +74,7 @@ func referenceCSVEvents(data string) []csvEvent {
 }
 
 func tableCSVEvents(data string) []csvEvent {
-	tab, err := newCSVTable(strings.NewReader(data), "t.csv")
+	tab, err := newCSVTable(strings.NewReader(data), "t.csv", int64(len(data)))
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -85,6 +85,7 @@ func tableCSVEvents(data string) []csvEvent {
 		}
 		return []csvEvent{{err: err.Error()}}
 	}
+	defer tab.Close()
 	var evs []csvEvent
 	for len(evs) < 100 {
 		rec, line, rowErr, err := tab.next()

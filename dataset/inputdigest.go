@@ -84,12 +84,15 @@ func (d *inputDigest) finish(ctx context.Context) (in cxrkit.InputFile, ok bool)
 		return in, false
 	}
 	defer f.Close()
-	if _, err := f.Seek(d.n, io.SeekStart); err != nil {
-		return in, false
-	}
-	rest, err := io.Copy(d.h, f)
-	if err != nil {
-		return in, false
+	var rest int64
+	// A file read to its end (the usual case) has nothing left to hash.
+	if st, err := f.Stat(); err != nil || st.Size() != d.n {
+		if _, err := f.Seek(d.n, io.SeekStart); err != nil {
+			return in, false
+		}
+		if rest, err = io.Copy(d.h, f); err != nil {
+			return in, false
+		}
 	}
 	return cxrkit.InputFile{Path: d.path, SHA256: hex.EncodeToString(d.h.Sum(nil)), Bytes: d.n + rest}, true
 }
@@ -101,7 +104,11 @@ func openCSVInput(ctx context.Context, path string) (*csvTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := newCSVTable(f, path)
+	size := int64(-1)
+	if st, err := os.Stat(path); err == nil {
+		size = st.Size()
+	}
+	t, err := newCSVTable(f, path, size)
 	if err != nil {
 		f.Close()
 		return nil, err

@@ -96,12 +96,13 @@ func readArrayElements(ctx context.Context, path string, use elementUse, decode 
 		return err
 	}
 	defer f.Close()
-	size := readBufferBytes
-	if st, err := os.Stat(path); err == nil && st.Size() < int64(size) {
-		size = int(st.Size()) + 1 // a small file needs no large buffer (fuzz inputs, fixtures)
+	size := int64(-1)
+	if st, err := os.Stat(path); err == nil {
+		size = st.Size()
 	}
 	sticky := &stickyReader{r: f}
-	s := &arrayScanner{r: bufio.NewReaderSize(sticky, size), line: 1, max: maxJSONElementBytes, borrow: use == uncheckedBorrowed}
+	s := &arrayScanner{r: newFileReader(sticky, size), line: 1, max: maxJSONElementBytes, borrow: use == uncheckedBorrowed}
+	defer releaseFileReader(s.r)
 	if s.borrow {
 		s.decode = decode
 	}

@@ -13,7 +13,7 @@ import (
 func TestCSVLineCapAndUTF8(t *testing.T) {
 	long := "img2," + strings.Repeat("x", maxCSVLineBytes+10)
 	data := "image_id,class_name\nimg1,Cardiomegaly\n" + long + "\nimg\xff3,Nodule\nimg4,Aortic enlargement\n"
-	tab, err := newCSVTable(strings.NewReader(data), "t.csv")
+	tab, err := newCSVTable(strings.NewReader(data), "t.csv", int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

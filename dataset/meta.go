@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -16,7 +17,13 @@ type Size = imaging.Size
 // malformed row is an error naming the file and line: a wrong size would
 // silently misplace every box of that image.
 func ReadMeta(path string, into map[string]Size) error {
-	return withMetaTable(path, func(t *csvTable, idCol, wCol, hCol int) error {
+	return readMeta(context.Background(), path, into)
+}
+
+// readMeta is ReadMeta with the file opened by openCSVInput: hashed as it
+// is read when ctx carries its digest.
+func readMeta(ctx context.Context, path string, into map[string]Size) error {
+	return withMetaTable(ctx, path, func(t *csvTable, idCol, wCol, hCol int) error {
 		return readMetaRows(t, idCol, wCol, hCol, into)
 	})
 }
@@ -42,8 +49,8 @@ func readMetaRows(t *csvTable, idCol, wCol, hCol int, into map[string]Size) erro
 
 // withMetaTable opens the size file at path and calls fn with its id,
 // width and height columns.
-func withMetaTable(path string, fn func(t *csvTable, idCol, wCol, hCol int) error) error {
-	t, err := openCSV(path)
+func withMetaTable(ctx context.Context, path string, fn func(t *csvTable, idCol, wCol, hCol int) error) error {
+	t, err := openCSVInput(ctx, path)
 	if err != nil {
 		return err
 	}

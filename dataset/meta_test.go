@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"strconv"
@@ -10,7 +11,7 @@ import (
 // referenceReadMeta is ReadMeta as it was before it read rows as views:
 // every field copied to a string.
 func referenceReadMeta(path string, into map[string]Size) error {
-	return withMetaTable(path, func(t *csvTable, idCol, wCol, hCol int) error {
+	return withMetaTable(context.Background(), path, func(t *csvTable, idCol, wCol, hCol int) error {
 		return t.each(func(rec []string, _ int) error {
 			id := stripImageExt(field(rec, idCol))
 			w, werr := strconv.Atoi(field(rec, wCol))

@@ -150,10 +150,11 @@ func (p *preparer) readAll() error {
 			p.vindrMeta = make(map[string]Size, min(st.Size()/metaRowBytes, maxMetaHint))
 		}
 		before := len(p.vindrMeta)
-		if err := ReadMeta(m, p.vindrMeta); err != nil {
+		digest := &inputDigest{path: m} // the provenance's sha256, taken as the file is read
+		if err := readMeta(withInputDigest(p.ctx, digest), m, p.vindrMeta); err != nil {
 			return err
 		}
-		if err := p.addInput("vindr_meta", m, len(p.vindrMeta)-before, nil); err != nil {
+		if err := p.addInput("vindr_meta", m, len(p.vindrMeta)-before, digest); err != nil {
 			return err
 		}
 	}
@@ -220,7 +221,7 @@ func (b *builtImage) key() string { return cxrkit.ImageKey(b.acc.source, b.acc.i
 // others' memory (reused from line to line).
 func (b *builtImage) corpusRecord(rec *cxrkit.Record, others []string) {
 	a := b.acc
-	*rec = cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient, Split: b.split,
+	*rec = cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient(), Split: b.split,
 		Width: b.width, Height: b.height, ImagePath: b.imagePath, Findings: b.findings,
 		OtherLabels: a.otherLabels(others)}
 }
@@ -305,8 +306,8 @@ func (p *preparer) placeImage(b *builtImage, si *SourceImages) {
 	case cxrkit.SourceChestXDet:
 		dir, def = p.chestXDetDir, Size{Width: chestXDetSize, Height: chestXDetSize}
 	}
-	if a.width > 0 && a.height > 0 {
-		def = Size{Width: a.width, Height: a.height}
+	if w, h := a.rowSize(); w > 0 && h > 0 {
+		def = Size{Width: w, Height: h}
 	}
 	b.width, b.height = def.Width, def.Height
 	if dir == nil {
@@ -559,8 +560,8 @@ func (p *preparer) split(images []builtImage, keys []string, dups [][2]int, rep 
 	for i := range images {
 		a := images[i].acc
 		items[i] = splitItem{key: keys[i], stratum: strata.of(images[i].findings), holdout: holdout[a.id]}
-		if a.patient != "" {
-			items[i].group = string(a.source) + ":" + a.patient
+		if patient := a.patient(); patient != "" {
+			items[i].group = string(a.source) + ":" + patient
 		}
 		if items[i].holdout {
 			matched[a.id] = true

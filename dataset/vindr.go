@@ -143,8 +143,10 @@ func (p *preparer) vindrImageSize(a *imageAcc, id string, row Size) (Size, error
 	if row.Width > 0 && row.Height > 0 {
 		return row, nil
 	}
-	if a != nil && a.origW > 0 && a.origH > 0 {
-		return Size{Width: a.origW, Height: a.origH}, nil
+	if a != nil {
+		if w, h := a.orig(); w > 0 && h > 0 {
+			return Size{Width: w, Height: h}, nil
+		}
 	}
 	s, found, err := p.vindrDir.size(id)
 	if err != nil {
