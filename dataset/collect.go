@@ -39,8 +39,8 @@ type imageAcc struct {
 	// order, a repeat of the label before skipped: build sorts and
 	// deduplicates them. A slice, not a set: most images have none or one.
 	other []string
-	// meta is the image's --vindr-meta size (hasMeta), looked up once per
-	// image rather than once per box (metaLooked).
+	// meta is the image's --vindr-meta size (hasMeta): a size file is read
+	// before any row, and the image of each of its ids is made then.
 	meta          Size
 	labelReadings [labelmap.NumLabels]int32
 	// boxless marks labels asserted without a box (NIH image-level labels,
@@ -50,8 +50,11 @@ type imageAcc struct {
 	// source's classes: only such an image can be normal.
 	exhaustive bool
 	// normal is set when a reader or an image-level label said "no finding".
-	normal              bool
-	hasMeta, metaLooked bool
+	normal  bool
+	hasMeta bool
+	// unseen marks an image only a size file named so far: it is not an
+	// image of the corpus until a row names it.
+	unseen bool
 	// rejectedPositive is set when a positive row was rejected for this
 	// image: if no positive survives, the image is ambiguous, never normal.
 	rejectedPositive bool
@@ -224,6 +227,7 @@ func (im *images) get(source cxrkit.Source, id string) *imageAcc {
 	if a == nil {
 		a = im.add(m, source, im.ids.clone(id))
 	}
+	a.unseen = false
 	im.lastAcc = a
 	return a
 }
@@ -239,8 +243,32 @@ func (im *images) getView(source cxrkit.Source, id []byte) *imageAcc {
 	if a == nil {
 		a = im.add(m, source, im.ids.cloneBytes(id))
 	}
+	a.unseen = false
 	im.lastAcc = a
 	return a
+}
+
+// putMeta records the size a size file gives image id (a view, copied
+// when new) of source, before any row is read; the image is unseen until
+// a row names it. It reports whether id is new.
+func (im *images) putMeta(source cxrkit.Source, id []byte, s Size) bool {
+	m := im.source(source, true)
+	a := m[string(id)]
+	added := a == nil
+	if added {
+		a = im.add(m, source, im.ids.cloneBytes(id))
+		a.unseen = true
+	}
+	a.meta, a.hasMeta = s, true
+	return added
+}
+
+// metaOf is the size file's size of image id of source, seen or not.
+func (im *images) metaOf(source cxrkit.Source, id string) (Size, bool) {
+	if a := im.source(source, false)[id]; a != nil && a.hasMeta {
+		return a.meta, true
+	}
+	return Size{}, false
 }
 
 // add creates the accumulator of a new image in m, the map of source,
@@ -259,7 +287,15 @@ func (im *images) lookup(source cxrkit.Source, id string) *imageAcc {
 	if a := im.lastAcc; a != nil && a.id == id && a.source == source {
 		return a
 	}
-	return im.source(source, false)[id]
+	return seen(im.source(source, false)[id])
+}
+
+// seen is a, nil when it is unseen.
+func seen(a *imageAcc) *imageAcc {
+	if a != nil && a.unseen {
+		return nil
+	}
+	return a
 }
 
 // lookupView is lookup of an id that is a view of a reader's buffer.
@@ -267,7 +303,7 @@ func (im *images) lookupView(source cxrkit.Source, id []byte) *imageAcc {
 	if a := im.lastAcc; a != nil && a.id == string(id) && a.source == source {
 		return a
 	}
-	return im.source(source, false)[string(id)]
+	return seen(im.source(source, false)[string(id)])
 }
 
 // sorted returns every accumulator, by source and then by id.
@@ -288,7 +324,9 @@ func (im *images) sorted() []*imageAcc {
 	for _, src := range sources {
 		byID = byID[:0]
 		for id, a := range im.bySource[src] {
-			byID = append(byID, idAcc{idPrefix(id), id, a})
+			if !a.unseen {
+				byID = append(byID, idAcc{idPrefix(id), id, a})
+			}
 		}
 		slices.SortFunc(byID, func(a, b idAcc) int {
 			if a.prefix != b.prefix {
@@ -332,7 +370,9 @@ func (im *images) all() []*imageAcc {
 	out := make([]*imageAcc, 0, n)
 	for _, m := range im.bySource {
 		for _, a := range m {
-			out = append(out, a)
+			if !a.unseen {
+				out = append(out, a)
+			}
 		}
 	}
 	return out

@@ -28,7 +28,9 @@ func testPreparer(t *testing.T) (*preparer, *bytes.Buffer) {
 	}
 	var rejects bytes.Buffer
 	p := &preparer{ctx: context.Background(), opts: Defaults(), vocab: vocab, images: newImages(),
-		inputs: map[string]*SourceStats{}, vindrMeta: map[string]Size{"a": {Width: 100, Height: 100}, "b": {Width: 2000, Height: 1000}}}
+		inputs: map[string]*SourceStats{}}
+	p.images.putMeta(cxrkit.SourceVinDr, []byte("a"), Size{Width: 100, Height: 100})
+	p.images.putMeta(cxrkit.SourceVinDr, []byte("b"), Size{Width: 2000, Height: 1000})
 	p.rejects = newRejectSink(&rejects)
 	return p, &rejects
 }

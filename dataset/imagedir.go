@@ -1,8 +1,10 @@
 package dataset
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -38,6 +40,22 @@ func stripImageExt(name string) string {
 		return strings.TrimSuffix(name, filepath.Ext(name))
 	}
 	return name
+}
+
+// stripImageExtView is stripImageExt of a view, a view of it.
+func stripImageExtView(b []byte) []byte {
+	b = bytes.TrimSpace(b)
+	// The extension as filepath.Ext finds it: from the last dot of the
+	// last path element.
+	for i := len(b) - 1; i >= 0 && !os.IsPathSeparator(b[i]); i-- {
+		if b[i] == '.' {
+			if imageExtRank(string(b[i:])) >= 0 {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
 }
 
 // imageDir indexes the images of one --*-images argument by image id and

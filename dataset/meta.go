@@ -17,32 +17,32 @@ type Size = imaging.Size
 // malformed row is an error naming the file and line: a wrong size would
 // silently misplace every box of that image.
 func ReadMeta(path string, into map[string]Size) error {
-	return readMeta(context.Background(), path, into)
-}
-
-// readMeta is ReadMeta with the file opened by openCSVInput: hashed as it
-// is read when ctx carries its digest.
-func readMeta(ctx context.Context, path string, into map[string]Size) error {
-	return withMetaTable(ctx, path, func(t *csvTable, idCol, wCol, hCol int) error {
-		return readMetaRows(t, idCol, wCol, hCol, into)
+	return withMetaTable(context.Background(), path, func(t *csvTable, idCol, wCol, hCol int) error {
+		return readMetaRows(t, idCol, wCol, hCol, func(id []byte, s Size) { into[t.lines.cloneBytes(id)] = s })
 	})
 }
 
-// readMetaRows reads the rows of a size file. Rows are read as views;
-// only the id, kept as the map's key, is copied (string(b) in Atoi stays
-// on the stack).
-func readMetaRows(t *csvTable, idCol, wCol, hCol int, into map[string]Size) error {
+// readMeta reads a size file as ReadMeta does, giving each row's image id
+// (a view, valid during the call) and size to put, in file order. The
+// file is opened by openCSVInput: hashed as it is read when ctx carries
+// its digest.
+func readMeta(ctx context.Context, path string, put func(id []byte, s Size)) error {
+	return withMetaTable(ctx, path, func(t *csvTable, idCol, wCol, hCol int) error {
+		return readMetaRows(t, idCol, wCol, hCol, put)
+	})
+}
+
+// readMetaRows reads the rows of a size file as views (string(b) in Atoi
+// stays on the stack); put copies what it keeps of the id.
+func readMetaRows(t *csvTable, idCol, wCol, hCol int, put func(id []byte, s Size)) error {
 	return t.eachView(func(rec [][]byte, _ int) error {
 		w, werr := strconv.Atoi(string(fieldView(rec, wCol)))
 		h, herr := strconv.Atoi(string(fieldView(rec, hCol)))
-		id := ""
-		if b := fieldView(rec, idCol); len(b) > 0 {
-			id = stripImageExt(t.lines.cloneBytes(b))
-		}
-		if id == "" || werr != nil || herr != nil || w <= 0 || h <= 0 {
+		id := stripImageExtView(fieldView(rec, idCol))
+		if len(id) == 0 || werr != nil || herr != nil || w <= 0 || h <= 0 {
 			return fmt.Errorf("want an image id and positive integer width and height, got %q", rec)
 		}
-		into[id] = Size{Width: w, Height: h}
+		put(id, Size{Width: w, Height: h})
 		return nil
 	})
 }

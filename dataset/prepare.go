@@ -47,7 +47,6 @@ type preparer struct {
 	// scratch is assemble's reusable state.
 	scratch assembleScratch
 
-	vindrMeta    map[string]Size
 	vindrDir     *imageDir
 	nihDir       *imageDir
 	chestXDetDir *imageDir
@@ -77,7 +76,7 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 		opts.Vocab = v
 	}
 	p := &preparer{ctx: ctx, opts: opts, vocab: opts.Vocab, images: newImages(),
-		inputs: map[string]*SourceStats{}, vindrMeta: map[string]Size{}, prov: cxrkit.NewProvenance(opts.Command, opts.Seed)}
+		inputs: map[string]*SourceStats{}, prov: cxrkit.NewProvenance(opts.Command, opts.Seed)}
 	rejectsFile, err := cxrkit.CreateAtomic(filepath.Join(opts.Out, RejectsFile))
 	if err != nil {
 		return nil, err
@@ -143,22 +142,28 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 
 func (p *preparer) readAll() error {
 	var err error
-	for _, m := range p.opts.VinDrMeta {
-		if st, err := os.Stat(m); err == nil && len(p.vindrMeta) == 0 {
+	// A size file makes the accumulators of the VinDr images it names, so
+	// an image's size is on its accumulator and the ids are kept once.
+	for i, m := range p.opts.VinDrMeta {
+		if st, err := os.Stat(m); err == nil && i == 0 {
 			// Sized for the file's rows (about 45 bytes each in VinDr's),
 			// so the map is not rebuilt as it grows.
-			p.vindrMeta = make(map[string]Size, min(st.Size()/metaRowBytes, maxMetaHint))
+			p.images.expect(cxrkit.SourceVinDr, int(min(st.Size()/metaRowBytes, maxMetaHint)))
 		}
-		before := len(p.vindrMeta)
+		added := 0
 		digest := &inputDigest{path: m} // the provenance's sha256, taken as the file is read
-		if err := readMeta(withInputDigest(p.ctx, digest), m, p.vindrMeta); err != nil {
+		err := readMeta(withInputDigest(p.ctx, digest), m, func(id []byte, s Size) {
+			if p.images.putMeta(cxrkit.SourceVinDr, id, s) {
+				added++
+			}
+		})
+		if err != nil {
 			return err
 		}
-		if err := p.addInput("vindr_meta", m, len(p.vindrMeta)-before, digest); err != nil {
+		if err := p.addInput("vindr_meta", m, added, digest); err != nil {
 			return err
 		}
 	}
-	p.images.expect(cxrkit.SourceVinDr, len(p.vindrMeta))
 	for _, d := range []struct {
 		dir  string
 		into **imageDir

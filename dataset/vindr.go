@@ -161,17 +161,12 @@ func (p *preparer) vindrImageSize(a *imageAcc, id string, row Size) (Size, error
 	return s, nil
 }
 
-// vindrMetaSize is the --vindr-meta size of image id, remembered on its
-// accumulator a when there is one (the size files are read before any
-// row, so the answer cannot change).
+// vindrMetaSize is the --vindr-meta size of image id, on its accumulator
+// a when there is one (the size files are read before any row, and make
+// the accumulators of the images they name).
 func (p *preparer) vindrMetaSize(a *imageAcc, id string) (Size, bool) {
 	if a == nil {
-		s, ok := p.vindrMeta[id]
-		return s, ok
-	}
-	if !a.metaLooked {
-		a.meta, a.hasMeta = p.vindrMeta[id]
-		a.metaLooked = true
+		return p.images.metaOf(cxrkit.SourceVinDr, id)
 	}
 	return a.meta, a.hasMeta
 }
