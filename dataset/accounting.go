@@ -264,10 +264,10 @@ func (p *preparer) apply(f *fileApply, r row) error {
 		k := label.Index()
 		switch {
 		case !hasBox:
-			if rules.once && (img.boxless[k] || img.labelReadings[k] > 0) {
+			if rules.once && (img.boxless.has(k) || img.boxed.has(k)) {
 				st.RowsDuplicate++
 			}
-			img.boxless[k] = true
+			img.boxless.set(k)
 		case rules.once && img.hasBox(label, b):
 			st.RowsDuplicate++
 		default:

@@ -30,9 +30,13 @@ type boxCounts struct {
 	BoxlessFindings int `json:"findings_without_box"`
 }
 
+// labeledFused is one fused box of a label. It keeps the box and its
+// reader count, not the Fused's Members: those point into the Merger's
+// scratch, which the next label's Merge overwrites.
 type labeledFused struct {
-	label labelmap.Label
-	fused boxes.Fused
+	label   labelmap.Label
+	box     boxes.Box
+	readers int
 }
 
 // assemble applies the per-image rules of prepare to one image: merge each
@@ -45,7 +49,7 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 	defer func() { p.scratch.fused = fused[:0] }()
 	markedPositive := false
 	for _, l := range labelmap.Positives() {
-		if a.labelReadings[l.Index()] == 0 {
+		if !a.boxed.has(l.Index()) {
 			continue
 		}
 		r := a.labelReadingsOf(l.Index(), p.scratch.readings[:0])
@@ -59,12 +63,12 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 				bc.DroppedReaders++
 				continue
 			}
-			fused = append(fused, labeledFused{l, f})
+			fused = append(fused, labeledFused{l, f.Box, f.Readers})
 		}
 	}
 	ranked := p.scratch.ranked[:0]
 	for _, f := range fused {
-		ranked = append(ranked, boxes.Ranked{Box: f.fused.Box, Rank: p.specificityRank(f.label)})
+		ranked = append(ranked, boxes.Ranked{Box: f.box, Rank: p.specificityRank(f.label)})
 	}
 	p.scratch.ranked = ranked[:0]
 	if len(fused) == 0 && !a.anyBoxless() {
@@ -86,14 +90,14 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 			bc.DroppedCross++
 			continue
 		}
-		slab = append(slab, f.fused.Box.Round(4))
-		findings = append(findings, cxrkit.Finding{Label: f.label, Box: &slab[len(slab)-1], Readers: f.fused.Readers})
+		slab = append(slab, f.box.Round(4))
+		findings = append(findings, cxrkit.Finding{Label: f.label, Box: &slab[len(slab)-1], Readers: f.readers})
 		boxed[f.label.Index()] = true
 	}
 	bc.Final += len(findings)
 	boxedAny := len(findings) > 0
 	for _, l := range labelmap.Positives() {
-		if a.boxless[l.Index()] && !boxed[l.Index()] {
+		if a.boxless.has(l.Index()) && !boxed[l.Index()] {
 			findings = append(findings, cxrkit.Finding{Label: l})
 			bc.BoxlessFindings++
 		}
@@ -116,7 +120,7 @@ func (a *imageAcc) anyBoxless() bool { return a.countBoxless() > 0 }
 func (a *imageAcc) countBoxless() int {
 	n := 0
 	for _, l := range labelmap.Positives() {
-		if a.boxless[l.Index()] {
+		if a.boxless.has(l.Index()) {
 			n++
 		}
 	}

@@ -25,14 +25,14 @@ const (
 // imageAcc accumulates what the rows of one image say. There is one per
 // image (tens of thousands, each written to fresh memory): what few images
 // have (a patient, sizes stated by rows) is in facts, and the flags share
-// one word (144 bytes, not 200).
+// one word (112 bytes, not 200).
 type imageAcc struct {
 	source cxrkit.Source
 	id     string
 	// facts are the image-level facts its rows state, nil when none did.
 	facts *imageFacts
 	// readings are the image's boxes in row order, each with its label's
-	// index; labelReadings counts them per label. One slice per image, not
+	// index; boxed marks the labels that have one. One slice per image, not
 	// one per label: most images have none, and the accumulator stays small.
 	readings []labeledReading
 	// other holds the native labels outside the six-label space, in row
@@ -41,11 +41,11 @@ type imageAcc struct {
 	other []string
 	// meta is the image's --vindr-meta size (hasMeta): a size file is read
 	// before any row, and the image of each of its ids is made then.
-	meta          Size
-	labelReadings [labelmap.NumLabels]int32
+	meta  Size
+	boxed labelBits
 	// boxless marks labels asserted without a box (NIH image-level labels,
 	// VQA rows without a location).
-	boxless [labelmap.NumLabels]bool
+	boxless labelBits
 	// exhaustive is set when a row came from a reading of all the
 	// source's classes: only such an image can be normal.
 	exhaustive bool
@@ -62,6 +62,16 @@ type imageAcc struct {
 	// not know: such an image is never called normal on its account.
 	unknownLabels bool
 }
+
+// labelBits is a set of labels, by index.
+type labelBits uint8
+
+// labelBits must hold every label.
+const _ = uint8(1<<labelmap.NumLabels - 1)
+
+func (s labelBits) has(k int) bool { return s&(1<<k) != 0 }
+
+func (s *labelBits) set(k int) { *s |= 1 << k }
 
 // imageFacts are the image-level facts rows state about an image.
 type imageFacts struct {

@@ -29,7 +29,7 @@ func (rl *readingLists) add(a *imageAcc, l labelmap.Label, b boxes.Box, reader s
 		a.readings = rl.grow(a.readings)
 	}
 	a.readings = append(a.readings, labeledReading{l.Index(), boxes.Reading{Box: b, Reader: reader}})
-	a.labelReadings[l.Index()]++
+	a.boxed.set(l.Index())
 }
 
 // grow returns a list with old's readings and twice its capacity

@@ -28,12 +28,12 @@ func TestReadingListsKeepEachImagesReadings(t *testing.T) {
 				want[i] = append(want[i], labeledReading{l.Index(), boxes.Reading{Box: b, Reader: reader}})
 			}
 			for i := range accs {
-				var counts [labelmap.NumLabels]int32
+				var boxed labelBits
 				for _, r := range want[i] {
-					counts[r.label]++
+					boxed.set(r.label)
 				}
-				if fmt.Sprint(accs[i].readings) != fmt.Sprint(want[i]) || accs[i].labelReadings != counts {
-					t.Fatalf("image %d: %v %v, want %v %v", i, accs[i].readings, accs[i].labelReadings, want[i], counts)
+				if fmt.Sprint(accs[i].readings) != fmt.Sprint(want[i]) || accs[i].boxed != boxed {
+					t.Fatalf("image %d: %v %b, want %v %b", i, accs[i].readings, accs[i].boxed, want[i], boxed)
 				}
 			}
 		})

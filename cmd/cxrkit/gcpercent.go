@@ -19,8 +19,11 @@ const prepareGCPercent = 1000
 // prepareMemoryLimit is the soft memory limit (GOMEMLIMIT) while prepare runs:
 // it keeps prepareGCPercent from letting the heap of a large input grow to
 // eleven times its live set. The collector runs harder as the heap nears it,
-// so a live set below it costs more collections, never failure; prepare's live
-// set on every supported dataset is a small fraction of it.
+// so a live set below it costs more collections, never failure. prepare's live
+// set of annotations is a small fraction of it on every supported dataset;
+// with --dedup-images the images decoded at once (GOMAXPROCS of them, each
+// within --max-image-mb) can pass it, and the collector then runs more often,
+// over pointer-free pixels: cheap.
 const prepareMemoryLimit = 512 << 20
 
 // tuneGCForPrepare sets prepareGCPercent unless the user chose GOGC, and
