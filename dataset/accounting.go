@@ -236,7 +236,7 @@ func (p *preparer) apply(f *fileApply, r row) error {
 			if status == labelmap.Unknown {
 				img.unknownLabels = true
 			}
-			img.addOther(native)
+			p.images.addOther(img, native)
 			continue
 		}
 		if label == labelmap.NoFinding {

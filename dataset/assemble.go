@@ -140,7 +140,7 @@ func (p *preparer) assembleEmpty(a *imageAcc, markedPositive bool) ([]cxrkit.Fin
 		return nil, leftNotExhaustive
 	case !a.exhaustive:
 		return nil, leftPartial
-	case len(a.other) > 0 && p.opts.UnmappedOnly == UnmappedDrop:
+	case a.hasOther() && p.opts.UnmappedOnly == UnmappedDrop:
 		return nil, leftUnmappedOnly
 	}
 	return p.noFindingList(), ""

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unsafe"
@@ -25,7 +26,7 @@ const (
 // imageAcc accumulates what the rows of one image say. There is one per
 // image (tens of thousands, each written to fresh memory): what few images
 // have (a patient, sizes stated by rows) is in facts, and the flags share
-// one word (112 bytes, not 200).
+// one word (96 bytes, not 200).
 type imageAcc struct {
 	source cxrkit.Source
 	id     string
@@ -35,10 +36,12 @@ type imageAcc struct {
 	// index; boxed marks the labels that have one. One slice per image, not
 	// one per label: most images have none, and the accumulator stays small.
 	readings []labeledReading
-	// other holds the native labels outside the six-label space, in row
-	// order, a repeat of the label before skipped: build sorts and
-	// deduplicates them. A slice, not a set: most images have none or one.
-	other []string
+	// other is the set of the image's native labels outside the six-label
+	// space, by their number in the registry's otherNatives (the first 64
+	// numbers; the rest, which no published dataset reaches, are listed in
+	// facts.other). The corpus writes them sorted and deduplicated, so
+	// the order rows named them in is not kept.
+	other uint64
 	// meta is the image's --vindr-meta size (hasMeta): a size file is read
 	// before any row, and the image of each of its ids is made then.
 	meta  Size
@@ -79,6 +82,8 @@ type imageFacts struct {
 	origW, origH int // original acquisition size (NIH Data_Entry, VinDr mirror rows)
 	width        int // pixel size the rows' boxes are drawn in
 	height       int
+	// other lists the image's other labels numbered past maxOtherSet.
+	other []string
 }
 
 // patient is the image's patient id, "" when unknown.
@@ -117,20 +122,61 @@ func (a *imageAcc) rowSize() (w, h int) {
 	return a.facts.width, a.facts.height
 }
 
-// addOther records a native label outside the six-label space.
-func (a *imageAcc) addOther(native string) {
-	if n := len(a.other); n == 0 || a.other[n-1] != native {
-		a.other = append(a.other, native)
+// otherNatives numbers the native labels outside the six-label space in
+// the order they are first met, so that an image's other labels are a set
+// of numbers (a few distinct names recur on tens of thousands of rows).
+type otherNatives struct {
+	names []string
+	index map[string]int
+}
+
+// maxOtherSet is how many numbers an image's other set holds.
+const maxOtherSet = 64
+
+// addOther records a native label outside the six-label space on a.
+func (im *images) addOther(a *imageAcc, native string) {
+	o := &im.others
+	k, ok := o.index[native]
+	if !ok {
+		if o.index == nil {
+			o.index = map[string]int{}
+		}
+		k = len(o.names)
+		o.names = append(o.names, native)
+		o.index[native] = k
+	}
+	if k < maxOtherSet {
+		a.other |= 1 << k
+		return
+	}
+	if a.facts == nil {
+		a.facts = &imageFacts{}
+	}
+	// A repeat of the label before is skipped; otherLabels deduplicates.
+	if n := len(a.facts.other); n == 0 || a.facts.other[n-1] != native {
+		a.facts.other = append(a.facts.other, native)
 	}
 }
 
-// otherLabels returns the image's other labels sorted and deduplicated,
-// in dst's memory when it has room.
-func (a *imageAcc) otherLabels(dst []string) []string {
-	if len(a.other) == 0 {
+// hasOther reports whether the image has a label outside the six-label
+// space.
+func (a *imageAcc) hasOther() bool {
+	return a.other != 0 || (a.facts != nil && len(a.facts.other) > 0)
+}
+
+// otherLabels returns the image's other labels (o numbers them) sorted and
+// deduplicated, in dst's memory when it has room; nil for none.
+func (a *imageAcc) otherLabels(o *otherNatives, dst []string) []string {
+	if !a.hasOther() {
 		return nil
 	}
-	out := append(dst[:0], a.other...)
+	out := dst[:0]
+	for s := a.other; s != 0; s &= s - 1 {
+		out = append(out, o.names[bits.TrailingZeros64(s)])
+	}
+	if a.facts != nil {
+		out = append(out, a.facts.other...)
+	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -192,6 +238,8 @@ type images struct {
 	hint map[cxrkit.Source]int
 	// readings grows the images' reading lists.
 	readings readingLists
+	// others numbers the native labels outside the six-label space.
+	others otherNatives
 }
 
 // accSlab is how many accumulators one allocation holds: as many as fill

@@ -128,7 +128,7 @@ func Prepare(ctx context.Context, opts Options) (*Report, error) {
 	}
 	// Outputs lists only files that exist when Prepare returns, so no
 	// caller prints the path of a file a failed write never made.
-	if err := writeCorpus(rep.Outputs["corpus"], corpus); err != nil {
+	if err := writeCorpus(rep.Outputs["corpus"], corpus, &p.images.others); err != nil {
 		delete(rep.Outputs, "corpus")
 		delete(rep.Outputs, "report")
 		return rep, err
@@ -222,13 +222,13 @@ type builtImage struct {
 // key is the image's corpus key, "source:image_id".
 func (b *builtImage) key() string { return cxrkit.ImageKey(b.acc.source, b.acc.id) }
 
-// corpusRecord fills rec with b's corpus record, its other labels in
-// others' memory (reused from line to line).
-func (b *builtImage) corpusRecord(rec *cxrkit.Record, others []string) {
+// corpusRecord fills rec with b's corpus record, its other labels (names
+// numbers them) in others' memory (reused from line to line).
+func (b *builtImage) corpusRecord(rec *cxrkit.Record, names *otherNatives, others []string) {
 	a := b.acc
 	*rec = cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient(), Split: b.split,
 		Width: b.width, Height: b.height, ImagePath: b.imagePath, Findings: b.findings,
-		OtherLabels: a.otherLabels(others)}
+		OtherLabels: a.otherLabels(names, others)}
 }
 
 // build turns the accumulated images into sorted, balanced, split corpus
@@ -586,13 +586,13 @@ func (p *preparer) split(images []builtImage, keys []string, dups [][2]int, rep 
 	}
 }
 
-func writeCorpus(path string, images []builtImage) error {
+func writeCorpus(path string, images []builtImage, names *otherNatives) error {
 	return cxrkit.WriteFileAtomic(path, func(w *bufio.Writer) error {
 		// One record and one other-label list serve every line.
 		var rec cxrkit.Record
 		var others []string
 		for i := range images {
-			images[i].corpusRecord(&rec, others)
+			images[i].corpusRecord(&rec, names, others)
 			if rec.OtherLabels != nil {
 				others = rec.OtherLabels[:0]
 			}

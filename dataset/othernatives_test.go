@@ -1,0 +1,46 @@
+package dataset
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/cxrkit/cxrkit"
+)
+
+// TestOtherLabelsSortedSet: an image's other labels, kept as a set of
+// numbers (and a list past maxOtherSet distinct names), come out as the
+// sorted, deduplicated list of every label added, for images sharing the
+// numbering, and nil for an image with none.
+func TestOtherLabelsSortedSet(t *testing.T) {
+	for _, names := range []int{1, 3, maxOtherSet, maxOtherSet + 1, 3 * maxOtherSet} {
+		t.Run(fmt.Sprint(names, " names"), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(names), 7))
+			im := newImages()
+			const images = 20
+			want := make([][]string, images)
+			accs := make([]*imageAcc, images)
+			for i := range accs {
+				accs[i] = im.get(cxrkit.SourceVinDr, fmt.Sprint("img", i))
+			}
+			for range 40 * names {
+				i := rng.IntN(images - 1) // the last image gets none
+				native := fmt.Sprintf("label %03d", rng.IntN(names))
+				im.addOther(accs[i], native)
+				want[i] = append(want[i], native)
+			}
+			var dst []string
+			for i, a := range accs {
+				w := slices.Compact(slices.Sorted(slices.Values(want[i])))
+				got := a.otherLabels(&im.others, dst)
+				if !slices.Equal(got, w) || a.hasOther() != (len(w) > 0) || (len(w) == 0) != (got == nil) {
+					t.Fatalf("image %d: %q (has %v), want %q", i, got, a.hasOther(), w)
+				}
+				if got != nil {
+					dst = got[:0]
+				}
+			}
+		})
+	}
+}
