@@ -52,7 +52,7 @@ func (p *preparer) assemble(a *imageAcc, bc *boxCounts) ([]cxrkit.Finding, strin
 		if !a.boxed.has(l.Index()) {
 			continue
 		}
-		r := a.labelReadingsOf(l.Index(), p.scratch.readings[:0])
+		r := p.images.readings.labelReadingsOf(a, l.Index(), p.scratch.readings[:0])
 		p.scratch.readings = r[:0]
 		markedPositive = true
 		bc.Before += len(r)

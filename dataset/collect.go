@@ -181,21 +181,13 @@ func (a *imageAcc) otherLabels(o *otherNatives, dst []string) []string {
 	return slices.Compact(out)
 }
 
-// labeledReading is one box of an image with its label's index.
+// labeledReading is one box of an image with its label's index and its
+// reader's number (see readingLists.readerNumber): 40 bytes and no
+// pointer, where a boxes.Reading with its reader's name was 56.
 type labeledReading struct {
-	label int
-	boxes.Reading
-}
-
-// labelReadingsOf appends the readings of label index k to dst, in row
-// order.
-func (a *imageAcc) labelReadingsOf(k int, dst []boxes.Reading) []boxes.Reading {
-	for _, r := range a.readings {
-		if r.label == k {
-			dst = append(dst, r.Reading)
-		}
-	}
-	return dst
+	box    boxes.Box
+	reader uint32
+	label  uint8
 }
 
 // firstReadings is the capacity of an image's first reading list: VinDr
@@ -207,10 +199,10 @@ const firstReadings = 4
 func (a *imageAcc) hasBox(l labelmap.Label, b boxes.Box) bool {
 	const eps = 5e-5
 	for _, r := range a.readings {
-		if r.label != l.Index() {
+		if int(r.label) != l.Index() {
 			continue
 		}
-		o := r.Box
+		o := r.box
 		if math.Abs(o.Y0-b.Y0) <= eps && math.Abs(o.X0-b.X0) <= eps && math.Abs(o.Y1-b.Y1) <= eps && math.Abs(o.X1-b.X1) <= eps {
 			return true
 		}

@@ -17,6 +17,42 @@ import (
 // labelReadingsOf copies it out.
 type readingLists struct {
 	free [maxReadingClass][][]labeledReading // outgrown arrays by class k, length 0
+	// readers numbers the readers' names as first met (a few radiologists
+	// or one source name), byReader answers a name's number, and last is
+	// the name numbered last asked for (rows often repeat their reader).
+	readers  []string
+	byReader map[string]uint32
+	last     string
+	lastN    uint32
+}
+
+// readerNumber is the number of reader's name.
+func (rl *readingLists) readerNumber(reader string) uint32 {
+	if reader == rl.last && rl.readers != nil {
+		return rl.lastN
+	}
+	n, ok := rl.byReader[reader]
+	if !ok {
+		if rl.byReader == nil {
+			rl.byReader = map[string]uint32{}
+		}
+		n = uint32(len(rl.readers))
+		rl.readers = append(rl.readers, reader)
+		rl.byReader[reader] = n
+	}
+	rl.last, rl.lastN = reader, n
+	return n
+}
+
+// labelReadingsOf appends the readings of a's label index k to dst, in row
+// order.
+func (rl *readingLists) labelReadingsOf(a *imageAcc, k int, dst []boxes.Reading) []boxes.Reading {
+	for _, r := range a.readings {
+		if int(r.label) == k {
+			dst = append(dst, boxes.Reading{Box: r.box, Reader: rl.readers[r.reader]})
+		}
+	}
+	return dst
 }
 
 // maxReadingClass bounds the classes of arrays kept for reuse; longer
@@ -28,7 +64,7 @@ func (rl *readingLists) add(a *imageAcc, l labelmap.Label, b boxes.Box, reader s
 	if len(a.readings) == cap(a.readings) {
 		a.readings = rl.grow(a.readings)
 	}
-	a.readings = append(a.readings, labeledReading{l.Index(), boxes.Reading{Box: b, Reader: reader}})
+	a.readings = append(a.readings, labeledReading{box: b, reader: rl.readerNumber(reader), label: uint8(l.Index())})
 	a.boxed.set(l.Index())
 }
 
@@ -46,7 +82,6 @@ func (rl *readingLists) grow(old []labeledReading) []labeledReading {
 	s = append(s, old...)
 	if old != nil {
 		if k := readingClass(cap(old)); k < maxReadingClass {
-			clear(old[:cap(old)]) // drop the readers' strings
 			rl.free[k] = append(rl.free[k], old[:0])
 		}
 	}

@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/cxrkit/cxrkit/boxes"
@@ -18,22 +19,37 @@ func TestReadingListsKeepEachImagesReadings(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(tt.images), uint64(tt.adds)))
 			var rl readingLists
 			accs := make([]imageAcc, tt.images)
-			want := make([][]labeledReading, tt.images)
+			type labeled struct {
+				label int
+				boxes.Reading
+			}
+			want := make([][]labeled, tt.images)
 			labels := labelmap.All()
 			for n := range tt.adds {
 				i, l := rng.IntN(tt.images), labels[rng.IntN(len(labels))]
 				b := boxes.Box{Y0: float64(n), X0: float64(i)}
-				reader := fmt.Sprint("R", n)
+				reader := fmt.Sprint("R", n%7)
 				rl.add(&accs[i], l, b, reader)
-				want[i] = append(want[i], labeledReading{l.Index(), boxes.Reading{Box: b, Reader: reader}})
+				want[i] = append(want[i], labeled{l.Index(), boxes.Reading{Box: b, Reader: reader}})
 			}
 			for i := range accs {
 				var boxed labelBits
 				for _, r := range want[i] {
 					boxed.set(r.label)
 				}
-				if fmt.Sprint(accs[i].readings) != fmt.Sprint(want[i]) || accs[i].boxed != boxed {
-					t.Fatalf("image %d: %v %b, want %v %b", i, accs[i].readings, accs[i].boxed, want[i], boxed)
+				if accs[i].boxed != boxed || len(accs[i].readings) != len(want[i]) {
+					t.Fatalf("image %d: %d readings %b, want %d %b", i, len(accs[i].readings), accs[i].boxed, len(want[i]), boxed)
+				}
+				for k := range labelmap.NumLabels {
+					var w []boxes.Reading
+					for _, r := range want[i] {
+						if r.label == k {
+							w = append(w, r.Reading)
+						}
+					}
+					if got := rl.labelReadingsOf(&accs[i], k, nil); !slices.Equal(got, w) {
+						t.Fatalf("image %d label %d: %v, want %v", i, k, got, w)
+					}
 				}
 			}
 		})
