@@ -146,13 +146,15 @@ func (p *preparer) assembleEmpty(a *imageAcc, markedPositive bool) ([]cxrkit.Fin
 	return p.noFindingList(), ""
 }
 
-// noFindingList is cxrkit.NoFindingList, cut from the findings slab.
-// The list has capacity 1, so appending to it never writes into its
-// neighbour.
+// noFindingList is cxrkit.NoFindingList, one list shared by every normal
+// image (most of the corpus): nothing changes a finding list once
+// assemble made it, and the list has capacity 1, so appending to it
+// never writes into another image's.
 func (p *preparer) noFindingList() []cxrkit.Finding {
-	l := p.scratch.findings.take(1)
-	l[0] = cxrkit.NoFindingList()[0]
-	return l
+	if p.scratch.noFinding == nil {
+		p.scratch.noFinding = slices.Clip(cxrkit.NoFindingList())
+	}
+	return p.scratch.noFinding
 }
 
 // assembleScratch is reused by assemble from image to image.
@@ -165,6 +167,8 @@ type assembleScratch struct {
 	// boxes are cut from.
 	findings slab[cxrkit.Finding]
 	boxes    slab[boxes.Box]
+	// noFinding is the finding list of every normal image.
+	noFinding []cxrkit.Finding
 	// ranks caches the vocabulary's specificity rank of each label
 	// (rankOK), asked once per box.
 	ranks  [labelmap.NumLabels]int
