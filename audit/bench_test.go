@@ -158,7 +158,7 @@ func BenchmarkClientOverheadRealNIH(b *testing.B) {
 						Image: cxrkit.ImageRef{Source: "nih", ImageID: fmt.Sprint(k), Path: p}})
 				}
 				a := benchAuditor(b, infer.NewMemo(client(b, url), 4096), mode.serverResizes)
-				cpu0 := cpuTime()
+				cpu0, faults0 := cpuTime(), minorFaults()
 				start := time.Now()
 				sum, err := a.RunBatch(context.Background(), ins, audit.BatchOptions{Concurrency: 8})
 				el := time.Since(start)
@@ -169,6 +169,7 @@ func BenchmarkClientOverheadRealNIH(b *testing.B) {
 				b.ReportMetric(float64(cases)/el.Seconds(), "cases/s")
 				b.ReportMetric(float64(cases)/el.Seconds()/40*100, "%ideal")
 				b.ReportMetric(float64(cpu.Microseconds())/1000, "cpu-ms/case")
+				b.ReportMetric(float64(minorFaults()-faults0)/float64(cases), "faults/case")
 			}
 		})
 	}

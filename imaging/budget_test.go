@@ -206,6 +206,9 @@ func TestOnlyRegularFilesAreOpened(t *testing.T) {
 // child process limited to 1 GB of address space (ulimit -v): a decoder
 // that reserves gigabytes dies there even if it would never touch them.
 func TestAttackFilesUnderAddressSpaceLimit(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory does not fit under ulimit -v")
+	}
 	if os.Getenv("CXRKIT_ATTACK_CHILD") == "1" {
 		for _, data := range [][]byte{hugeFramesDICOM(), hugeElementDICOM(), hugePNG(16384, 16384)} {
 			if _, _, err := Decode(bytes.NewReader(data)); err == nil {
