@@ -15,6 +15,7 @@ const huffBlockSize = 64 << 10
 type huffBlock struct {
 	n     int         // bytes of data the block codes
 	table [257]uint32 // a literal's code (bit-reversed) | its length << 16; 256 ends the block
+	codes [257]uint16 // the codes of table alone, for the literal writer
 	lens  [257]uint8
 	cl    [19]uint32 // the code-length code, packed as table
 	nclen int        // code-length code lengths sent (4..19)
@@ -51,6 +52,7 @@ func (blk *huffBlock) plan(n int, freq *[257]int) {
 	var codes [257]uint16
 	canonicalCodes(blk.lens[:], codes[:])
 	bits := 0
+	blk.codes = codes
 	for c := range blk.table {
 		blk.table[c] = uint32(codes[c]) | uint32(blk.lens[c])<<16
 		bits += freq[c] * int(blk.lens[c])
@@ -102,7 +104,7 @@ func appendHuffman(dst, data []byte, blocks []huffBlock, sum uint32) []byte {
 		}
 		w.write(final|2<<1, 3) // BFINAL, BTYPE=10 (dynamic)
 		w.header(blk)
-		w.literals(data[:blk.n], &blk.table)
+		w.literals(data[:blk.n], &blk.codes, &blk.lens)
 		data = data[blk.n:]
 		w.code(blk.table[256])
 	}
@@ -166,14 +168,17 @@ func (w *bitWriter) header(blk *huffBlock) {
 	w.code(blk.cl[1]) // the distance code's length
 }
 
-// literals writes each byte of block with its code from table. Codes go
-// into a 64-bit accumulator, which is then stored whole and advanced by
-// the bytes it completed: no branch per symbol, no append per word. Four
-// codes fit the accumulator (at most 7 bits pending) unless they are
-// long, then two do (30 bits at most). Each store needs 8 bytes of room,
-// which the planned length plus the zlib trailer gives but for the last
-// few codes.
-func (w *bitWriter) literals(block []byte, table *[257]uint32) {
+// literals writes each byte of block with its code (codes[c], lens[c]
+// bits). Codes go into a 64-bit accumulator, which is then stored whole
+// and advanced by the bytes it completed: no branch per symbol, no append
+// per word. Four codes fit the accumulator (at most 7 bits pending, at
+// most 63 after) unless they are long, then two do (37 bits at most).
+// Keeping the count below 64 lets every shift be masked to 6 bits, so the
+// compiler adds no check for shifts of 64 or more; code and length come
+// from two tables, one load each, rather than unpacked from one entry.
+// Each store needs 8 bytes of room, which the planned length plus the
+// zlib trailer gives but for the last few codes.
+func (w *bitWriter) literals(block []byte, codes *[257]uint16, lens *[257]uint8) {
 	for w.nacc >= 8 { // at most 7 bits pending, as the loop assumes
 		w.b = append(w.b, byte(w.acc))
 		w.acc >>= 8
@@ -183,29 +188,30 @@ func (w *bitWriter) literals(block []byte, table *[257]uint32) {
 	out := w.b[:cap(w.b)]
 	acc, n := w.acc, w.nacc
 	for len(block) >= 4 && pos+8 <= len(out) {
-		e0, e1, e2, e3 := table[block[0]], table[block[1]], table[block[2]], table[block[3]]
-		acc |= uint64(e0&0xffff) << n
-		n += uint(e0 >> 16)
-		acc |= uint64(e1&0xffff) << n
-		n += uint(e1 >> 16)
-		if n+uint(e2>>16)+uint(e3>>16) <= 64 {
-			acc |= uint64(e2&0xffff) << n
-			n += uint(e2 >> 16)
-			acc |= uint64(e3&0xffff) << n
-			n += uint(e3 >> 16)
+		s0, s1, s2, s3 := block[0], block[1], block[2], block[3]
+		acc |= uint64(codes[s0]) << (n & 63)
+		n += uint(lens[s0])
+		acc |= uint64(codes[s1]) << (n & 63)
+		n += uint(lens[s1])
+		l2, l3 := uint(lens[s2]), uint(lens[s3])
+		if n+l2+l3 <= 63 {
+			acc |= uint64(codes[s2]) << (n & 63)
+			n += l2
+			acc |= uint64(codes[s3]) << (n & 63)
+			n += l3
 			block = block[4:]
 		} else {
 			block = block[2:]
 		}
 		binary.LittleEndian.PutUint64(out[pos:], acc)
-		k := n >> 3
+		k := n >> 3 // at most 7
 		pos += int(k)
-		acc >>= k * 8
+		acc >>= (k * 8) & 63
 		n &= 7
 	}
 	w.b, w.acc, w.nacc = out[:pos], acc, n
 	for _, c := range block {
-		w.code(table[c])
+		w.write(uint64(codes[c]), uint(lens[c]))
 	}
 }
 

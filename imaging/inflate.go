@@ -25,6 +25,17 @@ func inflateZlib(dst, src []byte) (ok bool) {
 // well-formed, fills dst exactly, ends exactly at the end of src) apart
 // from its Adler-32 checksum (sum: it holds; meaningful only when ok).
 func inflateZlibStream(dst, src []byte) (ok, sum bool) {
+	return inflateZlibStreamWith(dst, src, new(inflateTables))
+}
+
+// inflateTables keep the storage of an inflater's decoding tables from
+// one stream to the next (each dynamic block rebuilds them in place), so
+// that a batch of images does not allocate them afresh per image.
+type inflateTables struct{ lit, dist, clen []uint32 }
+
+// inflateZlibStreamWith is inflateZlibStream building its tables in
+// tabs' storage, which it grows when needed and leaves in tabs.
+func inflateZlibStreamWith(dst, src []byte, tabs *inflateTables) (ok, sum bool) {
 	if len(src) < 6 {
 		return false, false
 	}
@@ -33,7 +44,10 @@ func inflateZlibStream(dst, src []byte) (ok, sum bool) {
 		return false, false
 	}
 	f := inflater{br: bitReader{src: src[:len(src)-4], pos: 2}, dst: dst}
-	if !f.run() || f.op != len(dst) {
+	f.lit.t, f.dist.t, f.clen.t = tabs.lit[:0], tabs.dist[:0], tabs.clen[:0]
+	ran := f.run()
+	tabs.lit, tabs.dist, tabs.clen = f.lit.t[:0], f.dist.t[:0], f.clen.t[:0]
+	if !ran || f.op != len(dst) {
 		return false, false
 	}
 	// The checksum follows the last block, from the next byte boundary.

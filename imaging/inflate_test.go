@@ -58,6 +58,7 @@ func inflateInputs() map[string][]byte {
 // refuses them or reads other bytes.
 func TestInflateZlibMatchesStdlib(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
+	shared := new(inflateTables) // reused by every stream below, as FitPNG's pool reuses them
 	for name, data := range inflateInputs() {
 		for _, level := range []int{zlib.HuffmanOnly, zlib.NoCompression, zlib.BestSpeed, 5, zlib.DefaultCompression, zlib.BestCompression} {
 			var buf bytes.Buffer
@@ -68,6 +69,11 @@ func TestInflateZlibMatchesStdlib(t *testing.T) {
 			dst := make([]byte, len(data))
 			if !inflateZlib(dst, stream) || !bytes.Equal(dst, data) {
 				t.Fatalf("%s level %d: refused or differs", name, level)
+			}
+			// Tables left by every stream so far (refused ones included).
+			clear(dst)
+			if ok, sum := inflateZlibStreamWith(dst, stream, shared); !ok || !sum || !bytes.Equal(dst, data) {
+				t.Fatalf("%s level %d: with reused tables: refused or differs", name, level)
 			}
 			if len(data) > 0 && (inflateZlib(dst[:len(data)-1], stream) || inflateZlib(make([]byte, len(data)+1), stream)) {
 				t.Fatalf("%s level %d: accepted with the wrong output size", name, level)
@@ -88,6 +94,10 @@ func TestInflateZlibMatchesStdlib(t *testing.T) {
 				got := make([]byte, len(want))
 				if inflateZlib(got, bad) && (!good || !bytes.Equal(got, want)) {
 					t.Fatalf("%s level %d: accepted a damaged stream compress/zlib refuses (%v) or reads otherwise", name, level, good)
+				}
+				again := make([]byte, len(want))
+				if ok, sum := inflateZlibStreamWith(again, bad, shared); ok && sum && (!good || !bytes.Equal(again, want)) {
+					t.Fatalf("%s level %d: with reused tables: accepted a damaged stream compress/zlib refuses (%v) or reads otherwise", name, level, good)
 				}
 			}
 		}

@@ -73,15 +73,15 @@ func decodeGrayPNGRows(ctx context.Context, data, buf []byte, sink grayRowSink) 
 	} else {
 		raw = make([]byte, n)
 	}
-	z := idatBuffers.Get().(*[]byte)
+	z := idatBuffers.Get().(*idatScratch)
 	defer func() {
-		if cap(*z) <= maxPooledBuffer {
+		if cap(z.stream) <= maxPooledBuffer {
 			idatBuffers.Put(z)
 		}
 	}()
-	stream, grown := idatStream(data, idat, (*z)[:0])
-	*z = grown[:0]
-	wellFormed, sum := inflateZlibStream(raw, stream)
+	stream, grown := idatStream(data, idat, z.stream[:0])
+	z.stream = grown[:0]
+	wellFormed, sum := inflateZlibStreamWith(raw, stream, &z.tables)
 	if !wellFormed {
 		return nil, nil, false, nil
 	}
@@ -194,24 +194,39 @@ func chunkAt(data []byte, off int) (typ string, body []byte, next int, ok bool) 
 // has checked these chunks' CRCs: they are not computed again.
 func idatStream(data []byte, off int, buf []byte) (stream, grown []byte) {
 	_, first, off, _ := chunkAt(data, off)
-	for n := 1; ; n++ {
-		typ, body, next, _ := chunkAt(data, off)
+	total, n := len(first), 1
+	for o := off; ; n++ {
+		typ, body, next, _ := chunkAt(data, o)
 		if typ != "IDAT" {
-			if n == 1 {
-				return first, buf
-			}
-			return buf, buf
+			break
 		}
-		if n == 1 {
-			buf = append(buf, first...)
-		}
+		total += len(body)
+		o = next
+	}
+	if n == 1 {
+		return first, buf
+	}
+	if cap(buf) < total {
+		// Grown once to the joined size (within the file's size).
+		buf = make([]byte, 0, total)
+	}
+	buf = append(buf[:0], first...)
+	for range n - 1 {
+		_, body, next, _ := chunkAt(data, off)
 		buf = append(buf, body...)
 		off = next
 	}
+	return buf, buf
 }
 
-// idatBuffers hold the joined IDAT payloads of one image at a time.
-var idatBuffers = sync.Pool{New: func() any { return new([]byte) }}
+// idatBuffers hold the joined IDAT payloads and the inflater's tables of
+// one image at a time.
+var idatBuffers = sync.Pool{New: func() any { return new(idatScratch) }}
+
+type idatScratch struct {
+	stream []byte
+	tables inflateTables
+}
 
 // unfilterRows undoes the PNG row filters in raw (rows of 1+rowLen bytes,
 // filter type first), bpp bytes per pixel, handing each row to feed (when
@@ -318,7 +333,7 @@ func average1(cur, prev []byte) {
 }
 
 // paethTable holds, for each difference d = b-c of the bytes above and
-// above-left (index d+255), the two intervals of t = a-c (a the byte to
+// above-left (index d mod 512), the two intervals of t = a-c (a the byte to
 // the left) in which the Paeth predictor is b and c; it is a otherwise.
 // With e = |d|, b is chosen for t in [loB, loB+nB) and c for t in
 // [loC, loC+nC), where nB = e+e/2, nC = 2e-1-e/2 (both 0 when e is 0) and
@@ -329,9 +344,13 @@ func average1(cur, prev []byte) {
 // which is the specification's choice (a when |b-c| is no more than
 // |a-c| and |a+b-2c|, else b when |a-c| is no more than |a+b-2c|, else
 // c; TestPaeth1Exhaustive checks every a, b and c).
-type paethTable [512]struct {
-	loB, loC int16
-	nB, nC   uint16
+//
+// The four values are kept in four arrays rather than an array of
+// structs, and indexed by d mod 512 (unique for -255..255): each is
+// then one indexed load in paeth1's loop, with no offset to add.
+type paethTable struct {
+	loB, loC [512]int16
+	nB, nC   [512]uint16
 }
 
 func (pt *paethTable) init() {
@@ -343,7 +362,7 @@ func (pt *paethTable) init() {
 			loB, loC = 1-e, h+1
 		}
 		nC := max(2*e-1-h, 0)
-		pt[d+255].loB, pt[d+255].loC, pt[d+255].nB, pt[d+255].nC = int16(loB), int16(loC), uint16(e+h), uint16(nC)
+		pt.loB[d&511], pt.loC[d&511], pt.nB[d&511], pt.nC[d&511] = int16(loB), int16(loC), uint16(e+h), uint16(nC)
 	}
 }
 
@@ -354,16 +373,17 @@ func (pt *paethTable) init() {
 // direct form has three absolute values and two dependent comparisons.
 func paeth1(cur, prev []byte, pt *paethTable) {
 	cur = cur[:len(prev)]
+	loB, loC, nB, nC := pt.loB[:], pt.loC[:], pt.nB[:], pt.nC[:]
 	var a, c int
 	for j, pb := range prev {
 		b := int(pb)
-		k := &pt[(b-c+255)&511]
-		lb, lc := c+int(k.loB), c+int(k.loC)
+		d := (b - c) & 511
+		lb, lc := c+int(loB[d]), c+int(loC[d])
 		pred := a
-		if uint(a-lb) < uint(k.nB) {
+		if uint(a-lb) < uint(nB[d]) {
 			pred = b
 		}
-		if uint(a-lc) < uint(k.nC) {
+		if uint(a-lc) < uint(nC[d]) {
 			pred = c
 		}
 		a = (pred + int(cur[j])) & 0xff

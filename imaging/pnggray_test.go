@@ -270,7 +270,19 @@ func FuzzInflateZlib(f *testing.F) {
 			f.Add(buf.Bytes(), true)
 		}
 	}
+	// Tables left by another stream (subtables included: BestCompression
+	// of noisy data has long codes) must not change any verdict.
+	noisy := make([]byte, 40000)
+	for i := range noisy {
+		noisy[i] = byte(rng.IntN(256) * rng.IntN(256) >> 8)
+	}
+	var nbuf bytes.Buffer
+	nw, _ := zlib.NewWriterLevel(&nbuf, zlib.BestCompression)
+	nw.Write(noisy)
+	nw.Close()
+	other := nbuf.Bytes()
 	f.Fuzz(func(t *testing.T, stream []byte, wellFormed bool) {
+		defer checkReusedTables(t, stream, other)
 		zr, err := zlib.NewReader(bytes.NewReader(stream))
 		var want []byte
 		if err == nil {
@@ -288,6 +300,27 @@ func FuzzInflateZlib(f *testing.F) {
 			t.Fatal("refused a stream compress/zlib reads")
 		}
 	})
+}
+
+// checkReusedTables inflates stream with fresh tables, then with tables
+// left by other and by stream itself: the verdicts and bytes must agree.
+func checkReusedTables(t *testing.T, stream, other []byte) {
+	size := 0
+	if zr, err := zlib.NewReader(bytes.NewReader(stream)); err == nil {
+		out, _ := io.ReadAll(io.LimitReader(zr, 1<<20))
+		size = len(out)
+	}
+	want := make([]byte, size)
+	wantOK, wantSum := inflateZlibStreamWith(want, stream, new(inflateTables))
+	tabs := new(inflateTables)
+	inflateZlibStreamWith(make([]byte, 40000), other, tabs)
+	for range 2 {
+		got := make([]byte, size)
+		ok, sum := inflateZlibStreamWith(got, stream, tabs)
+		if ok != wantOK || ok && (sum != wantSum || !bytes.Equal(got, want)) {
+			t.Fatalf("reused tables: ok %v sum %v, fresh tables: ok %v sum %v", ok, sum, wantOK, wantSum)
+		}
+	}
 }
 
 // consumedAll reports whether compress/zlib reads stream to its last
