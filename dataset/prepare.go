@@ -216,7 +216,7 @@ type builtImage struct {
 	findings      []cxrkit.Finding
 	imagePath     string
 	width, height int
-	split         cxrkit.Split
+	split         splitNum
 }
 
 // key is the image's corpus key, "source:image_id".
@@ -226,7 +226,7 @@ func (b *builtImage) key() string { return cxrkit.ImageKey(b.acc.source, b.acc.i
 // numbers them) in others' memory (reused from line to line).
 func (b *builtImage) corpusRecord(rec *cxrkit.Record, names *otherNatives, others []string) {
 	a := b.acc
-	*rec = cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient(), Split: b.split,
+	*rec = cxrkit.Record{ImageID: a.id, Source: a.source, PatientID: a.patient(), Split: b.split.split(),
 		Width: b.width, Height: b.height, ImagePath: b.imagePath, Findings: b.findings,
 		OtherLabels: a.otherLabels(names, others)}
 }
@@ -273,10 +273,10 @@ func (p *preparer) build() ([]builtImage, *Report, error) {
 	for i := range images {
 		b := &images[i]
 		rep.source(b.acc.source).ImagesWritten++
-		sc := rep.Splits[b.split]
+		sc := rep.Splits[b.split.split()]
 		if sc == nil {
 			sc = &SplitCount{Labels: map[string]int{}}
-			rep.Splits[b.split] = sc
+			rep.Splits[b.split.split()] = sc
 		}
 		sc.Images++
 		for _, l := range labelSetOf(b.findings) {
@@ -576,7 +576,7 @@ func (p *preparer) split(images []builtImage, keys []string, dups [][2]int, rep 
 	inTest := 0
 	for i := range images {
 		images[i].split = splits[i]
-		if splits[i] == cxrkit.SplitTest {
+		if splits[i] == splitTest {
 			inTest++
 		}
 	}

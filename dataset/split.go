@@ -68,7 +68,7 @@ func (u unionFind) union(a, b int) {
 // to the split furthest below its target share of the images seen so far —
 // stratified systematic sampling, so every label set is spread across
 // splits in proportion and the overall fractions are met.
-func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int64) []cxrkit.Split {
+func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int64) []splitNum {
 	u := newUnionFind(len(items))
 	var byGroup map[string]int
 	for i, it := range items {
@@ -162,8 +162,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 		}
 		return cmp.Compare(items[a.key].key, items[b.key].key)
 	})
-	out := make([]cxrkit.Split, len(items))
-	names3 := [3]cxrkit.Split{cxrkit.SplitTrain, cxrkit.SplitValidation, cxrkit.SplitTest}
+	out := make([]splitNum, len(items))
 	fracs := [3]float64{1 - val - test, val, test}
 	var assigned [3]float64
 	seen := 0.0
@@ -173,7 +172,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 		if !g.holdout {
 			seen += n
 			best := -1e300
-			for k := range names3 {
+			for k := range fracs {
 				if fracs[k] <= 0 {
 					continue
 				}
@@ -184,11 +183,34 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 			assigned[s] += n
 		}
 		for _, m := range members[g.first : g.first+g.n] {
-			out[m] = names3[s]
+			out[m] = splitNum(s)
 		}
 	}
 	return out
 }
+
+// splitNum is a split by its number, one byte where a cxrkit.Split is a
+// string header: train, validation, test as assignSplits' fractions.
+type splitNum uint8
+
+const (
+	splitTrain splitNum = iota
+	splitValidation
+	splitTest
+)
+
+// split is the split numbered s.
+func (s splitNum) split() cxrkit.Split {
+	switch s {
+	case splitValidation:
+		return cxrkit.SplitValidation
+	case splitTest:
+		return cxrkit.SplitTest
+	}
+	return cxrkit.SplitTrain
+}
+
+func (s splitNum) String() string { return string(s.split()) }
 
 // splitGroup is a group of images that share a split: its members are
 // members[first:first+n], key is the member with the least key, stratum

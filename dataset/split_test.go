@@ -8,6 +8,15 @@ import (
 	"github.com/cxrkit/cxrkit"
 )
 
+// splitsOf names each split.
+func splitsOf(nums []splitNum) []cxrkit.Split {
+	out := make([]cxrkit.Split, len(nums))
+	for i, n := range nums {
+		out[i] = n.split()
+	}
+	return out
+}
+
 func TestAssignSplitsGroupsAndHoldout(t *testing.T) {
 	var items []splitItem
 	for i := range 1000 {
@@ -17,7 +26,7 @@ func TestAssignSplitsGroupsAndHoldout(t *testing.T) {
 	}
 	items[10].holdout = true
 	dups := [][2]int{{100, 900}}
-	got := assignSplits(items, dups, 0.1, 0.1, 42)
+	got := splitsOf(assignSplits(items, dups, 0.1, 0.1, 42))
 	for i := 0; i+2 < len(items); i += 3 {
 		if got[i] != got[i+1] || got[i] != got[i+2] {
 			t.Fatalf("patient p%d split across %s %s %s", i/3, got[i], got[i+1], got[i+2])
@@ -63,7 +72,7 @@ func TestAssignSplitsStratifiesRareLabelSets(t *testing.T) {
 		}
 		items = append(items, splitItem{key: fmt.Sprintf("v:%04d", i), stratum: s})
 	}
-	got := assignSplits(items, nil, 0.1, 0, 1)
+	got := splitsOf(assignSplits(items, nil, 0.1, 0, 1))
 	val := 0
 	for i, s := range got {
 		if items[i].stratum == "pneumothorax" && s == cxrkit.SplitValidation {
