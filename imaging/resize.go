@@ -254,9 +254,10 @@ type paddedWeights struct {
 	n     int
 	start []int
 	w     []uint16
-	// t3 is start and w again, one record per output, when n is 3, and
-	// a zero record after an odd number of outputs.
-	t3 []tap3
+	// t3 is start and w again, one record per output, when n is 3,
+	// grouped by two (the outputs a word of the horizontal pass holds),
+	// with a zero record after an odd number of outputs.
+	t3 [][2]tap3
 }
 
 type tap3 struct {
@@ -277,9 +278,9 @@ func padTaps(f fixedWeights, size int) paddedWeights {
 		copy(p.w[i*n+start-s:], w)
 	}
 	if n == 3 {
-		p.t3 = make([]tap3, len(p.start)+len(p.start)%2)
+		p.t3 = make([][2]tap3, (len(p.start)+1)/2)
 		for i, s := range p.start {
-			p.t3[i] = tap3{s, [3]uint64{uint64(p.w[3*i]), uint64(p.w[3*i+1]), uint64(p.w[3*i+2])}}
+			p.t3[i/2][i%2] = tap3{s, [3]uint64{uint64(p.w[3*i]), uint64(p.w[3*i+1]), uint64(p.w[3*i+2])}}
 		}
 	}
 	return p
@@ -293,9 +294,10 @@ func (p *paddedWeights) apply(row []byte, out []uint64) {
 	pairs := m / 2
 	out = out[:(m+1)/2]
 	if n == 3 {
-		t3 := p.t3[:2*pairs]
-		for i := range pairs {
-			a, b := &t3[2*i], &t3[2*i+1]
+		t3 := p.t3[:pairs]
+		out := out[:pairs]
+		for i := range t3 {
+			a, b := &t3[i][0], &t3[i][1]
 			pa, pb := row[a.s:a.s+3:a.s+3], row[b.s:b.s+3:b.s+3]
 			lo := uint32(pa[0])*uint32(a.w[0]) + uint32(pa[1])*uint32(a.w[1]) + uint32(pa[2])*uint32(a.w[2])
 			hi := uint32(pb[0])*uint32(b.w[0]) + uint32(pb[1])*uint32(b.w[1]) + uint32(pb[2])*uint32(b.w[2])
@@ -332,10 +334,10 @@ func (p *paddedWeights) applyPair(a, b []byte, outA, outB []uint64, pair []uint6
 		mask  = 0xffff | 0xffff<<32 // the 8.8 value of each half
 		low   = 0xffffffff          // the low half
 	)
-	t3 := p.t3[:2*len(outA)]
+	t3 := p.t3[:len(outA)]
 	outB = outB[:len(outA)]
-	for i := range outA {
-		t, u := &t3[2*i], &t3[2*i+1]
+	for i := range t3 {
+		t, u := &t3[i][0], &t3[i][1]
 		pt, pu := pair[t.s:t.s+3:t.s+3], pair[u.s:u.s+3:u.s+3]
 		x0 := (pt[0]*t.w[0] + pt[1]*t.w[1] + pt[2]*t.w[2] + round) >> 6 & mask
 		x1 := (pu[0]*u.w[0] + pu[1]*u.w[1] + pu[2]*u.w[2] + round) >> 6 & mask
