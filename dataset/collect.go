@@ -364,8 +364,9 @@ func (im *images) sorted() []*imageAcc {
 		n += len(m)
 	}
 	out := make([]*imageAcc, 0, n)
-	// Ids are sorted as values next to their accumulators, so a
-	// comparison does not go through the accumulator's pointer.
+	// Ids are sorted by their first 8 bytes, as numbers next to their
+	// accumulators, so a comparison goes through the accumulator's pointer
+	// only to tell apart ids that share those bytes.
 	largest := 0
 	for _, m := range im.bySource {
 		largest = max(largest, len(m))
@@ -375,14 +376,14 @@ func (im *images) sorted() []*imageAcc {
 		byID = byID[:0]
 		for id, a := range im.bySource[src] {
 			if !a.unseen {
-				byID = append(byID, idAcc{idPrefix(id), id, a})
+				byID = append(byID, idAcc{idPrefix(id), a})
 			}
 		}
 		slices.SortFunc(byID, func(a, b idAcc) int {
 			if a.prefix != b.prefix {
 				return cmp.Compare(a.prefix, b.prefix)
 			}
-			return strings.Compare(a.id, b.id)
+			return strings.Compare(a.acc.id, b.acc.id)
 		})
 		for _, x := range byID {
 			out = append(out, x.acc)
@@ -392,8 +393,7 @@ func (im *images) sorted() []*imageAcc {
 }
 
 type idAcc struct {
-	prefix uint64 // idPrefix(id): orders as id does, when it differs
-	id     string
+	prefix uint64 // idPrefix(acc.id): orders as the id does, when it differs
 	acc    *imageAcc
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cxrkit/cxrkit"
@@ -42,5 +43,43 @@ func TestOtherLabelsSortedSet(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSortedBySourceThenID: sorted gives every seen image by source and
+// then id, ids that share their first 8 bytes (or are shorter) included.
+func TestSortedBySourceThenID(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	im := newImages()
+	type key struct {
+		source cxrkit.Source
+		id     string
+	}
+	var want []key
+	seen := map[key]bool{}
+	for range 3000 {
+		source := []cxrkit.Source{cxrkit.SourceVinDr, cxrkit.SourceNIH, cxrkit.SourceChestXDet}[rng.IntN(3)]
+		id := fmt.Sprintf("%08d", rng.IntN(20))[:rng.IntN(9)] + fmt.Sprint(rng.IntN(50))
+		im.get(source, id)
+		if k := (key{source, id}); !seen[k] {
+			seen[k] = true
+			want = append(want, k)
+		}
+	}
+	im.putMeta(cxrkit.SourceVinDr, []byte("00000000unseen"), Size{Width: 1, Height: 1})
+	slices.SortFunc(want, func(a, b key) int {
+		if a.source != b.source {
+			return strings.Compare(string(a.source), string(b.source))
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	got := im.sorted()
+	if len(got) != len(want) {
+		t.Fatalf("%d images, want %d", len(got), len(want))
+	}
+	for i, a := range got {
+		if (key{a.source, a.id}) != want[i] {
+			t.Fatalf("image %d is %s:%s, want %s:%s", i, a.source, a.id, want[i].source, want[i].id)
+		}
 	}
 }
