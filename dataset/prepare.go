@@ -564,7 +564,7 @@ func (p *preparer) split(images []builtImage, keys []string, dups [][2]int, rep 
 	var strata strataCache
 	for i := range images {
 		a := images[i].acc
-		items[i] = splitItem{key: keys[i], stratum: strata.of(images[i].findings), holdout: holdout[a.id]}
+		items[i] = splitItem{stratum: strata.of(images[i].findings), holdout: holdout[a.id]}
 		if patient := a.patient(); patient != "" {
 			items[i].group = string(a.source) + ":" + patient
 		}
@@ -572,7 +572,7 @@ func (p *preparer) split(images []builtImage, keys []string, dups [][2]int, rep 
 			matched[a.id] = true
 		}
 	}
-	splits := assignSplits(items, dups, p.opts.ValFraction, p.opts.TestFraction, p.opts.Seed)
+	splits := assignSplits(items, keys, dups, p.opts.ValFraction, p.opts.TestFraction, p.opts.Seed)
 	inTest := 0
 	for i := range images {
 		images[i].split = splits[i]

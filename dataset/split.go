@@ -27,9 +27,9 @@ func rank(seed int64, parts ...string) uint64 {
 	return binary.BigEndian.Uint64(sum[:])
 }
 
-// splitItem is one image as the splitter sees it.
+// splitItem is one image as the splitter sees it (its key, source:image_id,
+// is given beside it).
 type splitItem struct {
-	key     string // source:image_id
 	stratum string // the image's label set
 	group   string // patient key; empty when unknown
 	holdout bool
@@ -68,7 +68,9 @@ func (u unionFind) union(a, b int) {
 // to the split furthest below its target share of the images seen so far —
 // stratified systematic sampling, so every label set is spread across
 // splits in proportion and the overall fractions are met.
-func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int64) []splitNum {
+//
+// keys[i] is item i's key.
+func assignSplits(items []splitItem, keys []string, dups [][2]int, val, test float64, seed int64) []splitNum {
 	u := newUnionFind(len(items))
 	var byGroup map[string]int
 	for i, it := range items {
@@ -107,7 +109,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 		}
 		g := &groups[u[i]]
 		g.n++
-		if items[i].key < items[g.key].key {
+		if keys[i] < keys[g.key] {
 			g.key = int32(i)
 		}
 		g.holdout = g.holdout || items[i].holdout
@@ -139,7 +141,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 			names = append(names, st)
 		}
 		g.stratum = r
-		g.order = rank(seed, "split", items[g.key].key)
+		g.order = rank(seed, "split", keys[g.key])
 	}
 	byName := make([]int32, len(names))
 	for i := range byName {
@@ -160,7 +162,7 @@ func assignSplits(items []splitItem, dups [][2]int, val, test float64, seed int6
 		if c := cmp.Compare(a.order, b.order); c != 0 {
 			return c
 		}
-		return cmp.Compare(items[a.key].key, items[b.key].key)
+		return cmp.Compare(keys[a.key], keys[b.key])
 	})
 	out := make([]splitNum, len(items))
 	fracs := [3]float64{1 - val - test, val, test}

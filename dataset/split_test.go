@@ -19,14 +19,15 @@ func splitsOf(nums []splitNum) []cxrkit.Split {
 
 func TestAssignSplitsGroupsAndHoldout(t *testing.T) {
 	var items []splitItem
+	var keys []string
 	for i := range 1000 {
 		strat := []string{"no_finding", "cardiomegaly", "cardiomegaly+pleural_effusion", "pneumothorax"}[i%4]
-		it := splitItem{key: fmt.Sprintf("nih:%05d", i), stratum: strat, group: fmt.Sprintf("p%d", i/3)}
-		items = append(items, it)
+		items = append(items, splitItem{stratum: strat, group: fmt.Sprintf("p%d", i/3)})
+		keys = append(keys, fmt.Sprintf("nih:%05d", i))
 	}
 	items[10].holdout = true
 	dups := [][2]int{{100, 900}}
-	got := splitsOf(assignSplits(items, dups, 0.1, 0.1, 42))
+	got := splitsOf(assignSplits(items, keys, dups, 0.1, 0.1, 42))
 	for i := 0; i+2 < len(items); i += 3 {
 		if got[i] != got[i+1] || got[i] != got[i+2] {
 			t.Fatalf("patient p%d split across %s %s %s", i/3, got[i], got[i+1], got[i+2])
@@ -52,10 +53,10 @@ func TestAssignSplitsGroupsAndHoldout(t *testing.T) {
 			t.Errorf("%s has %d of 1000", s, counts[s])
 		}
 	}
-	if again := assignSplits(items, dups, 0.1, 0.1, 42); fmt.Sprint(again) != fmt.Sprint(got) {
+	if again := assignSplits(items, keys, dups, 0.1, 0.1, 42); fmt.Sprint(again) != fmt.Sprint(got) {
 		t.Error("same seed gave different splits")
 	}
-	if other := assignSplits(items, dups, 0.1, 0.1, 43); fmt.Sprint(other) == fmt.Sprint(got) {
+	if other := assignSplits(items, keys, dups, 0.1, 0.1, 43); fmt.Sprint(other) == fmt.Sprint(got) {
 		t.Error("another seed gave the same splits")
 	}
 	t.Logf("splits %v; per stratum %v", counts, perStratum)
@@ -65,14 +66,16 @@ func TestAssignSplitsStratifiesRareLabelSets(t *testing.T) {
 	// 20 pneumothorax images among 980 normal ones: validation must get
 	// about 2 of them, not 0.
 	var items []splitItem
+	var keys []string
 	for i := range 1000 {
 		s := "no_finding"
 		if i%50 == 0 {
 			s = "pneumothorax"
 		}
-		items = append(items, splitItem{key: fmt.Sprintf("v:%04d", i), stratum: s})
+		items = append(items, splitItem{stratum: s})
+		keys = append(keys, fmt.Sprintf("v:%04d", i))
 	}
-	got := splitsOf(assignSplits(items, nil, 0.1, 0, 1))
+	got := splitsOf(assignSplits(items, keys, nil, 0.1, 0, 1))
 	val := 0
 	for i, s := range got {
 		if items[i].stratum == "pneumothorax" && s == cxrkit.SplitValidation {
