@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -26,6 +27,12 @@ type recordScanner struct {
 	boxes [][2]int
 	syms  []string          // scratch for stringList
 	names map[string]string // interned syms: a dataset has a handful
+	// symsOut, vals and own hold the decoded record's syms, boxes and the
+	// boxes' bytes, reused by the next record: a record is valid until
+	// the next call (its reader emits it before reading on).
+	symsOut []string
+	vals    []json.RawMessage
+	own     []byte
 }
 
 // maxInterned bounds the strings recordScanner interns.
@@ -50,6 +57,7 @@ func (s *recordScanner) intern(b []byte) string {
 // chestXDetRecord decodes the record at the start of b into rec,
 // returning its length and whether it could (b may run on past the
 // record). Box values are copied out of b, which may be reused after the
+// call, into the scanner's memory: rec's lists are valid until the next
 // call.
 func (s *recordScanner) chestXDetRecord(b []byte, rec *chestXDetRecord) (int, bool) {
 	*rec = chestXDetRecord{}
@@ -108,7 +116,8 @@ func (s *recordScanner) record(rec *chestXDetRecord) bool {
 	}
 	if len(s.boxes) > 0 {
 		// One copy of the boxes array holds every box.
-		own := bytes.Clone(s.b[boxesFrom:s.boxes[len(s.boxes)-1][1]])
+		own := append(s.own[:0], s.b[boxesFrom:s.boxes[len(s.boxes)-1][1]]...)
+		s.own = own
 		for k, span := range s.boxes {
 			rec.Boxes[k] = own[span[0]-boxesFrom : span[1]-boxesFrom : span[1]-boxesFrom]
 		}
@@ -205,7 +214,11 @@ func (s *recordScanner) stringList(v *[]string) bool {
 		}
 	}
 	s.syms = out[:0]
-	*v = append([]string{}, out...)
+	if s.symsOut == nil {
+		s.symsOut = make([]string, 0, 4) // never nil: encoding/json gives [] for an empty array
+	}
+	*v = append(s.symsOut[:0], out...)
+	s.symsOut = *v
 	return true
 }
 
@@ -235,7 +248,11 @@ func (s *recordScanner) values(v *[]json.RawMessage) bool {
 			return false
 		}
 	}
-	*v = make([]json.RawMessage, len(s.boxes))
+	if s.vals == nil {
+		s.vals = make([]json.RawMessage, 0, 4) // never nil, as for syms
+	}
+	*v = slices.Grow(s.vals[:0], len(s.boxes))[:len(s.boxes)]
+	s.vals = *v
 	return true
 }
 

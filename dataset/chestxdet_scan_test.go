@@ -286,3 +286,39 @@ func TestChestXDetJSONAcrossReadBuffer(t *testing.T) {
 	}
 	checkSameAsReference(t, fuzzFile(t, "big.json", []byte(in.String())))
 }
+
+// TestRecordScannerReusedAcrossRecords: one scanner and one record decode a
+// run of records, as the reader does, each as encoding/json decodes it
+// alone, though the lists of the record before are reused.
+func TestRecordScannerReusedAcrossRecords(t *testing.T) {
+	elements := []string{
+		`{"file_name": "a.png", "syms": ["x", "y"], "boxes": [[1, 2, 3, 4], [5, 6, 7, 8]]}`,
+		`{"file_name": "b.png", "syms": [], "boxes": []}`,
+		`{"file_name": "c.png", "syms": null, "boxes": null}`,
+		`{"file_name": "d.png", "syms": ["z"], "boxes": [[9, 10, 11, 12.5]], "polygons": [[[1, 2]]]}`,
+		`{"file_name": "e.png"}`,
+		`{"file_name": "f.png", "syms": ["x", "y", "z"], "boxes": [[1, 1, 2, 2], [3, 3, 4, 4], [5, 5, 6, 6]]}`,
+		`{"boxes": [[7, 7, 8, 8]], "syms": ["w"], "file_name": "g.png"}`,
+	}
+	var sc recordScanner
+	var rec chestXDetRecord
+	for round := range 2 {
+		for _, e := range elements {
+			raw := []byte(e + `, {"file_name": "next"}`) // the buffer runs on
+			n, ok := sc.chestXDetRecord(raw, &rec)
+			if !ok || n != len(e) {
+				t.Fatalf("round %d: %s not taken", round, e)
+			}
+			want, err := decodeChestXDetRecord(jsonElement{raw: []byte(e)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range raw {
+				raw[i] = ' '
+			}
+			if !reflect.DeepEqual(rec, want) {
+				t.Fatalf("round %d: %s: scanner %#v, encoding/json %#v", round, e, rec, want)
+			}
+		}
+	}
+}
