@@ -18,8 +18,9 @@ import (
 // allocation.
 const maxJSONElementBytes = 1 << 20
 
-// readBufferBytes is the read buffer of a JSON array: elements that fit
-// in it (all published ChestX-Det records) are decoded in place.
+// readBufferBytes is the read buffer of an input file (a JSON array or a
+// CSV table; see newFileReader): JSON elements that fit in it (all
+// published ChestX-Det records) are decoded in place.
 const readBufferBytes = 256 << 10
 
 // jsonElement is one element of a top-level JSON array as read.
