@@ -223,6 +223,10 @@ func (a *Auditor) RunBatch(ctx context.Context, inputs []Input, o BatchOptions) 
 // scaling, encoding) ahead of its request.
 type Preparer interface {
 	Prepare(ctx context.Context, img cxrkit.ImageRef) error
+	// KeepPrepared says how many prepared images wait for their grounding
+	// at once in this batch; a grounder that keeps prepared images until
+	// their grounding sizes its memory by it.
+	KeepPrepared(n int)
 }
 
 // feed sends inputs to the request workers. When the grounder can prepare
@@ -247,6 +251,10 @@ func (a *Auditor) feed(ctx context.Context, todo []Input, workers int) <-chan In
 	}
 	in := make(chan Input)
 	ready := make(chan Input, workers)
+	preparers := max(1, runtime.GOMAXPROCS(0))
+	// Prepared images wait in ready (workers), in a worker's hands before
+	// its grounding (workers) and in a preparer's (one each).
+	p.KeepPrepared(2*workers + preparers)
 	go func() {
 		defer close(in)
 		for _, x := range todo {
@@ -258,7 +266,7 @@ func (a *Auditor) feed(ctx context.Context, todo []Input, workers int) <-chan In
 		}
 	}()
 	var wg sync.WaitGroup
-	for range max(1, runtime.GOMAXPROCS(0)) {
+	for range preparers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -107,7 +107,7 @@ func NewGrounder(o GrounderOptions) (*Grounder, error) {
 	if o.Scale == "" {
 		o.Scale = ScaleAuto
 	}
-	g := &Grounder{o: o, cache: newEncodeCache(64)}
+	g := &Grounder{o: o, cache: newEncodeCache(encodeCacheSlack)}
 	if o.Structured {
 		g.schema = GroundingResponseFormat(o.Profile.BoxScaleMax(), o.StructuredWrapper)
 	}
@@ -148,10 +148,20 @@ func (g *Grounder) answerFormat() AnswerFormat {
 	return f
 }
 
-func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, error) {
+// Pins on the encode cache: a prepare pins its image until the grounding
+// that sends it, which releases the pin.
+const (
+	pinPrepare = 1
+	pinNone    = 0
+	pinGround  = -1
+)
+
+// encode returns the image as sent, from the cache when it is there; pin
+// says whether a prepare or a grounding asks (see encodeCache).
+func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef, pin int) (Encoded, error) {
 	key := imageCacheKey(ref, g.o.Image)
 	if key != "" {
-		if enc, ok := g.cache.get(key); ok {
+		if enc, ok := g.cache.get(key, pin); ok {
 			return enc, nil
 		}
 	}
@@ -161,7 +171,7 @@ func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, er
 		enc, err = asFileURL(enc, g.o.ImageDir)
 	}
 	if err == nil && key != "" {
-		g.cache.put(key, enc)
+		g.cache.put(key, enc, max(pin, pinNone))
 	}
 	return enc, err
 }
@@ -169,15 +179,23 @@ func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef) (Encoded, er
 // Prepare encodes an image ahead of its request, so a batch can scale
 // the next images while earlier requests wait on the network.
 func (g *Grounder) Prepare(ctx context.Context, ref cxrkit.ImageRef) error {
-	_, err := g.encode(ctx, ref)
+	_, err := g.encode(ctx, ref, pinPrepare)
 	return err
+}
+
+// KeepPrepared says that about n prepared images wait for their Ground
+// at once (a batch's look-ahead window). They are pinned in the encode
+// cache anyway; n sets how far pins that were never released (a cancelled
+// run) may grow the cache before the oldest go.
+func (g *Grounder) KeepPrepared(n int) {
+	g.cache.atLeast(n + encodeCacheSlack)
 }
 
 // Ground sends the image and parses the answer, climbing the retry ladder
 // while the answer cannot be parsed. Transport failures and unreadable
 // images are errors; an answer that never parses is a failed Grounding.
 func (g *Grounder) Ground(ctx context.Context, ref cxrkit.ImageRef) (cxrkit.Grounding, error) {
-	enc, err := g.encode(ctx, ref)
+	enc, err := g.encode(ctx, ref, pinGround)
 	if err != nil {
 		return cxrkit.Grounding{}, err
 	}

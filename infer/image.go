@@ -3,7 +3,6 @@ package infer
 import (
 	"bufio"
 	"bytes"
-	"container/list"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/cxrkit/cxrkit"
 	"github.com/cxrkit/cxrkit/boxes"
@@ -135,49 +133,6 @@ func (e Encoded) ToOriginal(b boxes.Box) (boxes.Box, bool) {
 	y := func(v float64) float64 { return (v*sh - float64(e.Inner.Min.Y)) / ih }
 	out := boxes.Box{Y0: y(b.Y0), X0: x(b.X0), Y1: y(b.Y1), X1: x(b.X1)}.Clamp()
 	return out, out.Area() > 0
-}
-
-// encodeCache keeps the last few encoded images: synthetic cases audit
-// the same image several times, and decoding and scaling is most of the
-// client's CPU time.
-type encodeCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	items map[string]*list.Element
-}
-
-type encodeEntry struct {
-	key string
-	enc Encoded
-}
-
-func newEncodeCache(n int) *encodeCache {
-	return &encodeCache{max: n, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (c *encodeCache) get(key string) (Encoded, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[key]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*encodeEntry).enc, true
-	}
-	return Encoded{}, false
-}
-
-func (c *encodeCache) put(key string, enc Encoded) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.items[key]; ok {
-		return
-	}
-	c.items[key] = c.order.PushFront(&encodeEntry{key, enc})
-	for c.order.Len() > c.max {
-		last := c.order.Back()
-		c.order.Remove(last)
-		delete(c.items, last.Value.(*encodeEntry).key)
-	}
 }
 
 // imageCacheKey identifies an image file by path, size and modification

@@ -1,0 +1,93 @@
+package infer
+
+import (
+	"container/list"
+	"sync"
+)
+
+// encodeCache keeps encoded images between a batch's look-ahead, which
+// prepares an image, and the worker that sends it; and the last few sent
+// ones, because synthetic cases audit the same image several times.
+// Decoding and scaling is most of the client's CPU time.
+//
+// A prepared image is pinned until it is grounded, so however long its
+// worker takes to get to it (an LLM draft reader can take seconds), the
+// images prepared meanwhile cannot push it out and have it decoded twice.
+// Unpinned entries are kept up to max; each is a whole encoded image
+// (~300 KB at 896 px), and more of them only make the heap, and the
+// fresh pages a run faults in, bigger.
+type encodeCache struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List // front: most recently used
+	items map[string]*list.Element
+}
+
+type encodeEntry struct {
+	key  string
+	enc  Encoded
+	pins int // prepares not yet followed by their grounding
+}
+
+// encodeCacheSlack is how many unpinned encoded images the cache keeps:
+// enough for the next cases of an image just grounded (synth writes an
+// image's cases one after another).
+const encodeCacheSlack = 8
+
+func newEncodeCache(n int) *encodeCache {
+	return &encodeCache{max: n, order: list.New(), items: map[string]*list.Element{}}
+}
+
+// atLeast raises the number of entries a batch needs to n; it never
+// lowers it, so one batch cannot shrink the window of another sharing
+// the grounder.
+func (c *encodeCache) atLeast(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.max = max(c.max, n)
+}
+
+// hardMax bounds the cache when pins leak: a prepare whose grounding never
+// came (a cancelled run) must not keep its image for ever.
+func (c *encodeCache) hardMax() int { return 2 * c.max }
+
+// get returns a cached image; pin counts a prepare (+1) or a grounding
+// (-1, releasing a prepare's pin) or neither (0).
+func (c *encodeCache) get(key string, pin int) (Encoded, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[key]
+	if !ok {
+		return Encoded{}, false
+	}
+	c.order.MoveToFront(e)
+	entry := e.Value.(*encodeEntry)
+	entry.pins = max(0, entry.pins+pin)
+	return entry.enc, true
+}
+
+// put adds an image just encoded, pinned when a prepare encoded it.
+func (c *encodeCache) put(key string, enc Encoded, pin int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		entry := e.Value.(*encodeEntry)
+		entry.pins = max(0, entry.pins+pin)
+		return
+	}
+	c.items[key] = c.order.PushFront(&encodeEntry{key: key, enc: enc, pins: max(0, pin)})
+	c.evict()
+}
+
+// evict drops the least recently used unpinned entries beyond max, and
+// pinned ones too beyond hardMax.
+func (c *encodeCache) evict() {
+	for e := c.order.Back(); e != nil && c.order.Len() > c.max; {
+		prev := e.Prev()
+		if entry := e.Value.(*encodeEntry); entry.pins == 0 || c.order.Len() > c.hardMax() {
+			c.order.Remove(e)
+			delete(c.items, entry.key)
+		}
+		e = prev
+	}
+}
