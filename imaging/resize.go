@@ -357,39 +357,6 @@ func (p *paddedWeights) taps(row []byte, x int) uint32 {
 	return (acc + 1<<5) >> 6 // 8.14 -> 8.8
 }
 
-// verticalRow combines len(w) rows of the horizontal pass into one output
-// row: 8.8 fixed point times 2.14 weights, rounded to 8 bits, two
-// outputs per multiplication. Weights summing to 1<<14 keep each half
-// below 1<<31, so no carry crosses from one output to the other.
-func verticalRow(out []uint8, rows [][]uint64, w []uint16) {
-	const half = 1<<21 | 1<<(32+21) // 8.22 -> 8, in both halves
-	pairs := len(out) / 2
-	if len(w) == 3 {
-		a, b, c := rows[0][:pairs], rows[1][:pairs], rows[2][:pairs]
-		wa, wb, wc := uint64(w[0]), uint64(w[1]), uint64(w[2])
-		out := out[:2*pairs]
-		for i := range a {
-			v := a[i]*wa + b[i]*wb + c[i]*wc + half
-			out[2*i], out[2*i+1] = uint8(v>>22), uint8(v>>(32+22))
-		}
-	} else {
-		for i := range pairs {
-			v := uint64(half)
-			for k, wt := range w {
-				v += rows[k][i] * uint64(wt)
-			}
-			out[2*i], out[2*i+1] = uint8(v>>22), uint8(v>>(32+22))
-		}
-	}
-	if len(out)%2 == 1 {
-		v := uint64(half)
-		for k, wt := range w {
-			v += rows[k][pairs] * uint64(wt)
-		}
-		out[len(out)-1] = uint8(v >> 22)
-	}
-}
-
 // fixedWeights are filter taps in 2.14 fixed point, flattened: output i
 // reads w[off[i]:off[i+1]] starting at source sample start[i].
 type fixedWeights struct {
@@ -421,7 +388,7 @@ func fixedTaps(cs []contrib) fixedWeights {
 		// Taps of weight zero read a sample for nothing (a triangle's
 		// ends weigh exactly 0, and tiny weights round to 0): dropping
 		// them leaves every output the same and keeps the shrink by less
-		// than 2 at three taps, the fast path of apply and verticalRow.
+		// than 2 at three taps, the fast path of apply and verticalRowGo.
 		lo := f.off[i]
 		for f.w[lo] == 0 {
 			lo++

@@ -1,0 +1,43 @@
+//go:build !purego
+
+package imaging
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 says whether verticalRow may run its AVX2 kernel. It is set
+// once at start-up from the CPU (and OS) features and only read after,
+// so it is configuration, not state: a package-level var rather than a
+// check per row because cpu.X86 is itself a var.
+var useAVX2 = cpu.X86.HasAVX2
+
+// verticalRow is the vertical pass of the resizer (see verticalRowGo for
+// the arithmetic): the AVX2 kernel does every whole block of 32 outputs
+// and verticalRowGo the rest, with the same results to the bit. The
+// pass was ~9.5% of the audit client's CPU on its scaled path (#16).
+func verticalRow(out []uint8, rows [][]uint64, w []uint16) {
+	n := 0
+	if useAVX2 {
+		n = len(out) &^ 31
+	}
+	if n > 0 {
+		// The kernel reads n/2 words of len(w) rows unchecked: check
+		// here, once per row.
+		rows = rows[:len(w)]
+		for _, r := range rows {
+			_ = r[:n/2]
+		}
+		verticalRowAVX2(out[:n], rows, w)
+	}
+	verticalRowGo(out, rows, w, n/2)
+}
+
+// verticalRowAVX2 is verticalRowGo for len(out)/32 blocks of 32 outputs,
+// in out[:len(out)&^31]; rows must hold len(w) rows of at least
+// len(out)/2 words each, which it does not check. Each word is read as
+// two 32-bit lanes, one output each, multiplied by the weight with
+// VPMULLD: a product is below 1<<30 and a sum with the rounding below
+// 1<<31, so the lanes are exact and the high 8.8 half never sees the low
+// one's carry, as in verticalRowGo.
+//
+//go:noescape
+func verticalRowAVX2(out []uint8, rows [][]uint64, w []uint16)
