@@ -2,8 +2,11 @@ package imaging
 
 import "encoding/binary"
 
-// adler32Sum is hash/adler32.Checksum, 8 bytes a step instead of one.
-// For a run of words x_0…x_{m-1} (n = 8m bytes), Adler's sums advance by
+// adler32Generic continues the Adler-32 checksum adler (s2<<16 | s1, both
+// below 65521; 1 for a fresh one) over data, 8 bytes a step instead of
+// hash/adler32's one. It is adler32Sum where there is no AVX2 kernel
+// (other GOARCH, -tags purego, a CPU without AVX2) and the amd64 kernel's
+// tail of fewer than 32 bytes. For a run of words x_0…x_{m-1} (n = 8m bytes), Adler's sums advance by
 //
 //	s1 += Σ bytes
 //	s2 += n·s1 + 8·Σ_j P_j − Σ_k k·L_k
@@ -11,14 +14,14 @@ import "encoding/binary"
 // where P_j is the sum of the bytes of x_0…x_j and L_k the sum of the
 // k-th bytes of all words: the byte sums of a word and its lanes come
 // from a few masks and one multiply, with no chain through every byte.
-func adler32Sum(data []byte) uint32 {
+func adler32Generic(adler uint32, data []byte) uint32 {
 	const (
 		mod   = 65521
 		words = 256 // per run: the 16-bit lane sums hold 257 bytes of 255
 		even  = 0x00ff00ff00ff00ff
 		ones  = 0x0001000100010001
 	)
-	s1, s2 := uint64(1), uint64(0)
+	s1, s2 := uint64(adler&0xffff), uint64(adler>>16)
 	for len(data) >= 8 {
 		m := min(len(data)/8, words)
 		var e, o, p, sp uint64 // lane sums of even and odd bytes, P_j, Σ P_j

@@ -2,14 +2,6 @@
 
 package imaging
 
-import "golang.org/x/sys/cpu"
-
-// useAVX2 says whether verticalRow may run its AVX2 kernel. It is set
-// once at start-up from the CPU (and OS) features and only read after,
-// so it is configuration, not state: a package-level var rather than a
-// check per row because cpu.X86 is itself a var.
-var useAVX2 = cpu.X86.HasAVX2
-
 // verticalRow is the vertical pass of the resizer (see verticalRowGo for
 // the arithmetic): the AVX2 kernel does every whole block of 32 outputs
 // and verticalRowGo the rest, with the same results to the bit. The
