@@ -330,7 +330,7 @@ func huffmanLengths(freq []int, lens []uint8, maxLen int) {
 	// lower symbol.
 	byFreq := leaves[:n]
 	for i := range byFreq {
-		byFreq[i] = uint64(1<<40-1-freq[sym[i]])<<16 | uint64(sym[i])
+		byFreq[i] = (1<<40-1-uint64(freq[sym[i]]))<<16 | uint64(sym[i])
 	}
 	slices.Sort(byFreq)
 	i := 0

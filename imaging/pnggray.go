@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
+	"math/bits"
 	"sync"
 )
 
@@ -408,6 +409,6 @@ func paethStep(cur, prev []byte, j, a, c int) int {
 }
 
 func absInt(x int) int {
-	m := x >> (64 - 1)
+	m := x >> (bits.UintSize - 1) // all ones when x < 0, on 32-bit ints too
 	return (x ^ m) - m
 }
