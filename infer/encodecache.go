@@ -13,14 +13,17 @@ import (
 // A prepared image is pinned until it is grounded, so however long its
 // worker takes to get to it (an LLM draft reader can take seconds), the
 // images prepared meanwhile cannot push it out and have it decoded twice.
-// Unpinned entries are kept up to max; each is a whole encoded image
-// (~300 KB at 896 px), and more of them only make the heap, and the
-// fresh pages a run faults in, bigger.
+// Pins count per image, not per case: a grounding releases one pin of its
+// image, whoever took it. Of the unpinned (sent) entries only the keep
+// most recently used stay; each is a whole encoded image (~300 KB at
+// 896 px), and more of them only make the heap, and the fresh pages a
+// run faults in, bigger.
 type encodeCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List // front: most recently used
-	items map[string]*list.Element
+	mu     sync.Mutex
+	keep   int        // unpinned entries kept
+	window int        // pinned entries a batch expects at once (atLeast)
+	order  *list.List // front: most recently used
+	items  map[string]*list.Element
 }
 
 type encodeEntry struct {
@@ -34,22 +37,22 @@ type encodeEntry struct {
 // image's cases one after another).
 const encodeCacheSlack = 8
 
-func newEncodeCache(n int) *encodeCache {
-	return &encodeCache{max: n, order: list.New(), items: map[string]*list.Element{}}
+func newEncodeCache(keep int) *encodeCache {
+	return &encodeCache{keep: keep, order: list.New(), items: map[string]*list.Element{}}
 }
 
-// atLeast raises the number of entries a batch needs to n; it never
-// lowers it, so one batch cannot shrink the window of another sharing
-// the grounder.
+// atLeast says a batch expects up to n pinned images at once; it never
+// lowers the figure, so one batch cannot shrink the bound of another
+// sharing the grounder.
 func (c *encodeCache) atLeast(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.max = max(c.max, n)
+	c.window = max(c.window, n)
 }
 
 // hardMax bounds the cache when pins leak: a prepare whose grounding never
 // came (a cancelled run) must not keep its image for ever.
-func (c *encodeCache) hardMax() int { return 2 * c.max }
+func (c *encodeCache) hardMax() int { return 2 * (c.window + c.keep) }
 
 // get returns a cached image; pin counts a prepare (+1) or a grounding
 // (-1, releasing a prepare's pin) or neither (0).
@@ -62,7 +65,11 @@ func (c *encodeCache) get(key string, pin int) (Encoded, bool) {
 	}
 	c.order.MoveToFront(e)
 	entry := e.Value.(*encodeEntry)
+	wasPinned := entry.pins > 0
 	entry.pins = max(0, entry.pins+pin)
+	if wasPinned && entry.pins == 0 {
+		c.evict() // one more unpinned entry
+	}
 	return entry.enc, true
 }
 
@@ -79,15 +86,26 @@ func (c *encodeCache) put(key string, enc Encoded, pin int) {
 	c.evict()
 }
 
-// evict drops the least recently used unpinned entries beyond max, and
-// pinned ones too beyond hardMax.
+// evict keeps the keep most recently used unpinned entries and drops the
+// others; then, only if leaked pins have grown the cache past hardMax,
+// the least recently used entries whatever their pins.
 func (c *encodeCache) evict() {
-	for e := c.order.Back(); e != nil && c.order.Len() > c.max; {
-		prev := e.Prev()
-		if entry := e.Value.(*encodeEntry); entry.pins == 0 || c.order.Len() > c.hardMax() {
-			c.order.Remove(e)
-			delete(c.items, entry.key)
+	unpinned := 0
+	for e := c.order.Front(); e != nil; {
+		next := e.Next()
+		if entry := e.Value.(*encodeEntry); entry.pins == 0 {
+			if unpinned++; unpinned > c.keep {
+				c.remove(e)
+			}
 		}
-		e = prev
+		e = next
 	}
+	for c.order.Len() > c.hardMax() {
+		c.remove(c.order.Back())
+	}
+}
+
+func (c *encodeCache) remove(e *list.Element) {
+	c.order.Remove(e)
+	delete(c.items, e.Value.(*encodeEntry).key)
 }

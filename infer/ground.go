@@ -188,7 +188,7 @@ func (g *Grounder) Prepare(ctx context.Context, ref cxrkit.ImageRef) error {
 // cache anyway; n sets how far pins that were never released (a cancelled
 // run) may grow the cache before the oldest go.
 func (g *Grounder) KeepPrepared(n int) {
-	g.cache.atLeast(n + encodeCacheSlack)
+	g.cache.atLeast(n)
 }
 
 // Ground sends the image and parses the answer, climbing the retry ladder
