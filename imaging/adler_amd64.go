@@ -12,10 +12,22 @@ func adler32AVX2(adler uint32, p []byte) uint32
 // adler32Sum is hash/adler32.Checksum of data: whole 32-byte blocks in the
 // AVX2 kernel, which sums a block in a few vector instructions where the
 // SWAR code needs a dozen scalar ones per 8 bytes, and the tail in Go.
+//
+// The kernel gets at most adlerCallBytes at a time: an assembly call
+// cannot be preempted, and a 512 MiB buffer in one call would hold its
+// thread for ~12 ms.
 func adler32Sum(data []byte) uint32 {
-	n := len(data) &^ 31
-	if !useAVX2 || n == 0 {
+	if !useAVX2 {
 		return adler32Generic(1, data)
 	}
-	return adler32Generic(adler32AVX2(1, data[:n]), data[n:])
+	adler := uint32(1)
+	for len(data) >= 32 {
+		n := min(len(data), adlerCallBytes) &^ 31
+		adler = adler32AVX2(adler, data[:n])
+		data = data[n:]
+	}
+	return adler32Generic(adler, data)
 }
+
+// adlerCallBytes is the most one adler32AVX2 call sums (~25 µs).
+const adlerCallBytes = 1 << 20

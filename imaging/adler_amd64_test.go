@@ -19,7 +19,5 @@ func adlerKernels() []adlerKernel {
 }
 
 func TestAdler32AVX2Present(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2 on this CPU: only the pure-Go Adler-32 is tested")
-	}
+	requireAVX2(t)
 }

@@ -83,8 +83,9 @@ func (p *paddedWeights) apply(row []byte, out []uint64) {
 	from := 0
 	if nb := len(p.blocks.base); nb > 0 && useAVX2 {
 		// The kernel reads and writes unchecked: check here, once per
-		// row.
-		_ = row[:p.blocks.need]
+		// row, by index: a reslice checks only the capacity, and a ring
+		// slot's capacity runs on past its length.
+		_, _ = row[p.blocks.need-1], out[4*nb-1]
 		horizontalAVX2(out[:4*nb], row, p.blocks.base, p.blocks.tab[:128*nb])
 		from = 4 * nb
 	}

@@ -13,9 +13,7 @@ import (
 // audit client's 1024 -> 896 gives it all but the last blocks of a row
 // and that more than 4 taps give it none.
 func TestHorizontalAVX2(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2 on this CPU")
-	}
+	requireAVX2(t)
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, sz := range horizontalSizes {
 		sw, dw := sz[0], sz[1]

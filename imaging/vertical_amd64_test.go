@@ -12,9 +12,7 @@ import (
 // that never reached it could not pass for it: whole blocks, 0 to 9
 // taps, against the reference.
 func TestVerticalRowAVX2(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2 on this CPU")
-	}
+	requireAVX2(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for blocks := range 6 {
 		n := 32 * blocks
