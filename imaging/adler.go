@@ -5,8 +5,9 @@ import "encoding/binary"
 // adler32Generic continues the Adler-32 checksum adler (s2<<16 | s1, both
 // below 65521; 1 for a fresh one) over data, 8 bytes a step instead of
 // hash/adler32's one. It is adler32Sum where there is no AVX2 kernel
-// (other GOARCH, -tags purego, a CPU without AVX2) and the amd64 kernel's
-// tail of fewer than 32 bytes. For a run of words x_0…x_{m-1} (n = 8m bytes), Adler's sums advance by
+// (other GOARCH, -tags purego, a CPU without AVX2) and the amd64
+// kernel's tail of fewer than 32 bytes. For a run of words
+// x_0…x_{m-1} (n = 8m bytes), Adler's sums advance by
 //
 //	s1 += Σ bytes
 //	s2 += n·s1 + 8·Σ_j P_j − Σ_k k·L_k

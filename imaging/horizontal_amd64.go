@@ -21,43 +21,20 @@ type horizontalBlocks struct {
 }
 
 // newHorizontalBlocks builds p's kernel tables for rows of size bytes,
-// or none without AVX2 or for more than 4 taps. A block is left to the
-// Go code (with all the blocks after it) if its taps span more than 16
-// bytes, its 16-byte load would pass the row's end, or a weight would
-// not fit VPMADDWD's signed 16 bits (fixedTaps' never exceed 1<<14).
+// or none without AVX2 or for more than 4 taps. The first block the
+// kernel cannot take (see horizontalBlock) and all after it are left to
+// the Go code.
 func newHorizontalBlocks(p *paddedWeights, size int) horizontalBlocks {
 	var h horizontalBlocks
-	n := p.n
-	if !useAVX2 || n < 1 || n > 4 {
+	if !useAVX2 || p.n < 1 || p.n > 4 {
 		return h
 	}
-	for b := 0; 8*b+8 <= len(p.start); b++ {
-		base := p.start[8*b]
-		if base+16 > size || base > math.MaxUint32 {
+	for first := 0; first+8 <= len(p.start); first += 8 {
+		rec, ok := horizontalBlock(p, first, size)
+		if !ok {
 			break
 		}
-		var rec [128]byte
-		for j := range 8 {
-			i := 8*b + j
-			if s := p.start[i]; s < base || s+n > base+16 {
-				return h.trim(b)
-			}
-			lane := 16*(j/4) + 4*(j%4) // output j's 32-bit lane, in bytes
-			for k := range 4 {
-				// Tap k goes in 16-bit half k%2 of the lane, of the first
-				// (k < 2) or second pixel vector.
-				at := lane + 32*(k/2) + 2*(k%2)
-				rec[at], rec[at+1] = 0x80, 0x80 // zero
-				if k < n {
-					w := p.w[i*n+k]
-					if w > math.MaxInt16 {
-						return h.trim(b)
-					}
-					rec[at] = byte(p.start[i] - base + k)
-					rec[64+at], rec[64+at+1] = byte(w), byte(w>>8)
-				}
-			}
-		}
+		base := p.start[first]
 		h.base = append(h.base, uint32(base))
 		h.tab = append(h.tab, rec[:]...)
 		h.need = max(h.need, base+16)
@@ -65,14 +42,39 @@ func newHorizontalBlocks(p *paddedWeights, size int) horizontalBlocks {
 	return h
 }
 
-// trim keeps the first b blocks of h.
-func (h horizontalBlocks) trim(b int) horizontalBlocks {
-	h.base, h.tab = h.base[:b], h.tab[:128*b]
-	h.need = 0
-	for _, s := range h.base {
-		h.need = max(h.need, int(s)+16)
+// horizontalBlock is the table record of the 8 outputs from first, or
+// false if the kernel cannot take them: their taps span more than the 16
+// bytes from the first output's start, that 16-byte load would pass the
+// row's end, or a weight would not fit VPMADDWD's signed 16 bits
+// (fixedTaps' never exceed 1<<14).
+func horizontalBlock(p *paddedWeights, first, size int) (rec [128]byte, ok bool) {
+	n, base := p.n, p.start[first]
+	if base+16 > size || base > math.MaxUint32 {
+		return rec, false
 	}
-	return h
+	for j := range 8 {
+		i := first + j
+		if s := p.start[i]; s < base || s+n > base+16 {
+			return rec, false
+		}
+		lane := 16*(j/4) + 4*(j%4) // output j's 32-bit lane, in bytes
+		for k := range 4 {
+			// Tap k goes in 16-bit half k%2 of the lane, of the first
+			// (k < 2) or second pixel vector; a missing tap reads zero.
+			at := lane + 32*(k/2) + 2*(k%2)
+			rec[at], rec[at+1] = 0x80, 0x80
+			if k >= n {
+				continue
+			}
+			w := p.w[i*n+k]
+			if w > math.MaxInt16 {
+				return rec, false
+			}
+			rec[at] = byte(p.start[i] - base + k)
+			rec[64+at], rec[64+at+1] = byte(w), byte(w>>8)
+		}
+	}
+	return rec, true
 }
 
 // apply is the horizontal pass of one row (see applyGo for the
@@ -81,7 +83,7 @@ func (h horizontalBlocks) trim(b int) horizontalBlocks {
 // audit client's CPU on its scaled path (#16).
 func (p *paddedWeights) apply(row []byte, out []uint64) {
 	from := 0
-	if nb := len(p.blocks.base); nb > 0 && useAVX2 {
+	if nb := len(p.blocks.base); nb > 0 { // only built with AVX2
 		// The kernel reads and writes unchecked: check here, once per
 		// row, by index: a reslice checks only the capacity, and a ring
 		// slot's capacity runs on past its length.
@@ -97,7 +99,7 @@ func (p *paddedWeights) apply(row []byte, out []uint64) {
 // applyPairGo's two rows at a time); without it applyPairGo takes pair
 // as scratch of len(a) words.
 func (p *paddedWeights) applyPair(a, b []byte, outA, outB []uint64, pair []uint64) {
-	if len(p.blocks.base) > 0 && useAVX2 {
+	if len(p.blocks.base) > 0 {
 		p.apply(a, outA)
 		p.apply(b, outB)
 		return
