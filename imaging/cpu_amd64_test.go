@@ -43,6 +43,11 @@ func TestKernelsCheckLengthsNotCapacities(t *testing.T) {
 	panics("verticalRow", func() {
 		verticalRow(make([]uint8, 32), [][]uint64{make([]uint64, 1, 64)}, []uint16{1 << 14})
 	})
+	panics("verticalRow (rows)", func() {
+		r := make([]uint64, 16)
+		rows := [][]uint64{r, r}[:1] // the second tap's row past its length
+		verticalRow(make([]uint8, 32), rows, []uint16{1 << 13, 1 << 13})
+	})
 	p := horizontalTaps(fixedTaps(weights(1024, 896)), 1024)
 	if len(p.blocks.base) == 0 {
 		t.Fatal("1024 -> 896 has no kernel blocks")

@@ -12,11 +12,14 @@ func verticalRow(out []uint8, rows [][]uint64, w []uint16) {
 		n = len(out) &^ 31
 	}
 	if n > 0 {
-		// The kernel reads n/2 words of len(w) rows unchecked: check
-		// here, once per row.
-		rows = rows[:len(w)]
-		for _, r := range rows {
-			_ = r[n/2-1] // by index: a reslice checks only the capacity
+		// The kernel reads len(w) rows of n/2 words unchecked: check
+		// here, once per row, by index (a reslice checks only the
+		// capacity, and a ring slot's runs on past its length).
+		if len(w) > 0 {
+			_ = rows[len(w)-1]
+		}
+		for _, r := range rows[:len(w)] {
+			_ = r[n/2-1]
 		}
 		verticalRowAVX2(out[:n], rows, w)
 	}
