@@ -32,6 +32,23 @@ type encodeEntry struct {
 	pins int // prepares not yet followed by their grounding
 }
 
+// pinChange is what an encode does to its image's pins: a prepare pins
+// it until the grounding that sends it, which releases the pin.
+type pinChange int
+
+const (
+	pinPrepare pinChange = 1
+	pinNone    pinChange = 0
+	pinGround  pinChange = -1
+)
+
+// repin applies change and reports whether it released the last pin.
+func (e *encodeEntry) repin(change pinChange) (released bool) {
+	was := e.pins
+	e.pins = max(0, e.pins+int(change))
+	return was > 0 && e.pins == 0
+}
+
 // encodeCacheSlack is how many unpinned encoded images the cache keeps:
 // enough for the next cases of an image just grounded (synth writes an
 // image's cases one after another).
@@ -54,9 +71,8 @@ func (c *encodeCache) atLeast(n int) {
 // came (a cancelled run) must not keep its image for ever.
 func (c *encodeCache) hardMax() int { return 2 * (c.window + c.keep) }
 
-// get returns a cached image; pin counts a prepare (+1) or a grounding
-// (-1, releasing a prepare's pin) or neither (0).
-func (c *encodeCache) get(key string, pin int) (Encoded, bool) {
+// get returns a cached image and applies pin to it.
+func (c *encodeCache) get(key string, pin pinChange) (Encoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.items[key]
@@ -65,24 +81,26 @@ func (c *encodeCache) get(key string, pin int) (Encoded, bool) {
 	}
 	c.order.MoveToFront(e)
 	entry := e.Value.(*encodeEntry)
-	wasPinned := entry.pins > 0
-	entry.pins = max(0, entry.pins+pin)
-	if wasPinned && entry.pins == 0 {
+	if entry.repin(pin) {
 		c.evict() // one more unpinned entry
 	}
 	return entry.enc, true
 }
 
-// put adds an image just encoded, pinned when a prepare encoded it.
-func (c *encodeCache) put(key string, enc Encoded, pin int) {
+// put adds an image just encoded, pinned when a prepare encoded it (a
+// grounding that had to encode its image has no pin to release). An
+// image another caller put meanwhile keeps its encoding and takes the pin.
+func (c *encodeCache) put(key string, enc Encoded, pin pinChange) {
+	pin = max(pin, pinNone)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[key]; ok {
-		entry := e.Value.(*encodeEntry)
-		entry.pins = max(0, entry.pins+pin)
+		e.Value.(*encodeEntry).repin(pin)
 		return
 	}
-	c.items[key] = c.order.PushFront(&encodeEntry{key: key, enc: enc, pins: max(0, pin)})
+	entry := &encodeEntry{key: key, enc: enc}
+	entry.repin(pin)
+	c.items[key] = c.order.PushFront(entry)
 	c.evict()
 }
 

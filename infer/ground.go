@@ -148,17 +148,9 @@ func (g *Grounder) answerFormat() AnswerFormat {
 	return f
 }
 
-// Pins on the encode cache: a prepare pins its image until the grounding
-// that sends it, which releases the pin.
-const (
-	pinPrepare = 1
-	pinNone    = 0
-	pinGround  = -1
-)
-
 // encode returns the image as sent, from the cache when it is there; pin
 // says whether a prepare or a grounding asks (see encodeCache).
-func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef, pin int) (Encoded, error) {
+func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef, pin pinChange) (Encoded, error) {
 	key := imageCacheKey(ref, g.o.Image)
 	if key != "" {
 		if enc, ok := g.cache.get(key, pin); ok {
@@ -171,7 +163,7 @@ func (g *Grounder) encode(ctx context.Context, ref cxrkit.ImageRef, pin int) (En
 		enc, err = asFileURL(enc, g.o.ImageDir)
 	}
 	if err == nil && key != "" {
-		g.cache.put(key, enc, max(pin, pinNone))
+		g.cache.put(key, enc, pin)
 	}
 	return enc, err
 }
